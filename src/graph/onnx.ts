@@ -18,6 +18,22 @@ import type {
 import { sizeOf, typedArrayFor } from './ir.js';
 
 const { onnx } = onnxProto;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** Exact int64 from a protobufjs value (number, Long or string), saturating at the int64 range. */
+function toBigInt(v: unknown): bigint {
+  let b: bigint;
+  if (typeof v === 'bigint') b = v;
+  else if (typeof v === 'number') b = v >= 2 ** 63 ? INT64_MAX : v <= -(2 ** 63) ? INT64_MIN : BigInt(Math.trunc(v));
+  else b = BigInt(String(v));
+  return b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : b;
+}
+
+/** An int attribute value for protobufjs: numbers beyond 2^53 (INT64_MAX in Slice ends) go as decimal strings. */
+function int64ForProto(v: number): number | string {
+  return Number.isSafeInteger(v) ? v : toBigInt(v).toString();
+}
 type TensorProto = InstanceType<typeof onnx.TensorProto>;
 type ITensorProto = ConstructorParameters<typeof onnx.TensorProto>[0] & object;
 
@@ -240,10 +256,10 @@ export function tensorFromProto(t: TensorProto): Tensor {
       fill(t.doubleData, Number);
       break;
     case 'int64':
-      fill(t.int64Data, (v) => BigInt(toNumber(v)));
+      fill(t.int64Data, toBigInt);
       break;
     case 'uint64':
-      fill(t.uint64Data, (v) => BigInt(toNumber(v)));
+      fill(t.uint64Data, (v) => BigInt(String(v)));
       break;
     case 'int32':
     case 'int16':
@@ -280,13 +296,13 @@ function attrToProto(name: string, a: AttrValue): InstanceType<typeof onnx.Attri
     case 'float':
       return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.value });
     case 'int':
-      return onnx.AttributeProto.create({ name, type: T.INT, i: a.value });
+      return onnx.AttributeProto.create({ name, type: T.INT, i: int64ForProto(a.value) as number });
     case 'string':
       return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(a.value) });
     case 'floats':
       return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: a.value });
     case 'ints':
-      return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value });
+      return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value.map(int64ForProto) as number[] });
     case 'strings':
       return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: a.value.map((s) => new TextEncoder().encode(s)) });
     case 'tensor':
