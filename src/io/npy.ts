@@ -39,8 +39,8 @@ export function parseNpy(bytes: Uint8Array, label = '(bytes)'): NpyArray {
     .map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
-  // copy into an aligned buffer
-  const copy = bytes.slice(dataStart, bytes.length).buffer;
+  // copy into an aligned buffer (Uint8Array's slice: a Node Buffer's slice is a view, not a copy)
+  const copy = Uint8Array.prototype.slice.call(bytes, dataStart, bytes.length).buffer;
   const data = make(copy, 0, n);
   return { shape, data };
 }

@@ -1,0 +1,109 @@
+/**
+ * The Model contract every attribution method is written against (DESIGN.md section 2).
+ *
+ * A method says what it needs (forward values, gradients of a target with respect
+ * to the input or inner tensors, under a backward rule set) and the model provides it.
+ * Batching lives here, in one place: methods pass any number of examples.
+ */
+
+/** What is being explained: a scalar function of one example's model output. */
+export interface Target {
+  /** Human-readable, e.g. "logit 3" or "probability of 'cat'". */
+  readonly label: string;
+  /** Whether the cotangent depends on the output values (a probability does; a logit does not). */
+  readonly dependsOnOutput: boolean;
+  /** The explained scalar for example `index`, given that example's output. */
+  value(output: Float32Array, index: number): number;
+  /**
+   * d value / d output for example `index` (same length as one example's output).
+   * Called with `output` = undefined when `dependsOnOutput` is false.
+   */
+  cotangent(output: Float32Array | undefined, index: number): Float32Array;
+}
+
+/** Which backward rules to use: the plain gradient, or a propagation method's rule set. */
+export type BackwardRuleName = string;
+
+export interface GradientAsk {
+  /** The target, or explicit cotangents of the model output (n x outputSize values). */
+  seed: Target | Float32Array;
+  /** 'input', tap names (tensor or node), and/or 'bias:<node>' (FullGrad's bias-gradient: gradient x bias). */
+  wrt: string[];
+  /** Rule set name; 'gradient' by default. */
+  rule?: BackwardRuleName;
+}
+
+export interface RunAsk {
+  /** Forward values wanted: 'logits' (the model output) and/or tap names. */
+  outputs?: string[];
+  gradients?: GradientAsk;
+}
+
+/**
+ * Result of a run, concatenated over the examples in the order given:
+ * - `logits` and each requested tap name: forward values;
+ * - `grad:<name>` for each wrt entry: gradients;
+ * - `target`: the target value per example (when the seed is a Target).
+ */
+export type RunResult = Record<string, Float32Array>;
+
+export interface TapInfo {
+  /** The tensor name (what `outputs` / `wrt` take). */
+  name: string;
+  /** The node that produces it, and its op type. */
+  node: string;
+  opType: string;
+  /** Shape for one example (batch dimension removed). */
+  shape: number[];
+}
+
+export interface ModelInfo {
+  format: 'onnx' | 'tfjs-layers' | 'tfjs-graph' | 'function';
+  inputName: string;
+  inputShape: number[];
+  outputName: string;
+  outputShape: number[];
+  opset?: number;
+  producer?: string;
+  /** Op type -> count. */
+  ops: Record<string, number>;
+  /** Op types on a path from the input to the output that have no backward rule. */
+  opsWithoutGradient: string[];
+  /** Layers with a constant bias; `wrt: ['bias:<node>']` gives their FullGrad bias-gradient. */
+  biases?: Array<{ node: string; tensor: string; channels: number }>;
+  taps: TapInfo[];
+}
+
+export interface Model {
+  /** Shape of one example, e.g. [3, 224, 224]. */
+  readonly inputShape: readonly number[];
+  /** Shape of one example's output, e.g. [1000]. */
+  readonly outputShape: readonly number[];
+  /** Valid input values, used by baselines. */
+  readonly inputRange?: readonly [number, number];
+  /** Names of inner tensors a method may ask about. */
+  readonly taps: readonly string[];
+  /** Shape of one example of a tap (or of 'input' / 'logits'). */
+  shapeOf(name: string): readonly number[];
+  /** Forward values and gradients for n examples (batch holds n * prod(inputShape) values). */
+  run(batch: Float32Array, ask: RunAsk): Promise<RunResult>;
+  inspect(): ModelInfo;
+  /** Release sessions and caches. The model cannot be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+export function sizeOfShape(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Number of examples in a flat batch, with a clear error when the size does not fit. */
+export function countExamples(batch: Float32Array, inputShape: readonly number[]): number {
+  const per = sizeOfShape(inputShape);
+  if (batch.length === 0 || batch.length % per !== 0) {
+    throw new Error(
+      `input of ${batch.length} values does not hold a whole number of examples of shape [${inputShape.join(', ')}] ` +
+        `(${per} values each). Check the layout (NCHW vs NHWC) and the image size.`,
+    );
+  }
+  return batch.length / per;
+}

@@ -1,0 +1,136 @@
+/**
+ * Backward rules of normalisation layers: BatchNormalization (inference mode),
+ * LayerNormalization and InstanceNormalization.
+ *
+ * Batch norm at inference is an affine map per channel, so dX = dY * scale / sqrt(var + eps);
+ * the factor is built from the constant inputs inside the graph, where onnxruntime folds it.
+ * Layer and instance norm differentiate through the mean and the variance; the statistics
+ * are recomputed in the backward graph rather than read from optional outputs.
+ */
+import { attrFloat, attrInt, sizeOf } from '../ir.js';
+import type { BackwardRule, GradContext, RuleSet } from '../autodiff.js';
+import { dtypeCode } from '../onnx.js';
+import { floatConstant } from './pool.js';
+
+const scalar = (ctx: GradContext, like: string, v: number) => floatConstant(ctx, [v], [], ctx.dtype(like), 'scalar');
+
+/** [C] -> [C, 1, ..., 1] so that it broadcasts against [N, C, spatial...]. */
+function perChannel(ctx: GradContext, v: string, xRank: number, channels: number): string {
+  return xRank <= 2 ? v : ctx.reshape(v, [channels, ...new Array(xRank - 2).fill(1)]);
+}
+
+/** Axes other than the channel axis (1). */
+const nonChannelAxes = (rank: number) => Array.from({ length: rank }, (_, i) => i).filter((i) => i !== 1);
+
+export const batchNormalization: BackwardRule = (node, [dY, ...rest], ctx) => {
+  const [x, scale, bias, mean, variance] = node.inputs;
+  if (attrInt(node, 'training_mode', 0) === 1 || (ctx.opset < 14 && node.outputs.slice(1).some((o) => o !== ''))) {
+    throw new Error(
+      'BatchNormalization in training mode is not supported (gradients are taken of the model in inference mode); ' +
+        're-export the model with model.eval()',
+    );
+  }
+  if (attrInt(node, 'spatial', 1) === 0) throw new Error('BatchNormalization with spatial=0 is not supported');
+  if (rest.some((g) => g !== undefined)) throw new Error('gradients of the running statistics outputs of BatchNormalization are not supported');
+  if (!dY) return [];
+  const xShape = ctx.shape(x);
+  const rank = xShape.length;
+  const channels = rank > 1 ? xShape[1] : 1;
+  const eps = attrFloat(node, 'epsilon', 1e-5);
+  const std = ctx.op('Sqrt', [ctx.op('Add', [variance, scalar(ctx, variance, eps)])]);
+  const factor = ctx.op('Div', [scale, std]); // [C]
+  const axes = nonChannelAxes(rank);
+  const needs = [x, scale, bias, mean, variance].map((t) => ctx.needsGrad(t));
+
+  const dX = needs[0] ? ctx.op('Mul', [dY, perChannel(ctx, factor, rank, channels)]) : undefined;
+  const sumDY = needs[2] || needs[3] ? ctx.reduceSum(dY, axes, false) : undefined;
+  let dScale: string | undefined;
+  let dVar: string | undefined;
+  if (needs[1] || needs[4]) {
+    const centered = ctx.op('Sub', [x, perChannel(ctx, mean, rank, channels)]);
+    const sumDYxc = ctx.reduceSum(ctx.op('Mul', [dY, centered]), axes, false); // sum dY (x - mean)
+    if (needs[1]) dScale = ctx.op('Div', [sumDYxc, std]);
+    // d/dvar scale (x - mean) (var + eps)^-1/2 = -1/2 scale (x - mean) (var + eps)^-3/2
+    if (needs[4]) {
+      const cube = ctx.op('Mul', [std, ctx.op('Mul', [std, std])]);
+      dVar = ctx.op('Mul', [ctx.op('Div', [ctx.op('Mul', [sumDYxc, scale]), cube]), scalar(ctx, variance, -0.5)]);
+    }
+  }
+  const dMean = needs[3] ? ctx.op('Neg', [ctx.op('Mul', [sumDY!, factor])]) : undefined;
+  return [dX, dScale, needs[2] ? sumDY : undefined, dMean, dVar];
+};
+
+interface Normalized {
+  /** (x - mean) */
+  centered: string;
+  /** 1 / sqrt(var + eps), reduced axes kept */
+  invStd: string;
+  /** (x - mean) * invStd */
+  xhat: string;
+}
+
+function normalize(ctx: GradContext, x: string, axes: number[], eps: number): Normalized {
+  const mean = ctx.reduceMean(x, axes, true);
+  const centered = ctx.op('Sub', [x, mean]);
+  const variance = ctx.reduceMean(ctx.op('Mul', [centered, centered]), axes, true);
+  const invStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [variance, scalar(ctx, x, eps)])])]);
+  return { centered, invStd, xhat: ctx.op('Mul', [centered, invStd]) };
+}
+
+/**
+ * Gradient of xhat = (x - mean(x)) / sqrt(var(x) + eps) over `axes`, given g = dL/dxhat:
+ * dx = invStd * (g - mean(g) - xhat * mean(g * xhat)).
+ */
+function normalizeBackward(ctx: GradContext, n: Normalized, g: string, axes: number[]): string {
+  const meanG = ctx.reduceMean(g, axes, true);
+  const meanGX = ctx.reduceMean(ctx.op('Mul', [g, n.xhat]), axes, true);
+  const inner = ctx.op('Sub', [ctx.op('Sub', [g, meanG]), ctx.op('Mul', [n.xhat, meanGX])]);
+  return ctx.op('Mul', [inner, n.invStd]);
+}
+
+export const layerNormalization: BackwardRule = (node, [dY, dMean, dInvStd], ctx) => {
+  const [x, scale, bias] = node.inputs;
+  const xShape = ctx.shape(x);
+  const rank = xShape.length;
+  let axis = attrInt(node, 'axis', -1);
+  if (axis < 0) axis += rank;
+  const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+  const count = sizeOf(axes.map((a) => xShape[a]));
+  const n = normalize(ctx, x, axes, attrFloat(node, 'epsilon', 1e-5));
+  const parts: string[] = [];
+  if (dY && ctx.needsGrad(x)) parts.push(normalizeBackward(ctx, n, ctx.op('Mul', [dY, scale]), axes));
+  // the optional Mean and InvStdDev outputs (training-time statistics; float32 unless stash_type says otherwise)
+  const castToX = (g: string) => (ctx.dtype(g) === ctx.dtype(x) ? g : ctx.op('Cast', [g], { to: dtypeCode(ctx.dtype(x)) }));
+  if (dMean && ctx.needsGrad(x)) parts.push(ctx.op('Mul', [castToX(dMean), scalar(ctx, x, 1 / count)]));
+  if (dInvStd && ctx.needsGrad(x)) {
+    // d invStd / dx = -invStd^3 (x - mean) / count
+    const cube = ctx.op('Mul', [n.invStd, ctx.op('Mul', [n.invStd, n.invStd])]);
+    const local = ctx.op('Mul', [ctx.op('Mul', [cube, n.centered]), scalar(ctx, x, -1 / count)]);
+    parts.push(ctx.op('Mul', [castToX(dInvStd), local]));
+  }
+  const dX = ctx.sum(parts);
+  const dScale = dY && ctx.needsGrad(scale) ? ctx.unbroadcast(ctx.op('Mul', [dY, n.xhat]), xShape, ctx.shape(scale)) : undefined;
+  const dBias = dY && bias && ctx.needsGrad(bias) ? ctx.unbroadcast(dY, xShape, ctx.shape(bias)) : undefined;
+  return [dX, dScale, dBias];
+};
+
+export const instanceNormalization: BackwardRule = (node, [dY], ctx) => {
+  const [x, scale, bias] = node.inputs;
+  if (!dY) return [];
+  const xShape = ctx.shape(x);
+  const rank = xShape.length;
+  const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  const n = normalize(ctx, x, axes, attrFloat(node, 'epsilon', 1e-5));
+  const channelScale = perChannel(ctx, scale, rank, xShape[1]);
+  const dX = ctx.needsGrad(x) ? normalizeBackward(ctx, n, ctx.op('Mul', [dY, channelScale]), axes) : undefined;
+  const sumAxes = nonChannelAxes(rank);
+  const dScale = ctx.needsGrad(scale) ? ctx.reduceSum(ctx.op('Mul', [dY, n.xhat]), sumAxes, false) : undefined;
+  const dBias = ctx.needsGrad(bias) ? ctx.reduceSum(dY, sumAxes, false) : undefined;
+  return [dX, dScale, dBias];
+};
+
+export const normRules: RuleSet = {
+  BatchNormalization: batchNormalization,
+  LayerNormalization: layerNormalization,
+  InstanceNormalization: instanceNormalization,
+};

@@ -1,0 +1,10 @@
+/**
+ * Saliency Lab: the library API.
+ */
+export type { Model, ModelInfo, RunAsk, RunResult, GradientAsk, TapInfo, Target } from './engine/model.js';
+export { loadOnnxModel, OnnxModel, openSessionCount, type OnnxModelOptions } from './engine/onnx.js';
+export { classLogit, classProbability } from './targets/index.js';
+export { loadOnnx, saveOnnx } from './graph/onnx.js';
+export { buildGradientGraph, UnsupportedOpError, type BackwardRule, type RuleSet, GradContext } from './graph/autodiff.js';
+export { gradientRules, registerRuleSet, ruleSet, supportedOps } from './graph/rules/index.js';
+export { readNpy, writeNpy, parseNpy, encodeNpy } from './io/npy.js';
