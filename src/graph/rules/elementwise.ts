@@ -1,8 +1,10 @@
 /**
  * Backward rules of elementwise ops: broadcasting arithmetic, activations, casts.
  *
- * Masks are built as products with Sign(...) of forward values rather than Where:
- * onnxruntime does not fuse elementwise chains, so fewer full-size ops is faster.
+ * Masks are boolean comparisons of forward values, cast to float and multiplied in: onnxruntime
+ * does not fuse elementwise chains, and in onnxruntime-node 1.30 on a [16,96,56,56] tensor
+ * Greater+Cast+Mul takes ~6 ms against ~11-15 ms for Sign+Mul and ~10-14 ms for Where alone
+ * (bool intermediates are a quarter of the memory traffic; Sign and Where are not vectorised).
  * Threshold conventions follow PyTorch (gradient 0 exactly at the kink).
  */
 import type { Node } from '../ir.js';
@@ -21,6 +23,16 @@ export function sign(ctx: GradContext, t: string, like: string): string {
   const to = dtypeCode(ctx.dtype(like));
   const zero = scalarOf(ctx, like, 0);
   return ctx.op('Sub', [ctx.op('Cast', [ctx.op('Greater', [t, zero])], { to }), ctx.op('Cast', [ctx.op('Less', [t, zero])], { to })]);
+}
+
+/** 1 where lo < t < hi (either bound optional), else 0, in the float type of t. */
+export function openIntervalMask(ctx: GradContext, t: string, lo: number | undefined, hi: number | undefined): string {
+  const conds: string[] = [];
+  if (lo !== undefined && lo > -Infinity) conds.push(ctx.op('Greater', [t, scalarOf(ctx, t, lo)]));
+  if (hi !== undefined && hi < Infinity) conds.push(ctx.op('Less', [t, scalarOf(ctx, t, hi)]));
+  if (conds.length === 0) return scalarOf(ctx, t, 1);
+  const cond = conds.length === 2 ? ctx.op('And', conds) : conds[0];
+  return ctx.op('Cast', [cond], { to: dtypeCode(ctx.dtype(t)) });
 }
 
 /** Where(cond, a, b); before opset 9, which has no Where, as b + cond * (a - b). */
@@ -106,8 +118,8 @@ export const softplus: BackwardRule = (node, [dY], ctx) => [ctx.op('Mul', [dY!, 
 
 // --- activations ------------------------------------------------------------
 
-/** ReLU: the output is positive exactly where the gradient passes; Sign(y) is that mask. */
-export const relu: BackwardRule = (node, [dY], ctx) => [ctx.op('Mul', [dY!, sign(ctx, node.outputs[0], node.outputs[0])])];
+/** ReLU: the output is positive exactly where the gradient passes. */
+export const relu: BackwardRule = (node, [dY], ctx) => [ctx.op('Mul', [dY!, openIntervalMask(ctx, node.outputs[0], 0, undefined)])];
 
 export const leakyRelu: BackwardRule = (node, [dY], ctx) => {
   const x = node.inputs[0];
@@ -139,17 +151,13 @@ function clipBounds(node: Node, ctx: GradContext): { min?: number; max?: number 
 
 /**
  * Clip (ReLU6 is Clip(0, 6)): gradient passes strictly inside (min, max), as PyTorch's
- * hardtanh backward. Since y is clamped to [min, max], the mask is Sign((y - min)(max - y)).
+ * hardtanh backward. Since y is clamped to [min, max], min < y < max exactly where min < x < max.
  */
 export const clip: BackwardRule = (node, [dY], ctx) => {
   const y = node.outputs[0];
   const { min, max } = clipBounds(node, ctx);
-  const factors: string[] = [];
-  if (min !== undefined && min > -Infinity) factors.push(min === 0 ? y : ctx.op('Sub', [y, scalarOf(ctx, y, min)]));
-  if (max !== undefined && max < Infinity) factors.push(ctx.op('Sub', [scalarOf(ctx, y, max), y]));
-  if (factors.length === 0) return [dY, undefined, undefined];
-  const product = factors.length === 2 ? ctx.op('Mul', factors) : factors[0];
-  return [ctx.op('Mul', [dY!, sign(ctx, product, y)]), undefined, undefined];
+  if ((min === undefined || min === -Infinity) && (max === undefined || max === Infinity)) return [dY, undefined, undefined];
+  return [ctx.op('Mul', [dY!, openIntervalMask(ctx, y, min, max)]), undefined, undefined];
 };
 
 export const sigmoid: BackwardRule = (node, [dY], ctx) => {
@@ -216,7 +224,7 @@ export const gelu: BackwardRule = (node, [dY], ctx) => {
 export const hardSigmoid: BackwardRule = (node, [dY], ctx) => {
   const y = node.outputs[0];
   const alpha = attrFloat(node, 'alpha', 0.2);
-  const inside = sign(ctx, ctx.op('Mul', [y, ctx.op('Sub', [scalarOf(ctx, y, 1), y])]), y);
+  const inside = openIntervalMask(ctx, y, 0, 1);
   return [ctx.op('Mul', [dY!, ctx.op('Mul', [inside, scalarOf(ctx, y, alpha)])])];
 };
 
