@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Time Captum's attribution methods on a benchmark model (PyTorch CPU, 2 threads),
+for bench/methods.bench.ts. Captum is not part of this repository: pass the directory
+holding its source (pytorch/captum, tag v0.8.0) with --captum.
+
+    /usr/bin/python3 bench/captum_methods.py --captum /tmp/captum --models bench/models \
+        --model mobilenet_v2 [--repeats 3] [--warmup 1] [--only ig50,ig200,nt_ig,gradshap] --out FILE.json
+    /usr/bin/python3 bench/captum_methods.py --captum /tmp/captum --serve
+
+With --serve it stays up and answers lines "<name> <repeats>" on stdin with one JSON line
+{"name": ..., "ms": [...]} on stdout (the first request of a name also warms it up), so a
+caller can interleave single measurements with its own on a busy machine.
+
+Measurements (one input [1, 3, 224, 224], the same deterministic values as the
+TypeScript side, target class 0, internal_batch_size 16, black (zero) baseline):
+
+  ig50      IntegratedGradients(n_steps=50), return_convergence_delta=True
+  ig200     IntegratedGradients(n_steps=200), return_convergence_delta=True
+  nt_ig     NoiseTunnel(IntegratedGradients) smoothgrad, nt_samples=10, n_steps=20, stdevs=0.15
+  gradshap  GradientShap, n_samples=20, baselines: 8 random images, stdevs=0
+
+Each: `--warmup` untimed runs, then the wall time of `--repeats` runs (ms). JSON:
+  {"captum": "...", "torch": "...", "threads": 2, "samples": {"ig50": [...], ...}}
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(2)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--captum", required=True)
+    ap.add_argument("--models", default=os.path.join(HERE, "models"))
+    ap.add_argument("--model", default="mobilenet_v2")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--only", default="ig50,ig200,nt_ig,gradshap")
+    ap.add_argument("--out")
+    ap.add_argument("--serve", action="store_true")
+    args = ap.parse_args()
+
+    from make_captum_fixtures import stub_optional_modules
+    stub_optional_modules()
+    sys.path.insert(0, os.path.abspath(args.captum))
+    import captum
+    from captum.attr import GradientShap, IntegratedGradients, NoiseTunnel
+    from export_models import MODELS
+
+    model = MODELS[args.model](weights=None)
+    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
+    model.eval()
+    per = 3 * 224 * 224
+    # the same values as bench/methods.bench.ts: sin(i * 12.9898) * 0.5 (float32)
+    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    g = torch.Generator().manual_seed(0)
+    dist = torch.rand(8, 3, 224, 224, generator=g) * 4 - 2
+    ig = IntegratedGradients(model)
+    runs = {
+        "ig50": lambda: ig.attribute(x, target=0, n_steps=50, internal_batch_size=16, return_convergence_delta=True),
+        "ig200": lambda: ig.attribute(x, target=0, n_steps=200, internal_batch_size=16, return_convergence_delta=True),
+        "nt_ig": lambda: NoiseTunnel(ig).attribute(x, nt_type="smoothgrad", nt_samples=10, stdevs=0.15, target=0,
+                                                   n_steps=20, internal_batch_size=16),
+        "gradshap": lambda: GradientShap(model).attribute(x, baselines=dist, n_samples=20, stdevs=0.0, target=0),
+    }
+    def timed(fn, n):
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        return times
+
+    if args.serve:
+        warm = set()
+        print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
+        for line in sys.stdin:
+            parts = line.split()
+            if not parts:
+                continue
+            name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
+            if name not in warm:
+                timed(runs[name], args.warmup)
+                warm.add(name)
+            print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+        return
+
+    samples = {}
+    for name in args.only.split(","):
+        fn = runs[name]
+        for _ in range(args.warmup):
+            fn()
+        times = []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        samples[name] = times
+    out = {"captum": captum.__version__, "torch": torch.__version__, "threads": torch.get_num_threads(), "samples": samples}
+    text = json.dumps(out)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
