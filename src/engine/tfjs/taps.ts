@@ -1,0 +1,315 @@
+/**
+ * Running a tfjs LayersModel or GraphModel one batch at a time, with taps on inner
+ * tensors: a tap's value can be captured, and a zero "probe" tensor can be added to it so
+ * that the gradient with respect to the probe is the gradient with respect to the tap.
+ *
+ * - LayersModel: the tap layer's `call` is wrapped (on that instance only) to add the
+ *   probe to its output and capture the sum. Every consumer of the layer sees the probed
+ *   value, so skip connections are handled.
+ * - GraphModel: execution is staged at the taps, in graph order: the tap node is computed,
+ *   the probe added, and the rest of the graph executed with the probed value fed in as
+ *   that node (`execute` with an inner node among the inputs). Paths that bypass the tap
+ *   are recomputed from the input, so skip connections are handled here too.
+ *
+ * Everything here is synchronous and must run inside tf.tidy; captured values are kept
+ * (tf.keep) clones that the caller disposes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { withUnfusedOps } from './unfused.js';
+
+export interface TapSpec {
+  name: string;
+  /** Layer class (LayersModel) or op type (GraphModel). */
+  opType: string;
+  /** Layer name or node name (the same as `name` here). */
+  node: string;
+}
+
+export interface ForwardRequest {
+  /** tap -> probe tensor added to the tap's value (same shape as the tap, batch included). */
+  probes: Map<string, Tensor>;
+  /** taps whose values are wanted. */
+  capture: Set<string>;
+}
+
+export interface ForwardResult {
+  logits: Tensor;
+  /** Kept clones of the captured taps (the caller disposes them). */
+  captured: Map<string, Tensor>;
+}
+
+export interface Runner {
+  readonly kind: 'layers' | 'graph';
+  readonly inputName: string;
+  readonly outputName: string;
+  /** One example, in the model's own layout; entries may be -1 where the model leaves them open. */
+  readonly declaredInputShape: number[];
+  readonly taps: TapSpec[];
+  readonly ops: Record<string, number>;
+  /** What the output was, when a final softmax was removed. */
+  readonly strippedSoftmax: boolean;
+  forward(x: Tensor, request: ForwardRequest): ForwardResult;
+  dispose(): void;
+}
+
+function captureValue(captured: Map<string, Tensor>, name: string, value: Tensor): void {
+  // A clone: the model's executor disposes its own intermediates once they are consumed.
+  captured.set(name, tf.keep(tf.clone(value)));
+}
+
+// ---------------------------------------------------------------------------------------
+// LayersModel
+
+type LayerCall = (inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
+type HookableLayer = tfl.layers.Layer & { call: LayerCall; activation?: { getClassName(): string } };
+
+const identityActivation = {
+  getClassName: () => 'linear',
+  apply: (x: Tensor) => x,
+  getConfig: () => ({}),
+};
+
+export class LayersRunner implements Runner {
+  readonly kind = 'layers' as const;
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly declaredInputShape: number[];
+  readonly taps: TapSpec[];
+  readonly ops: Record<string, number> = {};
+  readonly strippedSoftmax: boolean = false;
+  private readonly model: tfl.LayersModel;
+  private readonly layersByName = new Map<string, HookableLayer>();
+  private readonly hooked = new Set<string>();
+  private readonly restore: Array<() => void> = [];
+  private current: { request: ForwardRequest; captured: Map<string, Tensor> } | undefined;
+
+  constructor(model: tfl.LayersModel, options: { keepSoftmax?: boolean } = {}) {
+    this.model = model;
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new Error(
+        `the LayersModel has ${model.inputs.length} inputs and ${model.outputs.length} outputs; ` +
+          'Saliency Lab explains models with a single input and a single output tensor',
+      );
+    }
+    this.inputName = model.inputLayers[0]?.name ?? model.inputs[0].name;
+    const shape = model.inputs[0].shape;
+    this.declaredInputShape = shape.slice(1).map((d) => (d == null ? -1 : d));
+    for (const layer of model.layers) this.ops[layer.getClassName()] = (this.ops[layer.getClassName()] ?? 0) + 1;
+
+    const outputLayer = model.outputLayers[0] as HookableLayer;
+    this.outputName = outputLayer.name;
+    if (!options.keepSoftmax && outputLayer.activation && /^softmax$/i.test(outputLayer.activation.getClassName())) {
+      // explain logits, not probabilities: drop the output layer's softmax (this instance only)
+      const original = outputLayer.activation;
+      (outputLayer as { activation: unknown }).activation = identityActivation;
+      this.restore.push(() => ((outputLayer as { activation: unknown }).activation = original));
+      this.strippedSoftmax = true;
+    } else if (!options.keepSoftmax && /^(Softmax)$/.test(outputLayer.getClassName())) {
+      this.hook(outputLayer, true);
+      this.strippedSoftmax = true;
+    }
+
+    // Keras ReLU(max_value=6) runs as relu then clipByValue in tfjs-layers: one relu6 is
+    // the same function, with the same gradient convention (0 < x <= 6), at a third of the cost
+    for (const layer of model.layers) {
+      const config = layer.getConfig() as { maxValue?: number | null };
+      if (layer.getClassName() !== 'ReLU' || config.maxValue !== 6) continue;
+      const l = layer as HookableLayer;
+      const original = l.call;
+      l.call = ((inputs: Tensor | Tensor[]) => tf.relu6(Array.isArray(inputs) ? inputs[0] : inputs)) as LayerCall;
+      this.restore.push(() => (l.call = original));
+    }
+
+    this.taps = [];
+    for (const layer of model.layers) {
+      if (layer.getClassName() === 'InputLayer' || layer === (outputLayer as unknown)) continue;
+      // a layer used at several places in the graph has no single output to tap
+      if (layer.inboundNodes.length !== 1) continue;
+      const out = layer.output;
+      if (Array.isArray(out)) continue;
+      this.taps.push({ name: layer.name, node: layer.name, opType: layer.getClassName() });
+      this.layersByName.set(layer.name, layer as HookableLayer);
+    }
+  }
+
+  /**
+   * Wrap a layer's call. `replaceOutput` (for a final Softmax layer) returns the layer's
+   * input instead of its output.
+   */
+  private hook(layer: HookableLayer, replaceOutput = false): void {
+    if (this.hooked.has(layer.name)) return;
+    const original = layer.call;
+    const runner = this;
+    layer.call = function (this: HookableLayer, inputs, kwargs) {
+      if (replaceOutput) return Array.isArray(inputs) ? inputs[0] : inputs;
+      const y = original.call(this, inputs, kwargs) as Tensor;
+      const state = runner.current;
+      if (!state) return y;
+      const probe = state.request.probes.get(layer.name);
+      const out = probe ? tf.add(y, probe) : y;
+      if (state.request.capture.has(layer.name)) captureValue(state.captured, layer.name, out);
+      return out;
+    } as LayerCall;
+    this.hooked.add(layer.name);
+    this.restore.push(() => {
+      layer.call = original;
+    });
+  }
+
+  forward(x: Tensor, request: ForwardRequest): ForwardResult {
+    for (const name of new Set([...request.capture, ...request.probes.keys()])) {
+      const layer = this.layersByName.get(name);
+      if (!layer) throw new Error(`no tap named '${name}' (a layer name) in the model`);
+      this.hook(layer);
+    }
+    const captured = new Map<string, Tensor>();
+    this.current = { request, captured };
+    try {
+      const logits = withUnfusedOps(() => this.model.predict(x, { batchSize: x.shape[0] }) as Tensor);
+      return { logits, captured };
+    } catch (e) {
+      for (const t of captured.values()) t.dispose();
+      throw e;
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  dispose(): void {
+    for (const undo of this.restore.reverse()) undo();
+    this.restore.length = 0;
+    this.model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// GraphModel
+
+interface GraphNodeDef {
+  name: string;
+  op: string;
+  input?: string[];
+}
+
+const nodeOf = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
+const CONTROL_FLOW = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'NextIteration', 'LoopCond', 'If', 'StatelessIf', 'While', 'StatelessWhile', 'TensorArrayV3', 'TensorListReserve']);
+const NOT_TAPS = new Set(['Const', 'Placeholder', 'NoOp', 'Identity', 'Shape', 'Size', 'Rank', 'StopGradient']);
+
+export class GraphRunner implements Runner {
+  readonly kind = 'graph' as const;
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly declaredInputShape: number[];
+  readonly taps: TapSpec[];
+  readonly ops: Record<string, number> = {};
+  readonly strippedSoftmax: boolean = false;
+  /** The node executed as the model output (the softmax's input when it was stripped). */
+  private readonly fetch: string;
+  private readonly order = new Map<string, number>();
+
+  constructor(
+    private readonly model: GraphModel,
+    nodes: GraphNodeDef[],
+    originalOps: Map<string, string>,
+    options: { keepSoftmax?: boolean } = {},
+  ) {
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new Error(
+        `the GraphModel has ${model.inputs.length} inputs and ${model.outputs.length} outputs; ` +
+          'Saliency Lab explains models with a single input and a single output tensor',
+      );
+    }
+    this.inputName = nodeOf(model.inputs[0].name);
+    this.outputName = nodeOf(model.outputs[0].name);
+    this.declaredInputShape = (model.inputs[0].shape ?? []).slice(1).map((d) => (d == null ? -1 : d));
+    const flow = [...new Set(nodes.map((n) => n.op).filter((op) => CONTROL_FLOW.has(op)))];
+    if (flow.length > 0) {
+      throw new Error(
+        `this GraphModel has control flow (${flow.join(', ')}), which TensorFlow.js runs only asynchronously (executeAsync); ` +
+          'gradients need a graph that runs synchronously',
+      );
+    }
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    const opOf = (n: GraphNodeDef) => originalOps.get(n.name) ?? n.op;
+    for (const n of nodes) this.ops[opOf(n)] = (this.ops[opOf(n)] ?? 0) + 1;
+
+    // the logits: walk back from the output through Identity; a Softmax there is removed
+    let fetch = this.outputName;
+    if (!options.keepSoftmax) {
+      let n = byName.get(fetch);
+      while (n && n.op === 'Identity' && n.input?.length) n = byName.get(nodeOf(n.input[0]));
+      if (n && n.op === 'Softmax' && n.input?.length) {
+        fetch = nodeOf(n.input[0]);
+        this.strippedSoftmax = true;
+      }
+    }
+    this.fetch = fetch;
+
+    // topological order (the node list usually is one, but is not required to be)
+    const visiting = new Set<string>();
+    const visit = (name: string) => {
+      if (this.order.has(name) || visiting.has(name)) return;
+      visiting.add(name);
+      for (const i of byName.get(name)?.input ?? []) visit(nodeOf(i));
+      this.order.set(name, this.order.size);
+    };
+    for (const n of nodes) visit(n.name);
+
+    // taps: nodes that depend on the input and that the logits depend on
+    const fromInput = new Set<string>([this.inputName]);
+    const sorted = [...this.order.keys()];
+    for (const name of sorted) {
+      if ((byName.get(name)?.input ?? []).some((i) => fromInput.has(nodeOf(i)))) fromInput.add(name);
+    }
+    const toOutput = new Set<string>([fetch]);
+    for (const name of [...sorted].reverse()) {
+      if (!toOutput.has(name)) continue;
+      for (const i of byName.get(name)?.input ?? []) toOutput.add(nodeOf(i));
+    }
+    this.taps = sorted
+      .filter((name) => name !== fetch && name !== this.inputName && fromInput.has(name) && toOutput.has(name))
+      .map((name) => byName.get(name)!)
+      .filter((n) => !NOT_TAPS.has(n.op))
+      .map((n) => ({ name: n.name, node: n.name, opType: opOf(n) }));
+  }
+
+  forward(x: Tensor, request: ForwardRequest): ForwardResult {
+    const tapNames = new Set(this.taps.map((t) => t.name));
+    const wanted = [...new Set([...request.capture, ...request.probes.keys()])];
+    for (const name of wanted) {
+      if (!tapNames.has(name)) throw new Error(`no tap named '${name}' (a node name) in the model`);
+    }
+    const captured = new Map<string, Tensor>();
+    try {
+      if (request.probes.size === 0) {
+        // one pass: the logits and every captured tap
+        const names = [this.fetch, ...request.capture];
+        const out = this.model.execute(x, names);
+        const list = Array.isArray(out) ? out : [out];
+        names.slice(1).forEach((name, i) => captureValue(captured, name, list[i + 1]));
+        return { logits: list[0], captured };
+      }
+      // staged at the probed taps, in graph order
+      const feeds: Record<string, Tensor> = { [this.inputName]: x };
+      const staged = wanted.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+      for (const name of staged) {
+        let value = this.model.execute(feeds, name) as Tensor;
+        const probe = request.probes.get(name);
+        if (probe) value = tf.add(value, probe);
+        if (request.capture.has(name)) captureValue(captured, name, value);
+        feeds[name] = value;
+      }
+      return { logits: this.model.execute(feeds, this.fetch) as Tensor, captured };
+    } catch (e) {
+      for (const t of captured.values()) t.dispose();
+      throw e;
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
