@@ -8,3 +8,6 @@ export { loadOnnx, saveOnnx } from './graph/onnx.js';
 export { buildGradientGraph, UnsupportedOpError, type BackwardRule, type RuleSet, GradContext } from './graph/autodiff.js';
 export { gradientRules, registerRuleSet, ruleSet, supportedOps } from './graph/rules/index.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './io/npy.js';
+export { functionModel, FunctionModel, type FunctionModelSpec } from './engine/function.js';
+export * from './baselines/index.js';
+export * from './methods/index.js';
