@@ -7,7 +7,8 @@ import { NameSource, initializerFromTensor, int64Tensor, typedArrayFor } from '.
 
 export type AttrInput = AttrValue | number | number[] | string;
 
-function toAttr(v: AttrInput): AttrValue {
+/** An attribute from a plain value: integers become ints, other numbers floats, arrays int lists. */
+export function toAttr(v: AttrInput): AttrValue {
   if (typeof v === 'string') return { kind: 'string', value: v };
   if (typeof v === 'number') return Number.isInteger(v) ? { kind: 'int', value: v } : { kind: 'float', value: v };
   if (Array.isArray(v)) return { kind: 'ints', value: v };

@@ -12,7 +12,7 @@
 import * as ort from 'onnxruntime-node';
 import type { AttrValue, DType, Graph, Node, Tensor, TypedData } from './ir.js';
 import { initializerFromTensor, sizeOf } from './ir.js';
-import type { AttrInput } from './emitter.js';
+import { toAttr, type AttrInput } from './emitter.js';
 import { saveOnnx } from './onnx.js';
 import { inferShapes, type ShapeInfo } from './shapes.js';
 import { buildGradientGraph, type RuleSet } from './autodiff.js';
@@ -94,13 +94,6 @@ export interface GraphSpec {
   nodes: NodeSpec[];
   /** Graph outputs (shapes and dtypes are inferred). */
   outputs: string[];
-}
-
-function toAttr(v: AttrInput): AttrValue {
-  if (typeof v === 'string') return { kind: 'string', value: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { kind: 'int', value: v } : { kind: 'float', value: v };
-  if (Array.isArray(v)) return { kind: 'ints', value: v };
-  return v;
 }
 
 /** A graph from a compact description; output shapes and dtypes come from shape inference. */
