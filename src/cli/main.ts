@@ -1,162 +1,204 @@
 #!/usr/bin/env node
 /**
- * The `saliency` command. Exit codes: 0 success, 1 a check failed, 2 bad usage, 3 bad input.
+ * The `saliency` command: commander wiring only; each verb is a library function
+ * (explain.ts, compare.ts, demo.ts, inspect.ts, verify.ts) that a program can call with
+ * the same options. Exit codes (errors.ts): 0 ok, 1 a check failed, 2 bad usage or flag
+ * value, 3 bad input (missing file, not a model, unsupported op, undecodable image,
+ * target out of range). Human output on stdout, --json for machines, progress on stderr.
  */
-import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { loadOnnxModel } from '../engine/onnx.js';
-import { readNpy } from '../io/npy.js';
+import type { PreprocessingFlags } from '../io/preprocess.js';
+import { compare } from './compare.js';
+import { demo, describeDemo } from './demo.js';
+import { EXIT, exitCodeOf, UsageError } from './errors.js';
+import { describeExplain, explain } from './explain.js';
+import { describeInspect, inspect } from './inspect.js';
+import { describeVerify, verify } from './verify.js';
 
-export const EXIT = { ok: 0, checkFailed: 1, usage: 2, badInput: 3 } as const;
+export { EXIT } from './errors.js';
 
-/** Where the shipped fixtures live (works from src/ under tsx and from dist/src/ once built). */
-function fixturesDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const up of ["../../fixtures/torch"]) {
-    const dir = join(here, up);
-    try {
-      readFileSync(join(dir, 'manifest.json'));
-      return dir;
-    } catch {
-      // try the next layout
-    }
-  }
-  throw new Error('the shipped fixtures (fixtures/torch/manifest.json) are missing from this install');
-}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function relativeL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-
-class BadInput extends Error {}
-
-async function inspect(modelPath: string, json: boolean): Promise<void> {
-  let model;
-  try {
-    model = await loadOnnxModel(modelPath);
-  } catch (e) {
-    throw new BadInput((e as Error).message);
-  }
-  try {
-    const info = model.inspect();
-    if (json) {
-      console.log(JSON.stringify(info, null, 2));
-      return;
-    }
-    console.log(`model     ${modelPath} (ONNX opset ${info.opset}${info.producer ? `, from ${info.producer}` : ''})`);
-    console.log(`input     ${info.inputName} [N, ${info.inputShape.join(', ')}]`);
-    console.log(`output    ${info.outputName} [N, ${info.outputShape.join(', ')}]`);
-    console.log(`ops       ${Object.entries(info.ops).map(([k, v]) => `${k}x${v}`).join(' ')}`);
-    console.log(
-      `gradient  ${info.opsWithoutGradient.length === 0 ? 'every op has a backward rule' : `no backward rule for: ${info.opsWithoutGradient.join(', ')}`}`,
-    );
-    console.log(`taps      ${info.taps.length} (name the tensor or its node)`);
-    for (const t of info.taps) console.log(`  ${t.opType.padEnd(20)} [${t.shape.join(', ')}]`.padEnd(46) + `  ${t.name}`);
-  } finally {
-    await model.dispose();
-  }
-}
-
-interface DemoRow {
+interface CommonFlags extends PreprocessingFlags {
   model: string;
-  opset: number;
-  ops: number;
-  gradientError: number;
-  tapGradientError: number;
-  ms: number;
+  image?: string[];
+  input?: string;
+  method?: string[];
+  baseline?: string[];
+  steps?: string;
+  target?: string;
+  out?: string;
+  json?: boolean;
+  batchSize?: string;
+  seed?: string;
+  samples?: string;
+  noise?: string;
+  paths?: string;
+  title?: string;
 }
 
-/** The embedded default: gradients of the shipped CNNs, checked against PyTorch autograd. */
-async function demo(json: boolean): Promise<boolean> {
-  const dir = fixturesDir();
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-    models: Array<{ name: string; file: string; opset: number; tap: { tensor: string } }>;
+function preprocessingFlags(o: CommonFlags): PreprocessingFlags {
+  return {
+    preprocess: o.preprocess,
+    size: o.size,
+    resize: o.resize,
+    cropFraction: o.cropFraction,
+    channels: o.channels,
+    layout: o.layout,
+    range: o.range,
+    mean: o.mean,
+    std: o.std,
+    labels: o.labels,
   };
-  const rows: DemoRow[] = [];
-  for (const m of manifest.models) {
-    const model = await loadOnnxModel(join(dir, m.file));
-    try {
-      const load = (what: string) => readNpy(join(dir, `${m.name}.${what}.npy`)).data as Float32Array;
-      const x = load('input');
-      const seed = load('seed');
-      const t0 = performance.now();
-      const r = await model.run(x, { gradients: { seed, wrt: ['input', m.tap.tensor] } });
-      const ms = performance.now() - t0;
-      rows.push({
-        model: m.name,
-        opset: m.opset,
-        ops: Object.keys(model.inspect().ops).length,
-        gradientError: relativeL2(r['grad:input'], load('grad_input')),
-        tapGradientError: relativeL2(r[`grad:${m.tap.tensor}`], load('tap_grad')),
-        ms,
-      });
-    } finally {
-      await model.dispose();
-    }
-  }
-  const ok = rows.every((r) => r.gradientError < 1e-4 && r.tapGradientError < 1e-4);
-  if (json) {
-    console.log(JSON.stringify({ ok, tolerance: 1e-4, models: rows }, null, 2));
-  } else {
-    console.log('Gradients compiled into the ONNX graph, against PyTorch autograd (relative L2; tolerance 1e-4):\n');
-    console.log('model            opset  op types  input grad   tap grad    first call');
-    for (const r of rows) {
-      console.log(
-        `${r.model.padEnd(16)} ${String(r.opset).padStart(5)}  ${String(r.ops).padStart(8)}  ${r.gradientError.toExponential(2).padStart(9)}  ${r.tapGradientError
-          .toExponential(2)
-          .padStart(9)}  ${r.ms.toFixed(0).padStart(7)} ms`,
-      );
-    }
-    console.log(`\n${ok ? 'all agree' : 'MISMATCH: some gradients disagree with PyTorch'}`);
-  }
-  return ok;
+}
+
+/** Flags shared by explain and compare. */
+function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }): Command {
+  return cmd
+    .requiredOption('-m, --model <model>', 'an .onnx file, a tfjs model.json (or its directory), or nsfwjs:mobilenet_v2')
+    .option('-i, --image <files...>', 'image files (any format sharp decodes)')
+    .option(`${methodFlag} <names...>`, `ig, gradient, inputxgradient, smoothgrad, expectedgradients (repeat or comma-separate; default ${defaults.methods})`)
+    .option('-b, --baseline <specs...>', `black, white, gray, maxdistance, blur[:sigma=5], uniform, gaussian[:sigma=0.1], dataset:DIR|FILE.npy|IDX (default ${defaults.baselines})`)
+    .option('--steps <n|auto>', "Integrated Gradients steps, or 'auto' (double from 16 until |delta| <= 5% of |f(x) - f(x')|)", '64')
+    .option('-t, --target <top1|N|file>', "the class explained: each input's top class (top1), a class index, or a .npy/.json of one class per input", 'top1')
+    .option('--samples <n>', 'SmoothGrad noisy copies (25), draws of a random baseline (10), Expected Gradients samples (20)')
+    .option('--noise <sigma>', "SmoothGrad noise, as a fraction of each input's value range", '0.15')
+    .option('--seed <n>', 'seed of every random draw (noise, random baselines); same seed, same numbers', '0')
+    .option('--batch-size <n>', 'examples per model call')
+    .option('--json', 'print the JSON record on stdout instead of a summary')
+    .addOption(new Option('--preprocess <preset|file>', 'preprocessing preset (imagenet, keras-tf) or JSON file (default: the sidecar next to the model)'))
+    .option('--size <N|HxW>', 'model input size')
+    .addOption(new Option('--resize <mode>', 'how images reach the size').choices(['stretch', 'crop', 'pad']))
+    .option('--crop-fraction <f>', "with --resize crop: the crop's share of the scaled image's shorter side (0.875 for torchvision's 256 -> 224)")
+    .option('--channels <order>', 'RGB, BGR or L')
+    .option('--layout <layout>', 'NCHW or NHWC')
+    .option('--range <min,max>', 'pixel value range before normalisation, e.g. 0,1 or 0,255')
+    .option('--mean <values>', 'per-channel mean subtracted from pixels, e.g. 0.485,0.456,0.406')
+    .option('--std <values>', 'per-channel standard deviation dividing pixels')
+    .option('--labels <file>', 'class names: one per line, or JSON');
+}
+
+function print(json: boolean, value: unknown, human: () => string): void {
+  if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else process.stdout.write(`${human()}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   let code: number = EXIT.ok;
+  const command = `saliency ${argv.join(' ')}`;
   program
     .name('saliency')
-    .description('Saliency Lab: attributions for ONNX models, and tests of whether to trust them')
+    .description('Saliency Lab: attributions for ONNX and TensorFlow.js models, and tests of whether to trust them')
     .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  attributionFlags(
+    program
+      .command('explain')
+      .description('explain a model on images (--image) or preprocessed inputs (--input x.npy): heat map, signed map and overlay PNGs, raw .npy, explain.json')
+      .option('--input <x.npy>', 'a batch of preprocessed model inputs [n, ...inputShape]; attributions are written as .npy of the same shape')
+      .option('-o, --out <dir>', 'output directory', 'saliency-out'),
+    '--method',
+    { methods: 'ig', baselines: 'black' },
+  ).action(async (o: CommonFlags) => {
+    const r = await explain({
+      model: o.model,
+      images: o.image,
+      input: o.input,
+      methods: o.method,
+      baselines: o.baseline,
+      steps: o.steps,
+      target: o.target,
+      out: o.out,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      samples: o.samples,
+      noise: o.noise,
+      preprocessing: preprocessingFlags(o),
+    });
+    print(Boolean(o.json), { ...r.record, out: r.out }, () => describeExplain(r));
+  });
+
+  attributionFlags(
+    program
+      .command('compare')
+      .description('several methods and baselines side by side: grid.png, report.html (self-contained), compare.json')
+      .option('--paths <n>', 'images that get the Integrated Gradients path figure (the first n)', '4')
+      .option('--title <text>', 'title of the report section')
+      .option('-o, --out <dir>', 'output directory', 'saliency-compare'),
+    '--methods',
+    { methods: 'gradient,inputxgradient,smoothgrad,ig', baselines: 'black' },
+  )
+    .addOption(new Option('--method <names...>', 'same as --methods').hideHelp())
+    .action(async (o: CommonFlags & { methods?: string[] }) => {
+    const r = await compare({
+      model: o.model,
+      images: o.image,
+      methods: [...(o.methods ?? []), ...(o.method ?? [])],
+      baselines: o.baseline,
+      steps: o.steps,
+      target: o.target,
+      out: o.out,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      samples: o.samples,
+      noise: o.noise,
+      paths: o.paths,
+      title: o.title,
+      command,
+      preprocessing: preprocessingFlags(o),
+    });
+    print(Boolean(o.json), { ...r.record, out: r.out, report: r.report }, () => `wrote ${r.files.length} files to ${r.out}/\nreport: ${r.report}`);
+  });
+
   program
     .command('demo')
-    .description('compute gradients of the shipped CNNs and check them against PyTorch autograd')
-    .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => {
-      code = (await demo(Boolean(opts.json))) ? EXIT.ok : EXIT.checkFailed;
+    .description('explain a Fashion-MNIST CNN and nsfwjs MobileNetV2 on shipped images with the baselines article\'s methods; writes an HTML report')
+    .option('-o, --out <dir>', 'output directory', 'saliency-demo')
+    .option('--only <part>', 'fashion-mnist or photos (default: both)')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (o: { out: string; only?: string; json?: boolean }) => {
+      if (o.only !== undefined && !['fashion-mnist', 'photos'].includes(o.only)) throw new UsageError(`--only must be fashion-mnist or photos, got '${o.only}'`);
+      const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | undefined, command });
+      print(Boolean(o.json), r, () => describeDemo(r));
     });
+
   program
     .command('inspect')
-    .description("list a model's input, output, ops and taps (inner tensors layer methods can name)")
-    .requiredOption('-m, --model <file>', 'ONNX model file')
+    .description("list a model's input, output, ops, whether each op has a backward rule, and its taps")
+    .requiredOption('-m, --model <model>', 'an .onnx file, a tfjs model.json (or its directory), or nsfwjs:mobilenet_v2')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { model: string; json?: boolean }) => {
-      await inspect(opts.model, Boolean(opts.json));
+    .action(async (o: { model: string; json?: boolean }) => {
+      const info = await inspect({ model: o.model });
+      print(Boolean(o.json), info, () => describeInspect(o.model, info));
     });
+
+  program
+    .command('verify')
+    .description('check the engine: gradients of the shipped CNNs (fixtures/torch) against PyTorch autograd')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
+      const v = await verify();
+      print(Boolean(o.json), v, () => describeVerify(v));
+      code = v.ok ? EXIT.ok : EXIT.checkFailed;
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (e instanceof BadInput) {
-      console.error(`error: ${e.message}`);
-      return EXIT.badInput;
-    }
-    console.error(`error: ${(e as Error).message}`);
-    return EXIT.checkFailed;
+    const exit = exitCodeOf(e);
+    if (!(e instanceof CommanderError)) process.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
+    if (exit === EXIT.checkFailed && !(e instanceof CommanderError) && process.env['SALIENCY_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
+    return exit;
   }
   return code;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then((c) => process.exit(c));
+  main(process.argv.slice(2)).then((c) => {
+    process.exitCode = c;
+  });
 }

@@ -13,6 +13,7 @@ import { loadOnnx } from '../graph/onnx.js';
 import { initializerFromTensor } from '../graph/ir.js';
 import { readNpy } from '../io/npy.js';
 import { classLogit, classProbability } from '../targets/index.js';
+import { relativeL2 } from './numeric.js';
 
 const { onnx } = onnxProto;
 const FIXTURES = new URL('../../fixtures/torch/', import.meta.url).pathname;
@@ -26,16 +27,6 @@ interface FixtureModel {
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as { models: FixtureModel[] };
 const npy = (model: string, what: string) => readNpy(join(FIXTURES, `${model}.${what}.npy`)).data as Float32Array;
 
-function relativeL2(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length, 'length mismatch');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < actual.length; i++) {
-    num += (actual[i] - expected[i]) ** 2;
-    den += expected[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
 
 for (const m of manifest.models) {
   test(`${m.name} (opset ${m.opset}): logits, input gradient and tap gradient match PyTorch autograd`, async () => {

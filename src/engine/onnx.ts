@@ -23,7 +23,7 @@ export interface OnnxModelOptions {
   inputRange?: [number, number];
   /** onnxruntime intra-op threads. Default: the machine's cores. */
   threads?: number;
-  /** How many compiled sessions to keep. Default 6. */
+  /** How many compiled sessions to keep (one per batch size and request kind). Default 12. */
   maxSessions?: number;
 }
 
@@ -217,7 +217,7 @@ export class OnnxModel implements Model {
     const promise = build();
     promise.catch(() => this.sessions.delete(key));
     this.sessions.set(key, promise);
-    const limit = this.options.maxSessions ?? 6;
+    const limit = this.options.maxSessions ?? 12;
     while (this.sessions.size > limit) {
       const oldest = this.sessions.keys().next().value!;
       const evicted = this.sessions.get(oldest)!;

@@ -14,7 +14,7 @@ import { load, pseudoRandom, smallCnnOnnx, spyModel } from './testing.js';
 
 test('repeated runs of every method keep the session count bounded, and dispose releases all', async () => {
   const before = openSessionCount();
-  const model = await load(smallCnnOnnx(), { batchSize: 8 });
+  const model = await load(smallCnnOnnx(), { batchSize: 8, maxSessions: 6 });
   const x = pseudoRandom(3 * 3 * 8 * 8, 61);
   const data = pseudoRandom(4 * 3 * 8 * 8, 62);
   let afterFirst = 0;

@@ -119,22 +119,7 @@ export function polynomialFunction(): FunctionModel {
   });
 }
 
-export function relativeL2(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) throw new Error(`length mismatch: ${actual.length} vs ${expected.length}`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < actual.length; i++) {
-    num += (actual[i] - expected[i]) ** 2;
-    den += expected[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+export { relativeL2, maxAbsDiff } from '../engine/numeric.js';
 
 /** Wrap a model to record how many examples each run call received. */
 export function spyModel<M extends Model>(model: M): M & { maxExamples: number; runCalls: number } {

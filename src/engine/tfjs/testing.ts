@@ -170,13 +170,4 @@ export function writeTopKGraphModel(dir: string): string {
   ], [{ name: 'k', shape: [], dtype: 'int32', values: Int32Array.from([3]) }]);
 }
 
-/** Relative L2 distance |a - b| / |b|. */
-export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
+export { relativeL2 as relL2 } from '../numeric.js';
