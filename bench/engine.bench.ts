@@ -7,13 +7,14 @@
  *   npm run bench                      # both models, 3 rounds
  *   npm run bench -- --models resnet18 --rounds 2 --threads 1
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel } from '../src/engine/onnx.js';
 import { classLogit } from '../src/targets/index.js';
+import { median, runBenchmark, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,7 +52,6 @@ function ensureModels(): void {
   execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', modelsDir], { stdio: 'inherit' });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
   await fn(); // warm-up (compiles the session)
@@ -147,14 +147,7 @@ async function main(): Promise<void> {
     samples: { ours, torch },
     targets: { forward: 'ratio <= 0.3', fwd_bwd_b16: 'ratio <= 0.8' },
   };
-  const outPath = args.out ?? join(here, 'results', `engine-${result.date.replace(/[:.]/g, '-')}.json`);
-  mkdirSync(join(outPath, '..'), { recursive: true });
-  writeFileSync(outPath, JSON.stringify(result, null, 2));
-  console.log(rows.join('\n'));
-  console.log(`wrote ${outPath}`);
+  writeResult('engine', result, rows, args.out);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchmark(main);

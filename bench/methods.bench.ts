@@ -18,7 +18,7 @@
  * (compiling sessions / first-call overhead), then `repeats` runs per round; the summary
  * gives medians and minima (the least disturbed run) and their ratios.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import { integratedGradients } from '../src/methods/integratedGradients.js';
 import { smoothGrad } from '../src/methods/smooth.js';
 import { expectedGradients } from '../src/methods/expectedGradients.js';
 import { Rng } from '../src/baselines/random.js';
+import { median, runBenchmark, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,7 +57,6 @@ const CAPTUM_NAME: Record<Measure, string> = { ig50: 'ig50', ig200: 'ig200', sg_
 const REFERENCE_MS: Record<Measure, number> = { ig50: 1370, ig200: 3690, sg_ig: 5740, eg20: 540 };
 const TARGET_RATIO: Record<Measure, number> = { ig50: 0.75, ig200: 0.75, sg_ig: 0.75, eg20: 1.0 };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function captumPath(): string | undefined {
   const p = process.env['SALIENCY_CAPTUM_PATH'];
@@ -177,14 +177,7 @@ async function main(): Promise<void> {
     summary,
     samples: { ours, captum: theirs },
   };
-  const outPath = args.out ?? join(here, 'results', `methods-${result.date.replace(/[:.]/g, '-')}.json`);
-  mkdirSync(join(outPath, '..'), { recursive: true });
-  writeFileSync(outPath, JSON.stringify(result, null, 2));
-  console.log(rows.join('\n'));
-  console.log(`wrote ${outPath}`);
+  writeResult('methods', result, rows, args.out);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchmark(main);

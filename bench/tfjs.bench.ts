@@ -18,7 +18,7 @@
  *   engine benchmark exports it; it is outside git). Timed with the default intra-op
  *   threads (the machine's cores) and with 1 thread: tfjs-wasm in Node runs one thread.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import { loadNsfwjsModel } from '../src/engine/tfjs/model.js';
 import { loadOnnxModel } from '../src/engine/onnx.js';
 import type { Model } from '../src/engine/model.js';
 import { classLogit } from '../src/targets/index.js';
+import { median, runBenchmark, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +41,6 @@ const rounds = Number(args.rounds);
 const repeats = Number(args.repeats);
 const here = new URL('.', import.meta.url).pathname;
 const onnxPath = join(here, 'models', 'mobilenet_v2.onnx');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 type Engine = { label: string; load: () => Promise<Model>; layout: 'NHWC' | 'NCHW'; classes: number };
 const engines: Engine[] = [
@@ -159,16 +159,9 @@ async function main(): Promise<void> {
     ],
     samples,
   };
-  const outPath = args.out ?? join(here, 'results', `tfjs-${result.date.replace(/[:.]/g, '-')}.json`);
-  mkdirSync(join(outPath, '..'), { recursive: true });
-  writeFileSync(outPath, JSON.stringify(result, null, 2));
-  console.log(rows.join('\n'));
-  for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${v.toFixed(2)}x`);
-  console.log(JSON.stringify(extra));
-  console.log(`wrote ${outPath}`);
+  for (const [k, v] of Object.entries(ratios)) rows.push(`${k}: ${v.toFixed(2)}x`);
+  rows.push(JSON.stringify(extra));
+  writeResult('tfjs', result, rows, args.out);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runBenchmark(main);
