@@ -38,6 +38,23 @@ interface CommonFlags extends PreprocessingFlags {
   title?: string;
 }
 
+/** The flags explain and compare share, as their library options. */
+function runFlags(o: CommonFlags) {
+  return {
+    model: o.model,
+    images: o.image,
+    baselines: o.baseline,
+    steps: o.steps,
+    target: o.target,
+    out: o.out,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    samples: o.samples,
+    noise: o.noise,
+    preprocessing: preprocessingFlags(o),
+  };
+}
+
 function preprocessingFlags(o: CommonFlags): PreprocessingFlags {
   return {
     preprocess: o.preprocess,
@@ -104,21 +121,7 @@ export async function main(argv: string[]): Promise<number> {
     '--method',
     { methods: 'ig', baselines: 'black' },
   ).action(async (o: CommonFlags) => {
-    const r = await explain({
-      model: o.model,
-      images: o.image,
-      input: o.input,
-      methods: o.method,
-      baselines: o.baseline,
-      steps: o.steps,
-      target: o.target,
-      out: o.out,
-      batchSize: o.batchSize,
-      seed: o.seed,
-      samples: o.samples,
-      noise: o.noise,
-      preprocessing: preprocessingFlags(o),
-    });
+    const r = await explain({ ...runFlags(o), input: o.input, methods: o.method });
     print(Boolean(o.json), { ...r.record, out: r.out }, () => describeExplain(r));
   });
 
@@ -135,21 +138,11 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--method <names...>', 'same as --methods').hideHelp())
     .action(async (o: CommonFlags & { methods?: string[] }) => {
     const r = await compare({
-      model: o.model,
-      images: o.image,
+      ...runFlags(o),
       methods: [...(o.methods ?? []), ...(o.method ?? [])],
-      baselines: o.baseline,
-      steps: o.steps,
-      target: o.target,
-      out: o.out,
-      batchSize: o.batchSize,
-      seed: o.seed,
-      samples: o.samples,
-      noise: o.noise,
       paths: o.paths,
       title: o.title,
       command,
-      preprocessing: preprocessingFlags(o),
     });
     print(Boolean(o.json), { ...r.record, out: r.out, report: r.report }, () => `wrote ${r.files.length} files to ${r.out}/\nreport: ${r.report}`);
   });
