@@ -14,7 +14,7 @@ import { tmpdir, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel } from '../src/engine/onnx.js';
 import { classLogit } from '../src/targets/index.js';
-import { median, runBenchmark, writeResult } from './common.js';
+import { median, runBenchmark, timeRuns, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,16 +53,7 @@ function ensureModels(): void {
 }
 
 
-async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
-  await fn(); // warm-up (compiles the session)
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return samples;
-}
+const timeIt = (fn: () => Promise<unknown>) => timeRuns(fn, repeats);
 
 type Measure = 'forward_b1_ms' | 'forward_b16_ms' | 'fwd_bwd_b16_ms';
 const MEASURES: Measure[] = ['forward_b1_ms', 'forward_b16_ms', 'fwd_bwd_b16_ms'];

@@ -29,7 +29,7 @@ import { integratedGradients } from '../src/methods/integratedGradients.js';
 import { smoothGrad } from '../src/methods/smooth.js';
 import { expectedGradients } from '../src/methods/expectedGradients.js';
 import { Rng } from '../src/baselines/random.js';
-import { median, runBenchmark, writeResult } from './common.js';
+import { median, runBenchmark, timeRuns, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,15 +85,6 @@ function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
   };
 }
 
-async function timed(fn: () => Promise<unknown>, n: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}
 
 /** A persistent Captum process answering "<name> <repeats>" with {"name", "ms"} lines. */
 async function startCaptum(path: string): Promise<{ measure(name: string, n: number): Promise<number[]>; close(): void; version: string }> {
@@ -132,7 +123,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const m of only) {
         console.error(`round ${r + 1}/${rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timed(run[m], repeats)));
+        (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
         if (captum) (theirs[m] ??= []).push(...(await captum.measure(CAPTUM_NAME[m], repeats)));
         load.push(loadavg()[0]);
       }

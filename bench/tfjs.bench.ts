@@ -27,7 +27,7 @@ import { loadNsfwjsModel } from '../src/engine/tfjs/model.js';
 import { loadOnnxModel } from '../src/engine/onnx.js';
 import type { Model } from '../src/engine/model.js';
 import { classLogit } from '../src/targets/index.js';
-import { median, runBenchmark, writeResult } from './common.js';
+import { median, runBenchmark, timeRuns, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,16 +87,7 @@ async function measure(engine: Engine, extra: Record<string, unknown>): Promise<
     const x1 = x8.subarray(0, per);
     const target = classLogit(0, engine.classes);
     const grad = (x: Float32Array) => model.run(x, { gradients: { seed: target, wrt: ['input'] } });
-    const time = async (f: () => Promise<unknown>) => {
-      await f(); // warm-up: compiles sessions (ONNX), the dry run and heap growth (tfjs)
-      const out: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        const t0 = performance.now();
-        await f();
-        out.push(performance.now() - t0);
-      }
-      return out;
-    };
+    const time = (f: () => Promise<unknown>) => timeRuns(f, repeats); // warm-up compiles sessions (ONNX), the dry run and heap growth (tfjs)
     const s: Samples = {
       forward_b1_ms: await time(() => model.run(x1, { outputs: ['logits'] })),
       grad_b1_ms: await time(() => grad(x1)),
