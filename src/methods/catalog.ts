@@ -1,0 +1,4 @@
+/**
+ * Every registered method, one line each: `export { descriptor as NAME } from './file.js';`.
+ * The registry (registry.ts) orders them by family and `order`, whatever the order here.
+ */

@@ -1,0 +1,3 @@
+/**
+ * Every registered metric, one line each: `export { descriptor as NAME } from './file.js';`.
+ */
