@@ -23,7 +23,7 @@ import { loadImages } from '../io/image.js';
 import { readIdx } from '../io/idx.js';
 import { readNpy } from '../io/npy.js';
 import type { ResolvedPreprocessing } from '../io/preprocess.js';
-import { BadInputError, UsageError } from './errors.js';
+import { BadInputError, UsageError } from '../app/errors.js';
 import type { BaselineSpec } from './specs.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.avif']);

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { sizeOfShape } from '../engine/model.js';
 import { svgToPng } from '../io/image.js';
 import { renderReport, type ReportData } from '../report/index.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../app/errors.js';
 import { inputRecords, modelRecord, parseRequest, runRecord, type ExplainOptions, type InputRecord, type RunRecord } from './explain.js';
 import { legendBars } from './pictures.js';
 import { Progress } from './progress.js';

@@ -28,7 +28,7 @@ import { svgToPng } from '../io/image.js';
 import { renderReport, type ReportData, type ReportSection } from '../report/index.js';
 import { imageFilesIn } from './baselines.js';
 import { environment, pathsFor, READING_NOTES } from './compare.js';
-import { BadInputError } from './errors.js';
+import { BadInputError } from '../app/errors.js';
 import { legendBars } from './pictures.js';
 import { Progress } from './progress.js';
 import { computeRun, estimateEvaluations, planRuns, type RunOutcome, type RunSettings } from './run.js';

@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import type { PreprocessingFlags } from '../io/preprocess.js';
 import { compare } from './compare.js';
 import { demo, describeDemo } from './demo.js';
-import { EXIT, exitCodeOf, UsageError } from './errors.js';
+import { EXIT, exitCodeOf, UsageError } from '../app/errors.js';
 import { describeExplain, explain } from './explain.js';
 import { describeInspect, inspect } from './inspect.js';
 import { describeVerify, verify } from './verify.js';
 
-export { EXIT } from './errors.js';
+export { EXIT } from '../app/errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

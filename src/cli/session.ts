@@ -11,7 +11,7 @@ import { ImageError, loadImages, type LoadedImage } from '../io/image.js';
 import { readNpy } from '../io/npy.js';
 import type { ImagePreprocessing, PreprocessingFlags, ResolvedPreprocessing } from '../io/preprocess.js';
 import { makeBaseline, type MadeBaseline } from './baselines.js';
-import { BadInputError, UsageError } from './errors.js';
+import { BadInputError, UsageError } from '../app/errors.js';
 import { openModel, requireGradients, resolveFor, type OpenedModel } from './model.js';
 import { Progress } from './progress.js';
 import { CountingModel, computeRun, estimateEvaluations, predict, type Prediction, type RunOutcome, type RunPlan, type RunSettings } from './run.js';

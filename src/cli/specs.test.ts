@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BadInputError, UsageError } from './errors.js';
+import { BadInputError, UsageError } from '../app/errors.js';
 import { planRuns } from './run.js';
 import { baselineId, parseBaseline, parseMethod, parseSteps, parseTarget, resolveTargetClasses, splitList } from './specs.js';
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readNpy } from '../io/npy.js';
-import { BadInputError, UsageError } from './errors.js';
+import { BadInputError, UsageError } from '../app/errors.js';
 
 export const METHODS = ['ig', 'gradient', 'inputxgradient', 'smoothgrad', 'expectedgradients'] as const;
 export type MethodName = (typeof METHODS)[number];

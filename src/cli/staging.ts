@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { BadInputError } from './errors.js';
+import { BadInputError } from '../app/errors.js';
 
 export class OutputStage {
   /** Where files are written while the command runs. */
