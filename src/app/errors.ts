@@ -16,20 +16,8 @@ import { CommanderError } from 'commander';
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2, badInput: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A flag value or combination that cannot work (exit code 2). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Input that cannot be used: missing or unreadable files, models, images, targets (exit code 3). */
-export class BadInputError extends Error {
-  override name = 'BadInputError';
-}
-
-/** A check reported a failure (exit code 1). */
-export class CheckFailedError extends Error {
-  override name = 'CheckFailedError';
-}
+export { SaliencyError, UsageError, BadInputError, CheckFailedError, type ErrorCode } from '../errors.js';
+import { SaliencyError, UsageError, BadInputError, CheckFailedError } from '../errors.js';
 
 /** Error class names (from other layers) that mean bad input; matched by name so this file imports none of them. */
 const BAD_INPUT_NAMES = new Set(['ImageError', 'OnnxLoadError', 'UnsupportedOpError', 'PreprocessingError', 'GradientError']);

@@ -2,3 +2,8 @@
  * Every registered method, one line each: `export { descriptor as NAME } from './file.js';`.
  * The registry (registry.ts) orders them by family and `order`, whatever the order here.
  */
+export { descriptor as gradient } from './gradient.js';
+export { descriptor as inputxgradient } from './inputXGradient.js';
+export { descriptor as smoothgrad } from './smooth.js';
+export { descriptor as ig } from './integratedGradients.js';
+export { descriptor as expectedgradients } from './expectedGradients.js';
