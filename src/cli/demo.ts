@@ -25,18 +25,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { svgToPng } from '../io/image.js';
-import { renderReport, type ReportData, type ReportSection } from '../report/index.js';
-import { imageFilesIn } from './baselines.js';
-import { environment, pathsFor, READING_NOTES } from './compare.js';
+import { environment, READING_NOTES, renderReport, type ReportData, type ReportSection } from '../report/index.js';
+import { imageFilesIn } from '../baselines/build.js';
+import { isRandom } from '../baselines/baseline.js';
+import { parseBaseline } from '../baselines/spec.js';
 import { BadInputError } from '../app/errors.js';
-import { legendBars } from './pictures.js';
+import type { ProgressSink } from '../app/counting.js';
+import { packageRoot } from '../app/package.js';
+import { legendBars } from '../app/pictures.js';
+import { pathCost, pathsFor } from '../app/paths.js';
+import { planRuns, type MethodOverrides, type RunPlan } from '../app/plan.js';
+import type { RunOutcome } from '../app/plan.js';
+import { buildSection } from '../app/section.js';
+import { baselineFor, contextOf, estimateAll, openSession, runAll, type Session } from '../app/session.js';
 import { Progress } from './progress.js';
-import { computeRun, estimateEvaluations, planRuns, type RunOutcome, type RunSettings } from './run.js';
-import { buildSection } from './section.js';
-import { baselineFor, openSession, type Session } from './session.js';
 import { OutputStage } from './staging.js';
-import { isRandomBaseline, parseBaseline, type BaselineSpec } from './specs.js';
-import { packageRoot } from './verify.js';
 
 /** Debian's dataset-fashion-mnist training images (used as the training-data baseline when present). */
 export const DEBIAN_FASHION_MNIST_TRAIN = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
@@ -125,7 +128,7 @@ export interface DemoOptions {
   out?: string;
   only?: 'fashion-mnist' | 'photos';
   command?: string;
-  progress?: Progress;
+  progress?: ProgressSink;
 }
 
 export interface DemoPartResult {
@@ -157,34 +160,23 @@ function nsfwjsMissing(): string | undefined {
   }
 }
 
-async function runPart(part: DemoPart, progress: Progress, root: string): Promise<{ session: Session; outcomes: RunOutcome[]; section: ReportSection; gridSvg: string; result: DemoPartResult }> {
+async function runPart(part: DemoPart, progress: ProgressSink, root: string): Promise<{ session: Session; outcomes: RunOutcome[]; section: ReportSection; gridSvg: string; result: DemoPartResult }> {
   const t0 = performance.now();
   const session = await openSession({ model: part.model, images: part.images, batchSize: part.batchSize, progress });
   try {
     const specs = part.baselines.map(parseBaseline);
-    const plans = [
-      ...planRuns(['gradient', 'inputxgradient', 'smoothgrad'], []),
-      ...specs.flatMap((b) => planRuns([isRandomBaseline(b) ? 'expectedgradients' : 'ig'], [b])),
-    ];
-    const base: RunSettings = { steps: { steps: part.steps, auto: false }, seed: 0, batchSize: part.batchSize, preprocessing: session.space };
-    const settingsFor = (random: boolean, method: string): RunSettings => ({ ...base, samples: method === 'smoothgrad' ? part.smoothSamples : method === 'expectedgradients' ? part.samples : undefined });
+    const budget: MethodOverrides = { ig: { steps: part.steps }, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples } };
+    // deterministic baselines get Integrated Gradients, distributions Expected Gradients
+    const plans: RunPlan[] = planRuns(['gradient', 'inputxgradient', 'smoothgrad'], [], {}, budget);
+    for (const b of specs) {
+      const random = isRandom((await baselineFor(session, b, 0)).baseline);
+      plans.push(...planRuns([random ? 'expectedgradients' : 'ig'], [b], {}, budget));
+    }
     const n = session.names.length;
     const pathRows = Array.from({ length: Math.min(n, part.pathRows) }, (_, i) => i);
-    let total = pathRows.length * (part.pathSteps + 1);
-    for (const p of plans) {
-      const random = p.baseline ? isRandomBaseline(p.baseline) : false;
-      total += estimateEvaluations(p, n, settingsFor(random, p.method), random);
-    }
-    progress.begin(total, '');
-    const outcomes: RunOutcome[] = [];
-    for (const p of plans) {
-      progress.setLabel(`${part.id} ${p.id}`);
-      const random = p.baseline ? isRandomBaseline(p.baseline) : false;
-      const made = p.baseline ? await baselineFor(session, p.baseline, 0) : undefined;
-      outcomes.push(await computeRun(session.model, session.batch, session.classes, p, made, settingsFor(random, p.method)));
-    }
-    const black: BaselineSpec = parseBaseline('black');
-    const path = await pathsFor(session, pathRows, black, { ...base, steps: { steps: part.pathSteps, auto: false } });
+    progress.begin((await estimateAll(session, plans, 0)) + pathCost(pathRows.length, part.pathSteps), '');
+    const outcomes: RunOutcome[] = await runAll(session, plans, contextOf(session, 0, part.batchSize), `${part.id} `);
+    const path = await pathsFor(session, pathRows, parseBaseline('black'), { seed: 0, batchSize: part.batchSize, steps: part.pathSteps });
     progress.end();
     const wallMs = performance.now() - t0;
     const { section, gridSvg } = await buildSection(session, outcomes, {

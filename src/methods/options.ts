@@ -47,7 +47,7 @@ export function expectation(spec: OptionSpec): string {
 export function rangeText(spec: OptionSpec): string {
   if (spec.kind !== 'integer' && spec.kind !== 'number') return '';
   const exclusive = spec.kind === 'number' && spec.exclusiveMin;
-  if (spec.min !== undefined && spec.max !== undefined) return `${exclusive ? '> ' : ''}${spec.min} to ${spec.max}`;
+  if (spec.min !== undefined && spec.max !== undefined) return exclusive ? `> ${spec.min} and <= ${spec.max}` : `${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return `${exclusive ? '>' : '>='} ${spec.min}`;
   if (spec.max !== undefined) return `<= ${spec.max}`;
   return '';

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BadInputError, UsageError } from '../app/errors.js';
-import { planRuns } from './run.js';
-import { baselineId, parseBaseline, parseMethod, parseSteps, parseTarget, resolveTargetClasses, splitList } from './specs.js';
+import { BadInputError, UsageError } from './errors.js';
+import { baselineId, parseBaseline } from '../baselines/spec.js';
+import { parseMethod } from '../methods/registry.js';
+import { planRuns } from './plan.js';
+import { parseSteps, parseTarget, resolveTargetClasses, splitList } from './request.js';
 
 test('methods: names, aliases, comma lists', () => {
   assert.deepEqual(splitList(['ig,gradient', ' smoothgrad ']).map(parseMethod), ['ig', 'gradient', 'smoothgrad']);

@@ -16,7 +16,7 @@ import {
   type PreprocessingFlags,
   type ResolvedPreprocessing,
 } from '../io/preprocess.js';
-import { BadInputError, UsageError } from '../app/errors.js';
+import { BadInputError, UsageError } from './errors.js';
 
 export type ModelFormat = 'onnx' | 'tfjs';
 

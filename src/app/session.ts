@@ -1,7 +1,8 @@
 /**
- * What explain, compare and demo share: the model opened, the inputs read (image files
- * through the preprocessing, or a .npy batch of model inputs), the model's predictions,
- * the explained classes, the baselines built once, and each run computed with progress.
+ * A session: what explain, compare and demo share. The model opened, the inputs read
+ * (image files through the preprocessing, or a .npy batch of model inputs), the model's
+ * predictions, the explained classes, the baselines built once, and the planned runs
+ * estimated and computed with progress.
  */
 import { basename, extname } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -10,12 +11,14 @@ import { sizeOfShape } from '../engine/model.js';
 import { ImageError, loadImages, type LoadedImage } from '../io/image.js';
 import { readNpy } from '../io/npy.js';
 import type { ImagePreprocessing, PreprocessingFlags, ResolvedPreprocessing } from '../io/preprocess.js';
-import { makeBaseline, type MadeBaseline } from './baselines.js';
-import { BadInputError, UsageError } from '../app/errors.js';
+import { buildBaseline, type BuiltBaseline } from '../baselines/build.js';
+import { baselineId, type BaselineSpec } from '../baselines/spec.js';
+import { BadInputError, UsageError } from './errors.js';
 import { openModel, requireGradients, resolveFor, type OpenedModel } from './model.js';
-import { Progress } from './progress.js';
-import { CountingModel, computeRun, estimateEvaluations, predict, type Prediction, type RunOutcome, type RunPlan, type RunSettings } from './run.js';
-import { baselineId, isRandomBaseline, parseTarget, resolveTargetClasses, type BaselineSpec, type TargetRequest } from './specs.js';
+import { CountingModel, noProgress, type ProgressSink } from './counting.js';
+import { computeRun, planCost, type RunContext, type RunOutcome, type RunPlan } from './plan.js';
+import { predict, type Prediction } from './predict.js';
+import { parseTarget, resolveTargetClasses, type TargetRequest } from './request.js';
 
 export interface SessionOptions {
   model: string;
@@ -25,14 +28,14 @@ export interface SessionOptions {
   target?: string;
   batchSize?: number;
   preprocessing?: PreprocessingFlags;
-  progress?: Progress;
+  progress?: ProgressSink;
 }
 
 export interface Session {
   opened: OpenedModel;
   /** The model, counting evaluations for the progress bar. */
   model: CountingModel;
-  progress: Progress;
+  progress: ProgressSink;
   /** How image files were read (image mode). */
   prep?: ResolvedPreprocessing;
   /** Pixel <-> model space for baselines (undefined for raw inputs with no preprocessing known). */
@@ -53,7 +56,7 @@ export interface Session {
   targetRequest: TargetRequest;
   loadMs: number;
   predictMs: number;
-  baselines: Map<string, MadeBaseline>;
+  baselines: Map<string, BuiltBaseline>;
 }
 
 function hasSpace(p: ImagePreprocessing): boolean {
@@ -94,7 +97,7 @@ function readInputs(path: string, inputShape: readonly number[]): { batch: Float
 }
 
 export async function openSession(o: SessionOptions): Promise<Session> {
-  const progress = o.progress ?? new Progress();
+  const progress = o.progress ?? noProgress;
   const targetRequest = parseTarget(o.target);
   if ((o.images?.length ?? 0) > 0 && o.input) throw new UsageError('give either --image files or --input x.npy, not both');
   if (!(o.images?.length ?? 0) && !o.input) throw new UsageError('nothing to explain: give --image FILE... or --input x.npy');
@@ -169,29 +172,36 @@ export async function openSession(o: SessionOptions): Promise<Session> {
 }
 
 /** The baseline of a spec, built once per session. */
-export async function baselineFor(session: Session, spec: BaselineSpec, seed: number): Promise<MadeBaseline> {
-  const key = `${baselineId(spec)}|${spec.source ?? ''}|${spec.limit ?? ''}`;
-  let made = session.baselines.get(key);
-  if (!made) {
-    made = await makeBaseline(spec, { model: session.model, preprocessing: session.space, images: session.prep, seed });
-    session.baselines.set(key, made);
+export async function baselineFor(session: Session, spec: BaselineSpec, seed: number): Promise<BuiltBaseline> {
+  const key = `${baselineId(spec)}|${spec.source ?? ''}|${spec.limit ?? ''}|${seed}`;
+  let built = session.baselines.get(key);
+  if (!built) {
+    built = await buildBaseline(spec, { model: session.model, preprocessing: session.space, images: session.prep, seed });
+    session.baselines.set(key, built);
   }
-  return made;
+  return built;
 }
 
-/** Expected evaluations of a list of runs (random baselines average over draws). */
-export function estimateAll(session: Session, plans: readonly RunPlan[], settings: RunSettings): number {
+/** The run context of a session: its preprocessing, with the seed and batch size asked. */
+export function contextOf(session: Session, seed: number, batchSize?: number): RunContext {
+  return { seed, batchSize, preprocessing: session.space };
+}
+
+/** Build every plan's baseline, then the evaluations all the runs will take (random baselines average over draws). */
+export async function estimateAll(session: Session, plans: readonly RunPlan[], seed: number): Promise<number> {
   const n = session.names.length;
-  return plans.reduce((t, p) => t + estimateEvaluations(p, n, settings, p.baseline ? isRandomBaseline(p.baseline) : false), 0);
+  let total = 0;
+  for (const p of plans) total += planCost(p, n, session.opened.model.inputShape, p.baseline ? await baselineFor(session, p.baseline, seed) : undefined);
+  return total;
 }
 
 /** Compute the runs in order, with the progress bar labelled by the run. */
-export async function runAll(session: Session, plans: readonly RunPlan[], settings: RunSettings, label = ''): Promise<RunOutcome[]> {
+export async function runAll(session: Session, plans: readonly RunPlan[], ctx: RunContext, label = ''): Promise<RunOutcome[]> {
   const outcomes: RunOutcome[] = [];
   for (const plan of plans) {
     session.progress.setLabel(`${label}${plan.id}`);
-    const made = plan.baseline ? await baselineFor(session, plan.baseline, settings.seed) : undefined;
-    outcomes.push(await computeRun(session.model, session.batch, session.classes, plan, made, { ...settings, preprocessing: session.space }));
+    const built = plan.baseline ? await baselineFor(session, plan.baseline, ctx.seed) : undefined;
+    outcomes.push(await computeRun(session.model, session.batch, session.classes, plan, built, ctx));
   }
   return outcomes;
 }

@@ -8,7 +8,7 @@ import type { PathData } from '../methods/index.js';
 import type { ReportCell, ReportColumn, ReportPath, ReportRow, ReportSection } from '../report/types.js';
 import { convergencePlot, exampleOf, formatNumber, gridSvg, pathCurves, saturationPlot, type GridRow } from '../viz/index.js';
 import { dataUri, displayAspect, panelsOf, pathPictures } from './pictures.js';
-import type { RunOutcome } from './run.js';
+import type { RunOutcome } from './plan.js';
 import { labelOf, type Session } from './session.js';
 
 export interface SectionOptions {

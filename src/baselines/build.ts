@@ -1,30 +1,28 @@
 /**
- * Baseline specs (specs.ts) -> the baselines of src/baselines, in the model's input space
- * as the preprocessing defines it; `dataset:SOURCE` reads the examples (a directory of
- * images, a .npy of model inputs, or an IDX file of images such as Debian's Fashion-MNIST).
+ * Baseline specs (spec.ts) -> baseline objects, in the model's input space as the
+ * preprocessing defines it; `dataset:SOURCE` reads the examples (a directory of images,
+ * a .npy of model inputs, or an IDX file of images such as Debian's Fashion-MNIST) and
+ * draws from them with the one dataset sampler (dataset.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import {
-  blurBaseline,
-  constantBaseline,
-  gaussianBaseline,
-  inputSpace,
-  makeSampler,
-  maxDistanceBaseline,
-  rngFor,
-  uniformBaseline,
-  type Baseline,
-  type Preprocessing,
-} from '../baselines/index.js';
+import type { Baseline } from './baseline.js';
+import { blurBaseline } from './blur.js';
+import { constantBaseline } from './constant.js';
+import { datasetBaseline } from './dataset.js';
+import { gaussianBaseline } from './gaussian.js';
+import { maxDistanceBaseline } from './maxDistance.js';
+import { rngFor } from './random.js';
+import { inputSpace, type Preprocessing } from './space.js';
+import { uniformBaseline } from './uniform.js';
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
 import { loadImages } from '../io/image.js';
 import { readIdx } from '../io/idx.js';
 import { readNpy } from '../io/npy.js';
 import type { ResolvedPreprocessing } from '../io/preprocess.js';
-import { BadInputError, UsageError } from '../app/errors.js';
-import type { BaselineSpec } from './specs.js';
+import { BadInputError, UsageError } from '../errors.js';
+import { BASELINE_DEFAULTS, type BaselineSpec } from './spec.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.avif']);
 
@@ -37,10 +35,10 @@ export interface BaselineContext {
   seed: number;
 }
 
-export interface MadeBaseline {
+export interface BuiltBaseline {
+  spec: BaselineSpec;
+  /** The baseline object the methods take (`isRandom(baseline)`: a distribution, averaged over draws). */
   baseline: Baseline;
-  /** A distribution: methods average over draws. */
-  random: boolean;
   /** What it is, in words, for records and reports. */
   description: string;
 }
@@ -68,7 +66,7 @@ function sample(count: number, limit: number, seed: number): number[] {
 /** Examples of a dataset source in the model's input space: [k * per] values. */
 export async function readDataset(spec: BaselineSpec, ctx: BaselineContext): Promise<{ examples: Float32Array; count: number; total: number; source: string }> {
   const source = spec.source!;
-  const limit = spec.limit ?? 1000;
+  const limit = spec.limit ?? BASELINE_DEFAULTS.datasetLimit;
   const per = sizeOfShape(ctx.model.inputShape);
   if (!existsSync(source)) throw new BadInputError(`--baseline ${spec.text}: no such file or directory ${source}`);
   if (statSync(source).isDirectory()) {
@@ -124,23 +122,6 @@ export async function readDataset(spec: BaselineSpec, ctx: BaselineContext): Pro
   return { examples: space.toModel(pixels), count: chosen.length, total, source: `${chosen.length} of ${total} images in ${basename(source)}` };
 }
 
-/**
- * A sampler over examples that never returns the explained input itself (a draw equal to
- * the input would add nothing: the dataset may hold the very images being explained).
- */
-export function datasetSampler(examples: Float32Array, per: number, label: string) {
-  const count = examples.length / per;
-  const equal = (k: number, x: Float32Array) => {
-    for (let j = 0; j < per; j++) if (examples[k * per + j] !== x[j]) return false;
-    return true;
-  };
-  return makeSampler(label, count > 1, (input, rng) => {
-    let k = rng.int(count);
-    for (let tries = 0; tries < 16 && count > 1 && equal(k, input); tries++) k = rng.int(count);
-    return examples.slice(k * per, (k + 1) * per);
-  });
-}
-
 function needRange(spec: BaselineSpec, f: () => Baseline): Baseline {
   try {
     return f();
@@ -149,33 +130,38 @@ function needRange(spec: BaselineSpec, f: () => Baseline): Baseline {
   }
 }
 
-export async function makeBaseline(spec: BaselineSpec, ctx: BaselineContext): Promise<MadeBaseline> {
+/** The baseline object of a spec, with its description. */
+export async function buildBaseline(spec: BaselineSpec, ctx: BaselineContext): Promise<BuiltBaseline> {
+  const made = await make(spec, ctx);
+  return { spec, ...made };
+}
+
+async function make(spec: BaselineSpec, ctx: BaselineContext): Promise<{ baseline: Baseline; description: string }> {
   const { model, preprocessing: prep } = ctx;
   switch (spec.kind) {
     case 'black':
     case 'white':
     case 'gray':
-      return { baseline: constantBaseline(model, spec.kind, prep), random: false, description: `${spec.kind} image (constant pixel value)` };
+      return { baseline: constantBaseline(model, spec.kind, prep), description: `${spec.kind} image (constant pixel value)` };
     case 'maxdistance':
-      return { baseline: needRange(spec, () => maxDistanceBaseline(model, prep)), random: false, description: 'the valid image farthest from the input (L1)' };
+      return { baseline: needRange(spec, () => maxDistanceBaseline(model, prep)), description: 'the valid image farthest from the input (L1)' };
     case 'blur':
       return {
         baseline: needRange(spec, () => blurBaseline(model, { sigma: spec.sigma! }, prep)),
-        random: false,
         description: `the input blurred by a Gaussian of σ = ${spec.sigma} px`,
       };
     case 'uniform':
-      return { baseline: needRange(spec, () => uniformBaseline(model, prep)), random: true, description: 'uniform noise over the valid range' };
+      return { baseline: needRange(spec, () => uniformBaseline(model, prep)), description: 'uniform noise over the valid range' };
     case 'gaussian':
       return {
         baseline: needRange(spec, () => gaussianBaseline(model, { sigma: spec.sigma! }, prep)),
-        random: true,
         description: `the input plus Gaussian noise of σ = ${spec.sigma} (pixel units), truncated to the valid range`,
       };
     case 'dataset': {
       const d = await readDataset(spec, ctx);
       const per = sizeOfShape(model.inputShape);
-      return { baseline: datasetSampler(d.examples, per, `dataset(${d.source})`), random: d.count > 1, description: `examples drawn from ${d.source}` };
+      // the dataset may hold the very images explained: a draw equal to the input adds nothing
+      return { baseline: datasetBaseline(d.examples, per, { label: `dataset(${d.source})`, excludeInput: true }), description: `examples drawn from ${d.source}` };
     }
   }
 }
