@@ -15,7 +15,8 @@ import { buildBaseline, type BuiltBaseline } from '../baselines/build.js';
 import { baselineId, type BaselineSpec } from '../baselines/spec.js';
 import { BadInputError, UsageError } from './errors.js';
 import { openModel, requireGradients, resolveFor, type OpenedModel } from './model.js';
-import { CountingModel, noProgress, type ProgressSink } from './counting.js';
+import { noProgress, type ProgressSink } from './progress.js';
+import type { Model } from '../engine/model.js';
 import { computeRun, planCost, type RunContext, type RunOutcome, type RunPlan } from './plan.js';
 import { predict, type Prediction } from './predict.js';
 import { parseTarget, resolveTargetClasses, type TargetRequest } from './request.js';
@@ -33,8 +34,8 @@ export interface SessionOptions {
 
 export interface Session {
   opened: OpenedModel;
-  /** The model, counting evaluations for the progress bar. */
-  model: CountingModel;
+  /** The model, reporting its evaluations to the progress bar (Model.onProgress). */
+  model: Model;
   progress: ProgressSink;
   /** How image files were read (image mode). */
   prep?: ResolvedPreprocessing;
@@ -105,8 +106,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const opened = await openModel(o.model, { batchSize: o.batchSize, flags: o.preprocessing });
   try {
     requireGradients(opened);
-    // tfjs models are slow per example: report progress every 4 examples (see CountingModel)
-    const model = new CountingModel(opened.model, progress, opened.format === 'tfjs' ? 4 : undefined);
+    const model = opened.model;
     let prep: ResolvedPreprocessing | undefined;
     let space: Preprocessing | undefined;
     let batch: Float32Array;
@@ -146,6 +146,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const predictMs = performance.now() - t1;
     const outputSize = sizeOfShape(opened.model.outputShape);
     const classes = resolveTargetClasses(targetRequest, n, outputSize, ranked.map((r) => r[0].class));
+    // from here on every evaluation moves the progress bar
+    model.onProgress = (examples) => progress.advance(examples);
     return {
       opened,
       model,

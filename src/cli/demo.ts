@@ -30,7 +30,7 @@ import { imageFilesIn } from '../baselines/build.js';
 import { isRandom } from '../baselines/baseline.js';
 import { parseBaseline } from '../baselines/spec.js';
 import { BadInputError } from '../app/errors.js';
-import type { ProgressSink } from '../app/counting.js';
+import type { ProgressSink } from '../app/progress.js';
 import { packageRoot } from '../app/package.js';
 import { legendBars } from '../app/pictures.js';
 import { pathCost, pathsFor } from '../app/paths.js';

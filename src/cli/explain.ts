@@ -15,7 +15,7 @@ import { encodeNpy } from '../io/npy.js';
 import { sizeOfShape } from '../engine/model.js';
 import type { PreprocessingFlags } from '../io/preprocess.js';
 import { exampleOf } from '../viz/index.js';
-import type { ProgressSink } from '../app/counting.js';
+import type { ProgressSink } from '../app/progress.js';
 import { displayAspect, encodePicture, panelsOf } from '../app/pictures.js';
 import { inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
 import { parseRequest, type AttributionRequest } from '../app/request.js';

@@ -26,6 +26,7 @@ export class FunctionModel implements Model {
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[] = [];
   readonly batchSize: number;
+  onProgress?: (examples: number) => void;
   /** Number of examples evaluated (forward) and differentiated, for tests. */
   forwardCount = 0;
   backwardCount = 0;
@@ -85,6 +86,7 @@ export class FunctionModel implements Model {
       for (const w of g.wrt) result[`grad:${w}`] = grad;
       if (target) result['target'] = values;
     }
+    this.onProgress?.(n);
     return result;
   }
 

@@ -50,6 +50,7 @@ export class OnnxModel implements Model {
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[];
   readonly batchSize: number;
+  onProgress?: (examples: number) => void;
   private readonly inputName: string;
   private readonly outputName: string;
   private readonly tapInfo: TapInfo[];
@@ -291,6 +292,7 @@ export class OnnxModel implements Model {
         const values = alloc('target', 1);
         for (let i = 0; i < m; i++) values[start + i] = target.value(logits.subarray(i * outSize, (i + 1) * outSize), start + i);
       }
+      this.onProgress?.(m);
     }
     if (target && !wanted.includes('logits')) delete result['logits'];
     for (const w of g?.wrt ?? []) if (w.startsWith('bias:')) scaleByChannel(result[`grad:${w}`], this.biasLayer(w).bias, n);

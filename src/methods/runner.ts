@@ -19,9 +19,9 @@ export function remapTarget(target: Target, exampleOf: (i: number) => number): T
   };
 }
 
-/** Default batch size: the option, else the model's own (OnnxModel, FunctionModel), else 16. */
+/** Default batch size: the option, else the model's preferred size (Model.batchSize), else 16. */
 export function chunkSize(model: Model, options: CommonOptions): number {
-  const b = options.batchSize ?? (model as { batchSize?: number }).batchSize ?? 16;
+  const b = options.batchSize ?? model.batchSize ?? 16;
   if (!(b >= 1) || !Number.isInteger(b)) throw new Error(`batchSize must be a positive integer, got ${b}`);
   return b;
 }

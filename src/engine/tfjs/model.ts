@@ -136,6 +136,7 @@ export class TfjsModel implements Model {
   readonly outputShape: readonly number[] = [];
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[];
+  onProgress?: (examples: number) => void;
   /** One example as the model takes it (NHWC for image models). */
   readonly nativeInputShape: readonly number[];
   private readonly layout: 'NHWC' | 'NCHW';
@@ -271,6 +272,7 @@ export class TfjsModel implements Model {
         // the dry run explains example 0 for real
         this.gradientBatch.set(key, await this.dryRun(batch.subarray(0, per), n, plan, result));
         first = 1;
+        this.onProgress?.(1);
       }
       size = this.gradientBatch.get(key)!;
     }
@@ -278,6 +280,7 @@ export class TfjsModel implements Model {
       if (start > first) await useBackend(this.backend); // another model may have switched backends meanwhile
       const m = Math.min(size, n - start);
       this.runChunk(batch.subarray(start * per, (start + m) * per), m, start, n, plan, result);
+      this.onProgress?.(m);
     }
     return result;
   }
