@@ -8,7 +8,7 @@ import type { Model } from '../engine/model.js';
 import { baselineId, baselineTitle, type BaselineSpec } from '../baselines/spec.js';
 import { isRandom } from '../baselines/baseline.js';
 import type { BuiltBaseline } from '../baselines/build.js';
-import type { Preprocessing } from '../baselines/space.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { Attribution } from '../methods/attribution.js';
 import type { AnyMethodDescriptor } from '../methods/descriptor.js';
 import { flagName, type ResolvedOptions } from '../methods/options.js';

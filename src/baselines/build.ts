@@ -13,7 +13,7 @@ import { datasetBaseline } from './dataset.js';
 import { gaussianBaseline } from './gaussian.js';
 import { maxDistanceBaseline } from './maxDistance.js';
 import { rngFor } from './random.js';
-import { inputSpace, type Preprocessing } from './space.js';
+import { inputSpace, type Preprocessing } from '../engine/space.js';
 import { uniformBaseline } from './uniform.js';
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';

@@ -4,7 +4,7 @@
  * with the preprocessing (space.ts).
  */
 export { Rng, rngFor } from './random.js';
-export { inputSpace, asSpace, type InputSpace, type Layout, type Preprocessing } from './space.js';
+export { inputSpace, asSpace, type InputSpace, type Layout, type Preprocessing } from '../engine/space.js';
 export {
   type Baseline,
   type BaselineSampler,

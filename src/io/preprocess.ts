@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { Layout, Preprocessing } from '../baselines/space.js';
+import type { Layout, Preprocessing } from '../engine/space.js';
 
 /** 'stretch': to the size, aspect ratio ignored; 'crop': scale to cover, centre crop; 'pad': scale to fit, pad with black. */
 export type ResizeMode = 'stretch' | 'crop' | 'pad';

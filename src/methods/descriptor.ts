@@ -10,7 +10,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { Baseline } from '../baselines/baseline.js';
-import type { Preprocessing } from '../baselines/space.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, TargetSpec } from './attribution.js';
 
 export type MethodFamily = 'gradient' | 'path' | 'cam' | 'propagation' | 'perturbation' | 'mask';

@@ -15,7 +15,7 @@ import { countExamples } from '../engine/model.js';
 import { drawBaselines, describeBaseline, isRandom, type Baseline } from '../baselines/baseline.js';
 import { constantBaseline } from '../baselines/constant.js';
 import { rngFor } from '../baselines/random.js';
-import type { Preprocessing } from '../baselines/space.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { quadrature, QUADRATURES, type QuadratureName } from './quadrature.js';
 import { Runner } from './runner.js';

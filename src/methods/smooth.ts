@@ -16,7 +16,7 @@
 import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { rngFor } from '../baselines/random.js';
-import { inputSpace, type Preprocessing } from '../baselines/space.js';
+import { inputSpace, type Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions, Method } from './attribution.js';
 import { gradient } from './gradient.js';
 import { Runner } from './runner.js';

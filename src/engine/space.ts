@@ -6,8 +6,8 @@
  * after normalisation instead of becoming "zero after normalisation" (a grey-ish
  * colour that differs per channel).
  */
-import type { Model } from '../engine/model.js';
-import { sizeOfShape } from '../engine/model.js';
+import type { Model } from './model.js';
+import { sizeOfShape } from './model.js';
 
 /** Per-example layout: channels first (CHW, C L, ...), channels last (HWC), or no channels. */
 export type Layout = 'NCHW' | 'NHWC' | 'flat';
