@@ -39,8 +39,31 @@ function captionOf(session: Session, e: number, o: RunOutcome): string[] {
   const lines = [`${pred.label} ${pct(pred.probability)}`];
   if (session.classes[e] !== pred.class) lines[0] = `explains ${labelOf(session, session.classes[e])}`;
   const d = o.delta?.[e];
-  lines.push(d === undefined || !Number.isFinite(d) ? 'δ –' : `δ = ${formatNumber(d)}`);
+  const rel = relativeDelta(o, e);
+  lines.push(d === undefined || !Number.isFinite(d) ? 'δ –' : `δ = ${formatNumber(d)}${rel === undefined ? '' : ` (${formatPercent(rel)})`}`);
   return lines;
+}
+
+/** |δ| / |f(x) − f(x′)| of input e, where the run reports f(x) and f(x′) (Integrated Gradients). */
+export function relativeDelta(o: RunOutcome, e: number): number | undefined {
+  if (!o.delta || !o.outputs) return undefined;
+  return Math.abs(o.delta[e]) / Math.max(1e-12, Math.abs(o.outputs.input[e] - o.outputs.baseline[e]));
+}
+
+/** The largest relative δ of a run over its inputs (undefined when the run has none). */
+export function maxRelativeDelta(o: RunOutcome): number | undefined {
+  const n = o.delta?.length ?? 0;
+  let worst: number | undefined;
+  for (let e = 0; e < n; e++) {
+    const r = relativeDelta(o, e);
+    if (r !== undefined) worst = Math.max(worst ?? 0, r);
+  }
+  return worst;
+}
+
+function formatPercent(r: number): string {
+  const p = 100 * r;
+  return p < 0.1 ? '<0.1%' : p < 10 ? `${p.toFixed(1)}%` : `${p.toFixed(0)}%`;
 }
 
 function hoverOf(o: RunOutcome, e: number, per: number): string {
@@ -50,6 +73,8 @@ function hoverOf(o: RunOutcome, e: number, per: number): string {
   const parts = [`${o.plan.title}${o.plan.subtitle ? ` (${o.plan.subtitle})` : ''}`, `Σφ = ${formatNumber(sum, 4)}`];
   if (o.outputs) parts.push(`f(x) = ${formatNumber(o.outputs.input[e], 4)}`, `f(x′) = ${formatNumber(o.outputs.baseline[e], 4)}`);
   if (o.delta) parts.push(`δ = ${formatNumber(o.delta[e], 3)}`);
+  const rel = relativeDelta(o, e);
+  if (rel !== undefined) parts.push(`|δ| / |f(x) − f(x′)| = ${formatPercent(rel)}`);
   if (o.stepsUsed) parts.push(`steps = ${o.stepsUsed[e]}`);
   return parts.join(' · ');
 }

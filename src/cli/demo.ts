@@ -36,7 +36,7 @@ import { legendBars } from '../app/pictures.js';
 import { pathCost, pathsFor } from '../app/paths.js';
 import { planRuns, type MethodOverrides, type RunPlan } from '../app/plan.js';
 import type { RunOutcome } from '../app/plan.js';
-import { buildSection } from '../app/section.js';
+import { buildSection, maxRelativeDelta } from '../app/section.js';
 import { baselineFor, contextOf, estimateAll, openSession, runAll, type Session } from '../app/session.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
@@ -53,8 +53,10 @@ export interface DemoPart {
   truth?: string[];
   /** Baselines in column order: IG for deterministic ones, Expected Gradients for distributions. */
   baselines: string[];
-  /** IG steps. */
-  steps: number;
+  /** IG steps, or 'auto': doubled from 16 until |δ| <= 5% of |f(x) − f(x′)| for every input. */
+  steps: number | 'auto';
+  /** With steps 'auto', the largest step count tried. */
+  maxSteps?: number;
   /** Expected Gradients samples (drawn baseline + alpha) per input, for each distribution baseline. */
   samples: number;
   /** SmoothGrad's noisy copies. */
@@ -109,7 +111,8 @@ function photosPart(root: string): DemoPart {
     model: 'nsfwjs:mobilenet_v2',
     images,
     baselines: ['black', 'maxdistance', 'blur:sigma=10', 'uniform', 'gaussian:sigma=0.2', `dataset:${dir}`],
-    steps: 16,
+    steps: 'auto',
+    maxSteps: 512,
     samples: 12,
     smoothSamples: 8,
     pathRows: 3,
@@ -136,7 +139,8 @@ export interface DemoPartResult {
   model: string;
   images: number;
   wallMs: number;
-  runs: Array<{ id: string; wallMs: number; meanAbsDelta?: number }>;
+  /** Per run; IG runs also: the largest |δ| / |f(x) − f(x′)| over the images, and the steps each image needed. */
+  runs: Array<{ id: string; wallMs: number; meanAbsDelta?: number; maxRelativeDelta?: number; stepsUsed?: number[] }>;
   predictions: Array<{ image: string; label: string; probability: number }>;
 }
 
@@ -165,7 +169,8 @@ async function runPart(part: DemoPart, progress: ProgressSink, root: string): Pr
   const session = await openSession({ model: part.model, images: part.images, batchSize: part.batchSize, progress });
   try {
     const specs = part.baselines.map(parseBaseline);
-    const budget: MethodOverrides = { ig: { steps: part.steps }, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples } };
+    const ig = part.maxSteps === undefined ? { steps: part.steps } : { steps: part.steps, maxSteps: part.maxSteps };
+    const budget: MethodOverrides = { ig, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples } };
     // deterministic baselines get Integrated Gradients, distributions Expected Gradients
     const plans: RunPlan[] = planRuns(['gradient', 'inputxgradient', 'smoothgrad'], [], {}, budget);
     for (const b of specs) {
@@ -195,7 +200,13 @@ async function runPart(part: DemoPart, progress: ProgressSink, root: string): Pr
       model: part.model.startsWith(root) ? relative(root, part.model) : part.model,
       images: n,
       wallMs,
-      runs: section.columns.map((c) => ({ id: c.id, wallMs: c.timings.wallMs, meanAbsDelta: c.meanAbsDelta })),
+      runs: section.columns.map((c, r) => ({
+        id: c.id,
+        wallMs: c.timings.wallMs,
+        meanAbsDelta: c.meanAbsDelta,
+        maxRelativeDelta: maxRelativeDelta(outcomes[r]),
+        stepsUsed: outcomes[r].stepsUsed,
+      })),
       predictions: session.predictions.map((p, e) => ({ image: session.names[e], label: p[0].label, probability: p[0].probability })),
     };
     return { session, outcomes, section, gridSvg, result };
