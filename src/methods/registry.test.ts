@@ -67,7 +67,7 @@ test('option texts: values, auto, choices and aliases; errors name the flag, ran
   assert.equal(parseOptionText('kind', getMethod('sg').options.kind, 'sg2'), 'smoothgrad_sq');
   assert.throws(() => parseOptionText('steps', ig.options.steps, 'abc', 'ig'), /--steps must be a positive integer or 'auto', got 'abc' \(ig: 1 to 100000, default 64; e.g. --steps 64\)/);
   assert.throws(() => parseOptionText('steps', ig.options.steps, '0', 'ig'), UsageError);
-  assert.throws(() => parseOptionText('quadrature', ig.options.quadrature, 'simpson'), /--quadrature must be one of riemann_left, .*gausslegendre, got 'simpson'/);
+  assert.throws(() => parseOptionText('quadrature', ig.options.quadrature, 'simpson'), /--quadrature must be one of riemann_left, .*gausslegendre, trapezoid, got 'simpson'/);
   assert.throws(() => parseOptionText('sigma', getMethod('smoothgrad').options.sigma, '0', 'smoothgrad'), /--noise must be a positive number, got '0'/);
   assert.throws(() => methodOptions(ig, { stpes: 3 }), /ig has no option 'stpes' \(options: steps, quadrature/);
   assert.deepEqual(methodOptions(ig, { steps: '8', quadrature: 'riemann_left' }), { ...methodOptions(ig), steps: 8, quadrature: 'riemann_left' });
