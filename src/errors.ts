@@ -3,11 +3,13 @@
  * maps codes to exit codes (src/cli/exit.ts) without reading messages. This module is at
  * the bottom: it imports nothing, so the registry, baselines and engine can use it.
  *
- *   usage       a request that cannot work: unknown method, a flag value out of range
- *   bad-input   input that cannot be used: missing or unreadable file, target out of range
- *   check       a check reported a failure (`verify` found a mismatch)
+ *   usage           a request that cannot work: unknown method, a flag value out of range
+ *   bad-input       input that cannot be used: missing or unreadable file or image, target out of range
+ *   bad-model       a file that is not a readable model (graph/onnx.ts: OnnxLoadError)
+ *   unsupported-op  an op the gradient cannot flow through (UnsupportedOpError, tfjs GradientError)
+ *   check           a check reported a failure (`verify` found a mismatch)
  */
-export type ErrorCode = 'usage' | 'bad-input' | 'check';
+export type ErrorCode = 'usage' | 'bad-input' | 'bad-model' | 'unsupported-op' | 'check';
 
 export class SaliencyError extends Error {
   constructor(

@@ -5,6 +5,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
+import { softmax } from '../engine/numeric.js';
 
 export interface Prediction {
   class: number;
@@ -38,18 +39,14 @@ export async function predict(model: Model, batch: Float32Array, labels: readonl
   const ranked: Prediction[][] = [];
   for (let e = 0; e < n; e++) {
     const row = logits.subarray(e * k, (e + 1) * k);
-    let max = -Infinity;
-    for (const v of row) max = Math.max(max, v);
-    let total = 0;
-    const p = Float64Array.from(row, (v) => Math.exp(v - max));
-    for (const v of p) total += v;
+    const p = softmax(row);
     const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => row[b] - row[a] || a - b);
     ranked.push(
       order.slice(0, keep).map((c) => ({
         class: c,
         label: labels?.[c] ?? `class ${c}`,
         logit: row[c],
-        probability: k === 1 ? row[c] : already ? row[c] : p[c] / total,
+        probability: k === 1 ? row[c] : already ? row[c] : p[c],
       })),
     );
   }

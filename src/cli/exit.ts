@@ -15,15 +15,17 @@ import { SaliencyError, type ErrorCode } from '../errors.js';
 export const EXIT = { ok: 0, checkFailed: 1, usage: 2, badInput: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-const BY_CODE: Record<ErrorCode, ExitCode> = { usage: EXIT.usage, 'bad-input': EXIT.badInput, check: EXIT.checkFailed };
-
-/** Error classes of the engine, io and graph layers that mean bad input (by class name: they carry no code yet). */
-const BAD_INPUT_NAMES = new Set(['ImageError', 'OnnxLoadError', 'UnsupportedOpError', 'PreprocessingError', 'GradientError']);
+const BY_CODE: Record<ErrorCode, ExitCode> = {
+  usage: EXIT.usage,
+  'bad-input': EXIT.badInput,
+  'bad-model': EXIT.badInput,
+  'unsupported-op': EXIT.badInput,
+  check: EXIT.checkFailed,
+};
 
 /** The exit code for any error thrown while running a verb. */
 export function exitCodeOf(e: unknown): ExitCode {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (e instanceof SaliencyError) return BY_CODE[e.code];
-  if (e instanceof Error && BAD_INPUT_NAMES.has(e.name)) return EXIT.badInput;
   return EXIT.checkFailed;
 }

@@ -11,6 +11,7 @@ import type { DType, Graph, Node, Tensor } from './ir.js';
 import { NameSource, describeNode } from './ir.js';
 import { Emitter } from './emitter.js';
 import type { ShapeInfo } from './shapes.js';
+import { SaliencyError } from '../errors.js';
 
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
 export class GradContext extends Emitter {
@@ -102,13 +103,14 @@ export const NON_DIFFERENTIABLE = new Set([
 
 const FLOAT_TYPES = new Set<DType>(['float32', 'float64', 'float16', 'bfloat16']);
 
-export class UnsupportedOpError extends Error {
+export class UnsupportedOpError extends SaliencyError {
   constructor(
     readonly opType: string,
     readonly nodeName: string,
     ruleSetName: string,
   ) {
     super(
+      'unsupported-op',
       `no backward rule for op '${opType}' (node '${nodeName}') in the '${ruleSetName}' rule set. ` +
         'Gradients cannot flow through it; if the node is not on the path from the input to the explained output, ' +
         'ask for a different output or tap. Otherwise please report the op so a rule can be added.',

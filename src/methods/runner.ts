@@ -7,6 +7,7 @@
 import type { Model, Target } from '../engine/model.js';
 import { countExamples, sizeOfShape } from '../engine/model.js';
 import { classLogit } from '../targets/index.js';
+import { argmax } from '../engine/numeric.js';
 import type { CommonOptions, TargetSpec, Timings } from './attribution.js';
 
 /** The target of point i is the target of input `exampleOf(i)`. */
@@ -51,9 +52,7 @@ export class Runner {
       const logits = await this.forward(inputs);
       const classes: number[] = [];
       for (let e = 0; e < n; e++) {
-        let best = 0;
-        for (let k = 1; k < this.outSize; k++) if (logits[e * this.outSize + k] > logits[e * this.outSize + best]) best = k;
-        classes.push(best);
+        classes.push(argmax(logits.subarray(e * this.outSize, (e + 1) * this.outSize)));
       }
       const t = classLogit(classes, this.outSize);
       return (this.target = { ...t, label: `logit of the top class (${[...new Set(classes)].join(', ')})` });
