@@ -13,6 +13,7 @@ import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph
 import { ruleSet } from '../graph/rules/index.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, sizeOfShape } from './model.js';
+import { checkRequest } from './request.js';
 
 export interface OnnxModelOptions {
   /** Examples per onnxruntime call (Captum's internal_batch_size). Default 16. */
@@ -229,23 +230,15 @@ export class OnnxModel implements Model {
   }
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
-    const n = countExamples(batch, this.inputShape);
-    checkFinite(batch, 'input');
+    const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
     const wanted = [...new Set(ask.outputs ?? [])];
     for (const w of wanted) this.resolve(w);
     const g = ask.gradients;
     const target = g && !(g.seed instanceof Float32Array) ? (g.seed as Target) : undefined;
     const outSize = sizeOfShape(this.outputShape);
-    if (g) {
-      if (g.wrt.length === 0) throw new Error('gradients.wrt is empty: ask for "input" and/or tap names');
-      for (const w of g.wrt) this.resolve(w);
-      if (g.seed instanceof Float32Array && g.seed.length !== n * outSize) {
-        throw new Error(`the seed holds ${g.seed.length} values; expected ${n} x ${outSize} (one cotangent per example output)`);
-      }
-    }
+    for (const w of g?.wrt ?? []) this.resolve(w);
     // The output is always computed with a Target so its value can be reported.
     const fetchOutputs = target && !wanted.includes('logits') ? [...wanted, 'logits'] : wanted;
-    if (!g && fetchOutputs.length === 0) throw new Error('nothing asked: give outputs and/or gradients');
 
     const result: RunResult = {};
     const alloc = (key: string, perExample: number) => (result[key] ??= new Float32Array(n * perExample));
@@ -325,10 +318,4 @@ function scaleByChannel(data: Float32Array, perChannel: Float32Array, n: number)
   for (let i = 0; i < data.length; i++) data[i] *= perChannel[Math.floor(i / inner) % c];
 }
 
-function checkFinite(data: Float32Array, what: string): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new Error(`the ${what} holds a non-finite value (${data[i]}) at index ${i}; clean NaN/Infinity before explaining`);
-    }
-  }
-}
+

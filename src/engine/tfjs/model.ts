@@ -33,6 +33,7 @@ import { readModelFiles, readNsfwjsModel, NSFWJS_MODELS, type LoadedArtifacts, t
 import { GraphRunner, LayersRunner, type Runner } from './taps.js';
 import { unfuseGraphTopology } from './unfused.js';
 import { valueAndGradients, GradientError } from './tape.js';
+import { checkRequest } from '../request.js';
 
 export interface TfjsModelOptions {
   /** 'wasm' (default; SIMD, one thread) or 'cpu' (pure JS, ~15x slower). */
@@ -230,8 +231,7 @@ export class TfjsModel implements Model {
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
     if (this.disposed) throw new Error('this model has been disposed');
-    const n = countExamples(batch, this.inputShape);
-    checkFinite(batch);
+    const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
     const plan: Plan = { logits: false, outputs: [], wrtTaps: [] };
     for (const o of new Set(ask.outputs ?? [])) {
       const r = this.resolve(o);
@@ -242,7 +242,6 @@ export class TfjsModel implements Model {
     const g = ask.gradients;
     const outSize = sizeOfShape(this.outputShape);
     if (g) {
-      if (g.wrt.length === 0) throw new Error('gradients.wrt is empty: ask for "input" and/or tap names');
       for (const w of new Set(g.wrt)) {
         const r = this.resolve(w);
         if (r.kind === 'logits') throw new Error("the gradient with respect to 'logits' is the seed itself; ask for 'input' or a tap");
@@ -253,12 +252,7 @@ export class TfjsModel implements Model {
       if (rule !== 'gradient') {
         throw new Error(`TensorFlow.js models support only the plain gradient (rule '${rule}' was asked for); propagation rules need the ONNX engine (convert the model with tf2onnx)`);
       }
-      if (g.seed instanceof Float32Array && g.seed.length !== n * outSize) {
-        throw new Error(`the seed holds ${g.seed.length} values; expected ${n} x ${outSize} (one cotangent per example output)`);
-      }
       plan.seed = g.seed;
-    } else if (!plan.logits && plan.outputs.length === 0) {
-      throw new Error('nothing asked: give outputs and/or gradients');
     }
 
     await useBackend(this.backend);
@@ -430,10 +424,4 @@ function seedFromOutput(logits: Tensor, target: Target, start: number, outSize: 
   return seeded(logits);
 }
 
-function checkFinite(data: Float32Array): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new Error(`the input holds a non-finite value (${data[i]}) at index ${i}; clean NaN/Infinity before explaining`);
-    }
-  }
-}
+
