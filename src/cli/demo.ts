@@ -162,13 +162,13 @@ export interface DemoResult {
   skipped: Array<{ id: string; reason: string }>;
 }
 
-/** Why the photo part cannot run, if it cannot: nsfwjs is a devDependency (npm ci installs it). */
+/** Why the photo part cannot run, if it cannot: nsfwjs (~20 MB of weights) is a devDependency, not installed with saliency-lab. */
 function nsfwjsMissing(): string | undefined {
   try {
     createRequire(import.meta.url).resolve('nsfwjs');
     return undefined;
   } catch {
-    return 'the nsfwjs package is not installed (npm ci installs it; npm ci --omit=dev does not)';
+    return 'the nsfwjs package (the pretrained MobileNetV2) is not installed: run `npm i nsfwjs@4.4.0` beside saliency-lab for the photo part (in this repository `npm ci` installs it)';
   }
 }
 
