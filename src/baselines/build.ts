@@ -12,7 +12,7 @@ import { constantBaseline } from './constant.js';
 import { datasetBaseline } from './dataset.js';
 import { gaussianBaseline } from './gaussian.js';
 import { maxDistanceBaseline } from './maxDistance.js';
-import { rngFor } from './random.js';
+import { rngFor } from '../random.js';
 import { inputSpace, type Preprocessing } from '../engine/space.js';
 import { uniformBaseline } from './uniform.js';
 import type { Model } from '../engine/model.js';

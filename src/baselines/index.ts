@@ -3,7 +3,7 @@
  * `(input, rng) -> tensor`; colours and noise are defined in pixel space and converted
  * with the preprocessing (space.ts).
  */
-export { Rng, rngFor } from './random.js';
+export { Rng, rngFor } from '../random.js';
 export { inputSpace, asSpace, type InputSpace, type Layout, type Preprocessing } from '../engine/space.js';
 export {
   type Baseline,

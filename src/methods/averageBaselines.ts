@@ -10,7 +10,7 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { describeBaseline, toSampler, type Baseline } from '../baselines/baseline.js';
 import { datasetBaseline } from '../baselines/dataset.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { Attribution, CommonOptions, Method } from './attribution.js';
 import { integratedGradients, descriptor as igDescriptor } from './integratedGradients.js';
 import { Runner } from './runner.js';

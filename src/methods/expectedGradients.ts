@@ -10,7 +10,7 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { describeBaseline, toSampler, type Baseline } from '../baselines/baseline.js';
 import { datasetBaseline } from '../baselines/dataset.js';
-import { rngFor, type Rng } from '../baselines/random.js';
+import { rngFor, type Rng } from '../random.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { Runner } from './runner.js';
 import { defineMethod } from './descriptor.js';

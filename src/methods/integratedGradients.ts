@@ -15,7 +15,7 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { drawBaselines, describeBaseline, isRandom, type Baseline } from '../baselines/baseline.js';
 import { constantBaseline } from '../baselines/constant.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { quadrature, QUADRATURES, type QuadratureName } from './quadrature.js';

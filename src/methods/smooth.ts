@@ -15,7 +15,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import { inputSpace, type Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions, Method } from './attribution.js';
 import { gradient } from './gradient.js';

@@ -3,8 +3,9 @@
  * splitmix32, with Box-Muller normals. The same seed gives the same numbers on every
  * platform (only 32-bit integer arithmetic and IEEE doubles are involved).
  *
- * It lives in baselines/ because baselines (samplers) are the lowest layer that needs
- * randomness; methods import it from here (imports flow methods -> baselines).
+ * The one seeded generator of the project, at the bottom (it imports nothing): baseline
+ * samplers, methods, the gradient checker (graph/gradcheck.ts) and the test models draw
+ * from it.
  *
  * Streams: `rngFor(seed, a, b, ...)` derives an independent generator per stream id
  * (e.g. one per example), so an example's random draws do not depend on how many
