@@ -1,7 +1,8 @@
 /**
  * A method is one descriptor plus one registry line: a test-only descriptor registered
  * at run time shows up in `saliency methods --json` with its options and defaults, gets
- * its own flag, and runs from `saliency explain` (in process, through main()).
+ * its own flag, and runs from `saliency explain` and `saliency compare` (a report column),
+ * in process, through main().
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,13 @@ test('a registered descriptor appears in `saliency methods --json` and runs from
     const phi = readNpy(join(out, '04-coat.fakeconstant.npy')).data as Float32Array;
     assert.ok(phi.every((v) => v === 6), 'the descriptor ran with --fill-value 3 and seed 1');
     assert.ok(JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')).runs.length === 1);
+
+    // compare: a column of its own in the grid and the report
+    const cmp = join(work, 'compare');
+    const c2 = await run('compare', '--model', MODEL, '--image', COAT, '--methods', 'fakeconstant,gradient', '--paths', '0', '--out', cmp, '--json');
+    assert.equal(c2.code, 0);
+    assert.deepEqual((JSON.parse(c2.stdout) as { runs: Array<{ id: string }> }).runs.map((x) => x.id), ['fakeconstant', 'gradient']);
+    assert.match(readFileSync(join(cmp, 'report.html'), 'utf8'), /Fake constant/);
 
     // a value out of range is a usage error naming the flag
     assert.equal((await run('explain', '--model', MODEL, '--image', COAT, '--method', 'fakeconstant', '--fill-value', '-1', '--out', join(work, 'bad'))).code, 2);
