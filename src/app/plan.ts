@@ -10,7 +10,7 @@ import { isRandom } from '../baselines/baseline.js';
 import type { BuiltBaseline } from '../baselines/build.js';
 import type { Preprocessing } from '../engine/space.js';
 import type { Attribution } from '../methods/attribution.js';
-import type { AnyMethodDescriptor } from '../methods/descriptor.js';
+import type { AnyMethodDescriptor, OptionSchema } from '../methods/descriptor.js';
 import { flagName, type ResolvedOptions } from '../methods/options.js';
 import { getMethod, methodCost, methodOptions } from '../methods/registry.js';
 import { UsageError } from './errors.js';
@@ -43,8 +43,8 @@ export type MethodOverrides = Record<string, Record<string, unknown>>;
 /** A method's options from the flags and overrides, checked, defaults filled in. */
 export function optionsFor(d: AnyMethodDescriptor, flags: FlagValues = {}, overrides: MethodOverrides = {}): ResolvedOptions {
   const given: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(d.options)) {
-    const v = flags[flagName(key, spec as never)];
+  for (const [key, spec] of Object.entries(d.options as OptionSchema)) {
+    const v = flags[flagName(key, spec)];
     if (v !== undefined) given[key] = typeof v === 'number' || typeof v === 'boolean' ? v : String(v);
   }
   return methodOptions(d, { ...given, ...(overrides[d.name] ?? {}) });
@@ -54,7 +54,7 @@ export function optionsFor(d: AnyMethodDescriptor, flags: FlagValues = {}, overr
 export function checkFlagsUsed(methods: readonly AnyMethodDescriptor[], flags: FlagValues): void {
   for (const [flag, v] of Object.entries(flags)) {
     if (v === undefined) continue;
-    const takers = methods.filter((d) => Object.entries(d.options).some(([key, spec]) => flagName(key, spec as never) === flag));
+    const takers = methods.filter((d) => Object.entries(d.options as OptionSchema).some(([key, spec]) => flagName(key, spec) === flag));
     if (takers.length === 0) {
       throw new UsageError(`--${flag} is not an option of ${methods.map((d) => d.name).join(', ')} ('saliency methods' lists which methods take it)`);
     }

@@ -11,11 +11,9 @@ import { UsageError } from '../app/errors.js';
 import { legendBars } from '../app/pictures.js';
 import { pathBaseline, pathCost, pathsFor } from '../app/paths.js';
 import { inputRecords, modelRecord, runRecord, type InputRecord, type RunRecord } from '../app/records.js';
-import { parseRequest } from '../app/request.js';
+import { parseRequest, parseSteps } from '../app/request.js';
 import { buildSection } from '../app/section.js';
 import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
-import { stepsPlan } from '../methods/integratedGradients.js';
-import { getMethod } from '../methods/registry.js';
 import type { ExplainOptions } from './explain.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
@@ -45,12 +43,9 @@ export interface CompareResult {
   report: string;
 }
 
-/** Steps of the path figure: IG's steps (given or default; 'auto' from its start), at most 100. */
+/** Steps of the path figure: IG's --steps (or its default; 'auto' from its start), at most 100. */
 function pathSteps(flags: Record<string, unknown>): number {
-  const ig = getMethod('ig');
-  const given = flags['steps'];
-  const steps = given === undefined ? ig.options.steps.default : given;
-  return Math.min(stepsPlan(String(steps).toLowerCase() === 'auto' ? 'auto' : Number(steps)).steps, 100);
+  return Math.min(parseSteps(flags['steps'] === undefined ? undefined : String(flags['steps'])).steps, 100);
 }
 
 export async function compare(options: CompareOptions): Promise<CompareResult> {
