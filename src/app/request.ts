@@ -11,6 +11,8 @@ import { readNpy } from '../io/npy.js';
 import { BadInputError, UsageError } from './errors.js';
 import type { OptionSpec } from '../methods/descriptor.js';
 import { parseBaseline, type BaselineSpec } from '../baselines/spec.js';
+import type { PreprocessingFlags } from '../io/preprocess.js';
+import type { ProgressSink } from './progress.js';
 import { planRuns, type FlagValues, type MethodOverrides, type RunPlan } from './plan.js';
 import { stepsPlan } from '../methods/integratedGradients.js';
 import { checkOptionValue, parseOptionText } from '../methods/options.js';
@@ -142,4 +144,15 @@ export function parseRequest(o: AttributionRequest, defaults: { methods: string[
   for (const [flag, v] of [['steps', o.steps], ['samples', o.samples], ['noise', o.noise]] as const) if (v !== undefined) flags[flag] = v;
   for (const k of Object.keys(flags)) if (flags[k] === undefined) delete flags[k];
   return { plans: planRuns(methods, baselines, flags, overrides), baselines, flags, seed: parseSeed(o.seed), batchSize: parseBatchSize(o.batchSize) };
+}
+
+/** What the attribution verbs (explain, compare) take: the model, the inputs and the request. */
+export interface VerbOptions extends AttributionRequest {
+  /** An .onnx file, a tfjs model.json (or its directory), or 'nsfwjs:mobilenet_v2'. */
+  model: string;
+  images?: readonly string[];
+  /** 'top1' (default), a class index, or a .npy / .json file of one class per input. */
+  target?: string | number;
+  preprocessing?: PreprocessingFlags;
+  progress?: ProgressSink;
 }

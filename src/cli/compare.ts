@@ -11,14 +11,15 @@ import { UsageError } from '../app/errors.js';
 import { legendBars } from '../app/pictures.js';
 import { pathBaseline, pathCost, pathsFor } from '../app/paths.js';
 import { inputRecords, modelRecord, runRecord, type InputRecord, type RunRecord } from '../app/records.js';
-import { parseRequest, parseSteps } from '../app/request.js';
+import { parseRequest, parseSteps, type VerbOptions } from '../app/request.js';
 import { buildSection } from '../app/section.js';
 import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
-import type { ExplainOptions } from './explain.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
 
-export interface CompareOptions extends Omit<ExplainOptions, 'input'> {
+export interface CompareOptions extends VerbOptions {
+  /** Output directory; default './saliency-compare'. */
+  out?: string;
   /** Images that get the IG path figure (the first N); default 4, 0 for none. */
   paths?: string | number;
   title?: string;
@@ -50,7 +51,7 @@ function pathSteps(flags: Record<string, unknown>): number {
 
 export async function compare(options: CompareOptions): Promise<CompareResult> {
   const t0 = performance.now();
-  if ((options as ExplainOptions).input) throw new UsageError('compare draws pictures: give --image files (use explain --input for .npy batches)');
+  if ((options as { input?: string }).input) throw new UsageError('compare draws pictures: give --image files (use explain --input for .npy batches)');
   const req = parseRequest(options, { methods: ['gradient', 'inputxgradient', 'smoothgrad', 'ig'], baselines: ['black'] });
   const pathCount = options.paths === undefined ? 4 : Number(options.paths);
   if (!Number.isInteger(pathCount) || pathCount < 0) throw new UsageError(`--paths must be a non-negative integer, got '${options.paths}'`);

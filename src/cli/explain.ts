@@ -13,12 +13,10 @@
  */
 import { encodeNpy } from '../io/npy.js';
 import { sizeOfShape } from '../engine/model.js';
-import type { PreprocessingFlags } from '../io/preprocess.js';
 import { exampleOf } from '../viz/index.js';
-import type { ProgressSink } from '../app/progress.js';
 import { displayAspect, encodePicture, panelsOf } from '../app/pictures.js';
 import { inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
-import { parseRequest, type AttributionRequest } from '../app/request.js';
+import { parseRequest, type VerbOptions } from '../app/request.js';
 import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
@@ -26,18 +24,11 @@ import { OutputStage } from './staging.js';
 export type { InputRecord, RunRecord } from '../app/records.js';
 
 /** Options as the CLI flags give them (strings) or as a program does (numbers). */
-export interface ExplainOptions extends AttributionRequest {
-  /** An .onnx file, a tfjs model.json (or its directory), or 'nsfwjs:mobilenet_v2'. */
-  model: string;
-  images?: readonly string[];
+export interface ExplainOptions extends VerbOptions {
   /** A .npy of preprocessed inputs. */
   input?: string;
-  /** 'top1' (default), a class index, or a .npy / .json file of one class per input. */
-  target?: string | number;
   /** Output directory; default './saliency-out'. */
   out?: string;
-  preprocessing?: PreprocessingFlags;
-  progress?: ProgressSink;
 }
 
 const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
