@@ -4,7 +4,7 @@
  * platform (only 32-bit integer arithmetic and IEEE doubles are involved).
  *
  * The one seeded generator of the project, at the bottom (it imports nothing): baseline
- * samplers, methods, the gradient checker (graph/gradcheck.ts) and the test models draw
+ * samplers, methods, the gradient checker (engine/gradcheck.ts) and the test models draw
  * from it.
  *
  * Streams: `rngFor(seed, a, b, ...)` derives an independent generator per stream id

@@ -10,13 +10,13 @@
  * Also: small builders for single-op test graphs and seeded random inputs.
  */
 import * as ort from 'onnxruntime-node';
-import type { AttrValue, DType, Graph, Node, Tensor, TypedData } from './ir.js';
-import { initializerFromTensor, sizeOf } from './ir.js';
-import { toAttr, type AttrInput } from './emitter.js';
-import { saveOnnx } from './onnx.js';
-import { inferShapes, type ShapeInfo } from './shapes.js';
-import { buildGradientGraph, type RuleSet } from './autodiff.js';
-import { gradientRules } from './rules/index.js';
+import type { AttrValue, DType, Graph, Node, Tensor, TypedData } from '../graph/ir.js';
+import { initializerFromTensor, sizeOf } from '../graph/ir.js';
+import { toAttr, type AttrInput } from '../graph/emitter.js';
+import { saveOnnx } from '../graph/onnx.js';
+import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
+import { buildGradientGraph, type RuleSet } from '../graph/autodiff.js';
+import { gradientRules } from '../graph/rules/index.js';
 
 // ---------------------------------------------------------------------------
 // random numbers
