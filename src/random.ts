@@ -3,9 +3,10 @@
  * splitmix32, with Box-Muller normals. The same seed gives the same numbers on every
  * platform (only 32-bit integer arithmetic and IEEE doubles are involved).
  *
- * The one seeded generator of the project, at the bottom (it imports nothing): baseline
- * samplers, methods, the gradient checker (engine/gradcheck.ts) and the test models draw
- * from it.
+ * The project's seeded generator, at the bottom (it imports nothing): baseline samplers,
+ * methods and the methods' test inputs draw from it. (engine/gradcheck.ts and the tfjs
+ * test models keep their own small generators: their finite-difference tests were
+ * tuned on those exact inputs, some close to kinks.)
  *
  * Streams: `rngFor(seed, a, b, ...)` derives an independent generator per stream id
  * (e.g. one per example), so an example's random draws do not depend on how many

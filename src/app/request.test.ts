@@ -47,3 +47,9 @@ test('runs: methods without a baseline run once; duplicates collapse', () => {
   assert.deepEqual(plans.map((p) => p.id), ['gradient', 'ig-black', 'ig-blur-sigma2']);
   assert.equal(plans[2].subtitle, 'blur σ=2');
 });
+
+test('a bare .npy baseline is a dataset of model inputs, its text as written', () => {
+  const b = parseBaseline('inputs/train.npy');
+  assert.deepEqual([b.kind, b.source, b.limit, b.text], ['dataset', 'inputs/train.npy', 1000, 'inputs/train.npy']);
+  assert.equal(parseBaseline('dataset:x.npy:limit=5').limit, 5);
+});

@@ -58,7 +58,7 @@ function positiveNumber(flag: string, key: string, text: string, allowZero = fal
 export function parseBaseline(text: string): BaselineSpec {
   const flag = '--baseline';
   // a bare .npy file: a dataset of model inputs
-  if (/\.npy$/i.test(text) && !/^[a-z]+:/i.test(text)) return parseBaseline(`dataset:${text}`);
+  if (/\.npy$/i.test(text) && !/^[a-z]+:/i.test(text)) return { ...parseBaseline(`dataset:${text}`), text };
   const colon = text.indexOf(':');
   const head = (colon < 0 ? text : text.slice(0, colon)).toLowerCase().replace(/[-_\s]/g, '');
   const rest = colon < 0 ? '' : text.slice(colon + 1);
