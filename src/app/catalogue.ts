@@ -8,6 +8,7 @@ import { FAMILY_TITLES } from '../methods/descriptor.js';
 import { defaultsOf, expectation, flagName, rangeText } from '../methods/options.js';
 import { listMethods } from '../methods/registry.js';
 import { listMetrics } from '../metrics/registry.js';
+import { optionFlag } from './plan.js';
 
 export interface OptionEntry {
   key: string;
@@ -41,10 +42,10 @@ export interface Catalogue {
   metrics: CatalogueEntry[];
 }
 
-export function optionEntries(schema: OptionSchema): OptionEntry[] {
+export function optionEntries(schema: OptionSchema, flagOf: (key: string, spec: OptionSpec) => string = flagName): OptionEntry[] {
   return Object.entries(schema).map(([key, spec]) => ({
     key,
-    flag: `--${flagName(key, spec)}`,
+    flag: `--${flagOf(key, spec)}`,
     kind: spec.kind,
     default: spec.default,
     takes: expectation(spec),
@@ -65,7 +66,7 @@ export function catalogue(): Catalogue {
       summary: d.summary,
       needs: { ...d.needs },
       random: typeof d.random === 'function' ? 'depends' : d.random,
-      options: optionEntries(d.options),
+      options: optionEntries(d.options, (key, spec) => optionFlag(d, key, spec)),
       defaults: defaultsOf(d.options),
     })),
     metrics: listMetrics().map((d) => ({

@@ -10,7 +10,7 @@ import { isRandom } from '../baselines/baseline.js';
 import type { BuiltBaseline } from '../baselines/build.js';
 import type { Preprocessing } from '../engine/space.js';
 import type { Attribution } from '../methods/attribution.js';
-import type { AnyMethodDescriptor, OptionSchema } from '../methods/descriptor.js';
+import type { AnyMethodDescriptor, OptionSchema, OptionSpec } from '../methods/descriptor.js';
 import { flagName, type ResolvedOptions } from '../methods/options.js';
 import { getMethod, methodCost, methodOptions } from '../methods/registry.js';
 import { UsageError } from './errors.js';
@@ -31,6 +31,22 @@ export interface RunPlan {
   subtitle?: string;
 }
 
+/** Flags of the verbs themselves (src/cli/main.ts): a method option may not take one. */
+export const VERB_FLAGS: ReadonlySet<string> = new Set([
+  'model', 'image', 'input', 'method', 'methods', 'baseline', 'target', 'out', 'json', 'batch-size', 'seed', 'paths', 'title',
+  'preprocess', 'size', 'resize', 'crop-fraction', 'channels', 'layout', 'range', 'mean', 'std', 'labels', 'help', 'only', 'options',
+]);
+
+/**
+ * The CLI flag (without dashes) of a method's option: its `flag`, else its key in kebab
+ * case; one that would take a verb's flag (an option named 'method' or 'size') becomes
+ * '<method>-<flag>' ('--layerig-method').
+ */
+export function optionFlag(d: AnyMethodDescriptor, key: string, spec: OptionSpec): string {
+  const flag = flagName(key, spec);
+  return VERB_FLAGS.has(flag) ? `${d.name}-${flag}` : flag;
+}
+
 /**
  * Option values as flags give them, by flag name ('steps', 'quadrature', 'noise',
  * 'max-steps'): one flag sets that option in every method that has it.
@@ -44,7 +60,7 @@ export type MethodOverrides = Record<string, Record<string, unknown>>;
 export function optionsFor(d: AnyMethodDescriptor, flags: FlagValues = {}, overrides: MethodOverrides = {}): ResolvedOptions {
   const given: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(d.options as OptionSchema)) {
-    const v = flags[flagName(key, spec)];
+    const v = flags[optionFlag(d, key, spec)];
     if (v !== undefined) given[key] = typeof v === 'number' || typeof v === 'boolean' ? v : String(v);
   }
   return methodOptions(d, { ...given, ...(overrides[d.name] ?? {}) });
@@ -54,7 +70,7 @@ export function optionsFor(d: AnyMethodDescriptor, flags: FlagValues = {}, overr
 export function checkFlagsUsed(methods: readonly AnyMethodDescriptor[], flags: FlagValues): void {
   for (const [flag, v] of Object.entries(flags)) {
     if (v === undefined) continue;
-    const takers = methods.filter((d) => Object.entries(d.options as OptionSchema).some(([key, spec]) => flagName(key, spec) === flag));
+    const takers = methods.filter((d) => Object.entries(d.options as OptionSchema).some(([key, spec]) => optionFlag(d, key, spec) === flag));
     if (takers.length === 0) {
       throw new UsageError(`--${flag} is not an option of ${methods.map((d) => d.name).join(', ')} ('saliency methods' lists which methods take it)`);
     }

@@ -2,19 +2,13 @@
  * Method option flags generated from the registry: one flag per option name across
  * every registered method (`--steps`, `--quadrature`, `--samples` ...); options of
  * several methods with the same flag share it, each method keeping its own default.
- * A new method's options appear here, in `--help` and in `saliency methods` by themselves.
+ * A new method's options appear here, in `--help` and in `saliency methods` by themselves;
+ * an option that would take a verb's flag gets '--<method>-<flag>' (app/plan.ts optionFlag).
  */
 import { Option, type Command } from 'commander';
 import type { OptionSpec } from '../methods/descriptor.js';
-import { flagName } from '../methods/options.js';
 import { listMethods } from '../methods/registry.js';
-import type { FlagValues } from '../app/plan.js';
-
-/** Flags of the verbs themselves; a method option may not take one (set `flag:` in its descriptor). */
-export const VERB_FLAGS = new Set([
-  'model', 'image', 'input', 'method', 'methods', 'baseline', 'target', 'out', 'json', 'batch-size', 'seed', 'paths', 'title',
-  'preprocess', 'size', 'resize', 'crop-fraction', 'channels', 'layout', 'range', 'mean', 'std', 'labels', 'help', 'only',
-]);
+import { optionFlag, type FlagValues } from '../app/plan.js';
 
 interface FlagUse {
   method: string;
@@ -27,8 +21,7 @@ export function methodFlags(): Map<string, FlagUse[]> {
   const flags = new Map<string, FlagUse[]>();
   for (const d of listMethods()) {
     for (const [key, spec] of Object.entries(d.options as Record<string, OptionSpec>)) {
-      const flag = flagName(key, spec);
-      if (VERB_FLAGS.has(flag)) throw new Error(`method ${d.name}: option '${key}' would take the verb flag --${flag}; give it another (flag: '...') in its descriptor`);
+      const flag = optionFlag(d, key, spec);
       const uses = flags.get(flag) ?? [];
       uses.push({ method: d.name, key, spec });
       flags.set(flag, uses);
