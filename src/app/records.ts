@@ -4,6 +4,7 @@
  * delta, f(x), f(x') and timings.
  */
 import { isRandom } from '../baselines/baseline.js';
+import { baselineId, baselineTitle } from '../baselines/spec.js';
 import type { RunOutcome } from './plan.js';
 import type { Prediction } from './predict.js';
 import { labelOf, type Session } from './session.js';
@@ -23,7 +24,8 @@ export interface RunRecord {
   id: string;
   method: string;
   title: string;
-  baseline?: { spec: string; label: string; description: string; random: boolean };
+  /** The baseline, one name per concept: as written, for file names, for column heads, in a sentence. */
+  baseline?: { text: string; id: string; title: string; description: string; random: boolean };
   /** The method's options as resolved from flags and defaults (the registry's). */
   options: Record<string, unknown>;
   params: Record<string, unknown>;
@@ -70,7 +72,9 @@ export function runRecord(o: RunOutcome, per: number): RunRecord {
     id: o.plan.id,
     method: a.method,
     title: o.plan.subtitle ? `${o.plan.title} (${o.plan.subtitle})` : o.plan.title,
-    baseline: o.baseline && o.plan.baseline ? { spec: o.plan.baseline.text, label: o.plan.subtitle ?? o.plan.baseline.text, description: o.baseline.description, random: isRandom(o.baseline.baseline) } : undefined,
+    baseline: o.baseline
+      ? { text: o.baseline.spec.text, id: baselineId(o.baseline.spec), title: baselineTitle(o.baseline.spec), description: o.baseline.description, random: isRandom(o.baseline.baseline) }
+      : undefined,
     options: o.plan.options,
     params: a.params,
     target: a.target,
