@@ -2,3 +2,5 @@
  * Every registered method, one line each: `export { descriptor as NAME } from './file.js';`.
  * The registry (registry.ts) orders them by family and `order`, whatever the order here.
  */
+export { descriptor as guidedbackprop } from './propagation/guidedBackprop.js';
+export { descriptor as deconvnet } from './propagation/deconvnet.js';

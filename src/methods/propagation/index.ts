@@ -1,0 +1,6 @@
+/**
+ * Propagation methods: the gradient with other backward rules (graph/rules), one file each.
+ */
+export { guidedBackprop, descriptor as guidedBackpropDescriptor } from './guidedBackprop.js';
+export { deconvnet, descriptor as deconvnetDescriptor } from './deconvnet.js';
+export { propagate, type Propagated } from './propagate.js';
