@@ -18,7 +18,20 @@ scripts/make_captum_fixtures.py, checked against the committed logits):
         so that Captum hooks it (Captum's own GuidedBackprop leaves ReLU6 alone; that
         plain Captum result is tiny_mobilenet.guided_captum.npy, to show the difference).
 
-LRP (see LRP_MODELS below) is written by the second half of this script.
+LRP, on small CNNs defined and exported here (fixtures/propagation/<model>.onnx, opset 17,
+input <model>.input.npy [2, 3, 16, 16] uniform in [0, 1], targets [3, 7]):
+
+  lrp_vgg      Conv-ReLU-MaxPool, Conv-ReLU-AvgPool, Conv-ReLU, AdaptiveAvgPool, Linear-ReLU-Linear
+  lrp_vgg_bn   the same with a BatchNorm2d after every Conv (exported unfolded:
+               TrainingMode.PRESERVE skips torch's Conv-BN fusion)
+  lrp_resnet   stem Conv-BN-ReLU-MaxPool, one residual block (Conv-BN-ReLU-Conv-BN + identity),
+               ReLU, AdaptiveAvgPool, Linear; for Zennit the residual sum is zennit.layer.Sum
+               (what its ResNet canonizer inserts) so the Norm rule applies to it
+
+  <model>.zennit_<composite>.npy   Zennit composites EpsilonPlus, EpsilonGammaBox (low 0, high 1),
+        EpsilonAlpha2Beta1, EpsilonPlusFlat, with the SequentialMergeBatchNorm canonizer, seeded
+        with one-hot(target) * f(x)_target (so relevance sums to f(x) where rules conserve)
+  lrp_vgg.captum_epsilon.npy       Captum LRP with its default rules (epsilon 1e-9 everywhere)
 """
 import argparse
 import copy
@@ -79,6 +92,114 @@ def guided_fixtures(out, mcf, mtf):
     return written
 
 
+# ----------------------------------------------------------------------------- LRP
+
+class Residual(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+        self.sum = None  # zennit.layer.Sum for Zennit; plain + for export
+        self.relu2 = nn.ReLU()
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x)))))
+        out = self.sum(torch.stack([out, x], dim=-1)) if self.sum is not None else out + x
+        return self.relu2(out)
+
+
+class LrpNet(nn.Module):
+    def __init__(self, kind):
+        super().__init__()
+        bn = (lambda c: [nn.BatchNorm2d(c)]) if kind == "vgg_bn" else (lambda c: [])
+        if kind == "resnet":
+            self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                                          Residual(8), nn.AdaptiveAvgPool2d(1))
+            self.classifier = nn.Sequential(nn.Linear(8, 10))
+        else:
+            self.features = nn.Sequential(
+                nn.Conv2d(3, 8, 3, padding=1), *bn(8), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(8, 16, 3, padding=1), *bn(16), nn.ReLU(), nn.AvgPool2d(2),
+                nn.Conv2d(16, 16, 3, padding=1), *bn(16), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+            self.classifier = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 10))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+def calibrate(model, seed):
+    """Random BatchNorm statistics and affine parameters (eval mode), so folding is not trivial."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            m.running_mean.copy_(torch.rand(c, generator=g) * 0.4 - 0.2)
+            m.running_var.copy_(torch.rand(c, generator=g) * 1.5 + 0.5)
+            m.weight.data.copy_(torch.rand(c, generator=g) + 0.5)
+            m.bias.data.copy_(torch.rand(c, generator=g) * 0.4 - 0.2)
+    return model.eval()
+
+
+def export_unfused(model, x, path):
+    with torch.no_grad():
+        torch.onnx.export(model, x, path, opset_version=17, input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+                          training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
+
+
+def lrp_fixtures(out):
+    import onnx
+    from zennit.canonizers import SequentialMergeBatchNorm
+    from zennit.composites import EpsilonAlpha2Beta1, EpsilonGammaBox, EpsilonPlus, EpsilonPlusFlat
+    from zennit.layer import Sum
+    from captum.attr import LRP
+
+    composites = {
+        "epsilon-plus": lambda: EpsilonPlus(canonizers=[SequentialMergeBatchNorm()]),
+        "epsilon-gamma-box": lambda: EpsilonGammaBox(low=0.0, high=1.0, canonizers=[SequentialMergeBatchNorm()]),
+        "epsilon-alpha2-beta1": lambda: EpsilonAlpha2Beta1(canonizers=[SequentialMergeBatchNorm()]),
+        "epsilon-plus-flat": lambda: EpsilonPlusFlat(canonizers=[SequentialMergeBatchNorm()]),
+    }
+    target = torch.tensor(TARGETS)
+    written = {}
+    for i, kind in enumerate(["vgg", "vgg_bn", "resnet"]):
+        name = f"lrp_{kind}"
+        torch.manual_seed(5000 + i)
+        model = calibrate(LrpNet(kind), 6000 + i)
+        x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(7000 + i))
+        base = os.path.join(out, name)
+        save(base + ".input.npy", x)
+        export_unfused(model, x, base + ".onnx")
+        ops = sorted({n.op_type for n in onnx.load(base + ".onnx").graph.node})
+        with torch.no_grad():
+            logits = model(x)
+        save(base + ".logits.npy", logits)
+        seed = torch.zeros_like(logits)
+        seed[torch.arange(2), target] = logits[torch.arange(2), target]
+        entry = {"ops": ops, "delta": {}}
+        for cname, make in composites.items():
+            zmodel = copy.deepcopy(model)
+            for m in zmodel.modules():
+                if isinstance(m, Residual):
+                    m.sum = Sum()
+            xr = x.clone().requires_grad_()
+            with make().context(zmodel) as modified:
+                y = modified(xr)
+                (rel,) = torch.autograd.grad(y, xr, grad_outputs=seed)
+            save(base + f".zennit_{cname}.npy", rel)
+            entry["delta"][cname] = (rel.sum(dim=(1, 2, 3)) - seed.sum(1)).tolist()
+        if kind == "vgg":
+            cmodel = copy.deepcopy(model)
+            rel, delta = LRP(cmodel).attribute(x.clone(), target=target, return_convergence_delta=True)
+            save(base + ".captum_epsilon.npy", rel.detach())
+            entry["captumDelta"] = delta.tolist()
+        written[name] = entry
+    return written
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--captum", required=True, help="directory holding Captum's source (the one containing captum/)")
@@ -97,7 +218,7 @@ def main():
     manifest = {"generator": "scripts/make_propagation_fixtures.py", "torch": torch.__version__, "targets": TARGETS}
     manifest["guided"] = guided_fixtures(args.out, mcf, mtf)
     if args.zennit:
-        import lrp_fixtures  # noqa: F401  (second half, below)
+        manifest["lrp"] = lrp_fixtures(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
 

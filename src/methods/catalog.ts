@@ -4,3 +4,4 @@
  */
 export { descriptor as guidedbackprop } from './propagation/guidedBackprop.js';
 export { descriptor as deconvnet } from './propagation/deconvnet.js';
+export { descriptor as lrp } from './propagation/lrp.js';

@@ -4,3 +4,5 @@
 export { guidedBackprop, descriptor as guidedBackpropDescriptor } from './guidedBackprop.js';
 export { deconvnet, descriptor as deconvnetDescriptor } from './deconvnet.js';
 export { propagate, type Propagated } from './propagate.js';
+export { lrp, lrpRuleSetName, descriptor as lrpDescriptor, type LrpOptions, type LrpResult } from './lrp.js';
+export { COMPOSITES, compositeSpec, parseLrpRule, type CompositeName, type CompositeParameters } from './composites.js';

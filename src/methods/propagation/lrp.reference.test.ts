@@ -1,0 +1,55 @@
+/**
+ * LRP agreement with Zennit 0.5.1 (composites EpsilonPlus, EpsilonGammaBox, EpsilonAlpha2Beta1,
+ * EpsilonPlusFlat with its SequentialMergeBatchNorm canonizer) and with Captum v0.8.0's LRP
+ * (default rules: epsilon 1e-9 everywhere) on small CNNs without and with BatchNorm and with
+ * a residual block, within 1e-4 relative L2. Fixtures: scripts/make_propagation_fixtures.py.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadOnnxModel } from '../../engine/onnx.js';
+import { readNpy } from '../../io/npy.js';
+import { relativeL2 } from '../testing.js';
+import { lrp } from './lrp.js';
+import { COMPOSITES } from './composites.js';
+
+const DIR = new URL('../../../fixtures/propagation/', import.meta.url).pathname;
+const npy = (file: string) => readNpy(join(DIR, file)).data as Float32Array;
+const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as {
+  targets: number[];
+  lrp: Record<string, { delta: Record<string, number[]>; captumDelta?: number[] }>;
+};
+
+for (const [name, entry] of Object.entries(manifest.lrp)) {
+  test(`${name}: every composite agrees with Zennit (1e-4 relative L2), conservation errors too`, async () => {
+    const model = await loadOnnxModel(join(DIR, `${name}.onnx`), { threads: 1 });
+    try {
+      const x = npy(`${name}.input.npy`);
+      const target = manifest.targets;
+      for (const composite of COMPOSITES) {
+        const r = await lrp(model, x, { target, composite, low: 0, high: 1 });
+        const err = relativeL2(r.values, npy(`${name}.zennit_${composite}.npy`));
+        const zd = entry.delta[composite];
+        console.log(`# ${name} ${composite}: ${err.toExponential(2)} relative L2 vs Zennit; delta ${Array.from(r.delta, (d) => d.toFixed(5))} (Zennit ${zd.map((d) => d.toFixed(5))})`);
+        assert.ok(err < 1e-4, `${name} ${composite}: ${err}`);
+        zd.forEach((d, e) => assert.ok(Math.abs(r.delta[e] - d) < 1e-4 * Math.max(1, Math.abs(d)), `delta ${e}: ${r.delta[e]} vs ${d}`));
+      }
+      if (name === 'lrp_vgg_bn') {
+        // without folding, BatchNorm passes relevance unchanged: a different attribution
+        const raw = await lrp(model, x, { target, composite: 'epsilon-plus', canonize: false });
+        assert.ok(relativeL2(raw.values, npy(`${name}.zennit_epsilon-plus.npy`)) > 1e-3);
+      }
+      if (entry.captumDelta) {
+        const r = await lrp(model, x, { target, rule: 'epsilon:1e-9', stabilizer: 1e-9 });
+        const err = relativeL2(r.values, npy(`${name}.captum_epsilon.npy`));
+        console.log(`# ${name} Captum LRP (epsilon 1e-9): ${err.toExponential(2)} relative L2`);
+        assert.ok(err < 1e-4, `captum: ${err}`);
+        // Captum's delta is f(x) - sum(R): the opposite sign of ours
+        entry.captumDelta.forEach((d, e) => assert.ok(Math.abs(r.delta[e] + d) < 1e-4 * Math.max(1, Math.abs(d)), `captum delta ${e}`));
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+}
