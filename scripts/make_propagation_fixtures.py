@@ -32,6 +32,14 @@ input <model>.input.npy [2, 3, 16, 16] uniform in [0, 1], targets [3, 7]):
         EpsilonAlpha2Beta1, EpsilonPlusFlat, with the SequentialMergeBatchNorm canonizer, seeded
         with one-hot(target) * f(x)_target (so relevance sums to f(x) where rules conserve)
   lrp_vgg.captum_epsilon.npy       Captum LRP with its default rules (epsilon 1e-9 everywhere)
+
+DeepLIFT on deeplift_net (exported here; no hooked module feeds another, see
+deeplift_fixtures; its max pool does not overlap, where Captum's unpooling and the chain
+rule agree):
+  deeplift_net.deeplift_zero.npy, .deeplift_uniform.npy   Captum DeepLift with a zero baseline
+        and with deeplift_net.baseline_uniform.npy (U(0, 1), one per input)
+  deeplift_net.deepliftshap.npy   Captum DeepLiftShap over the 4 examples .baseline_draws.npy
+and baselines for lrp_vgg / lrp_resnet, where only Captum's deltas are kept (manifest).
 """
 import argparse
 import copy
@@ -150,6 +158,83 @@ def export_unfused(model, x, path):
                           training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
 
 
+LRP_KINDS = ["vgg", "vgg_bn", "resnet"]
+
+
+def build_lrp_net(i, kind):
+    torch.manual_seed(5000 + i)
+    model = calibrate(LrpNet(kind), 6000 + i)
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(7000 + i))
+    return f"lrp_{kind}", model, x
+
+
+class DeepLiftNet(nn.Module):
+    """No hooked module feeds another directly (see deeplift_fixtures)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.r1 = nn.ReLU()
+        self.mix = nn.Conv2d(8, 8, 1)
+        self.pool = nn.MaxPool2d(2)
+        self.c2 = nn.Conv2d(8, 16, 3, padding=1)
+        self.r2 = nn.ReLU()
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Linear(16, 16)
+        self.act = nn.ReLU()  # a Sigmoid here: float32 rescale ratios (s(a) - s(b)) / (a - b) cancel, 3e-4 from float64 in Captum and here alike
+        self.fc2 = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.pool(self.mix(self.r1(self.c1(x))))
+        x = self.gap(self.r2(self.c2(x)))
+        return self.fc2(self.act(self.fc1(torch.flatten(x, 1))))
+
+
+def deeplift_fixtures(out):
+    """Captum DeepLift (zero and uniform baselines) and DeepLiftShap (4 fixed baseline examples).
+
+    Captum attaches each module's backward hook to its input tensor and captures grad_output
+    with a hook on its output tensor; when one hooked module (ReLU) feeds another (MaxPool),
+    the first captures its grad_output before the second rewrites it, so its multipliers see
+    the plain max-pool gradient and completeness fails (Captum's own delta, recorded for
+    lrp_vgg and lrp_resnet as captumDelta). The comparison model therefore never feeds a hooked
+    module straight into another.
+    """
+    from captum.attr import DeepLift, DeepLiftShap
+    target = torch.tensor(TARGETS)
+    written = {}
+    torch.manual_seed(9000)
+    model = DeepLiftNet().eval()
+    x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(9001))
+    models = [("deeplift_net", model, x)]
+    for i, kind in enumerate(LRP_KINDS):
+        if kind != "vgg_bn":
+            models.append(build_lrp_net(i, kind))
+    for k, (name, model, x) in enumerate(models):
+        base = os.path.join(out, name)
+        if name == "deeplift_net":
+            save(base + ".input.npy", x)
+            export_unfused(model, x, base + ".onnx")
+        g = torch.Generator().manual_seed(8000 + k)
+        uniform = torch.rand(x.shape, generator=g)
+        draws = torch.rand((4,) + tuple(x.shape[1:]), generator=g)
+        save(base + ".baseline_uniform.npy", uniform)
+        save(base + ".baseline_draws.npy", draws)
+        entry = {"captumDelta": {}}
+        for bname, b in [("zero", torch.zeros_like(x)), ("uniform", uniform)]:
+            attr, delta = DeepLift(copy.deepcopy(model)).attribute(x.clone(), b, target=target, return_convergence_delta=True)
+            if name == "deeplift_net":
+                save(base + f".deeplift_{bname}.npy", attr.detach())
+            entry["captumDelta"][f"deeplift_{bname}"] = delta.tolist()
+        attr, delta = DeepLiftShap(copy.deepcopy(model)).attribute(x.clone(), draws, target=target, return_convergence_delta=True)
+        if name == "deeplift_net":
+            save(base + ".deepliftshap.npy", attr.detach())
+        entry["captumDelta"]["deepliftshap"] = delta.tolist()
+        entry["reference"] = name == "deeplift_net"
+        written[name] = entry
+    return written
+
+
 def lrp_fixtures(out):
     import onnx
     from zennit.canonizers import SequentialMergeBatchNorm
@@ -165,11 +250,8 @@ def lrp_fixtures(out):
     }
     target = torch.tensor(TARGETS)
     written = {}
-    for i, kind in enumerate(["vgg", "vgg_bn", "resnet"]):
-        name = f"lrp_{kind}"
-        torch.manual_seed(5000 + i)
-        model = calibrate(LrpNet(kind), 6000 + i)
-        x = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(7000 + i))
+    for i, kind in enumerate(LRP_KINDS):
+        name, model, x = build_lrp_net(i, kind)
         base = os.path.join(out, name)
         save(base + ".input.npy", x)
         export_unfused(model, x, base + ".onnx")
@@ -219,6 +301,7 @@ def main():
     manifest["guided"] = guided_fixtures(args.out, mcf, mtf)
     if args.zennit:
         manifest["lrp"] = lrp_fixtures(args.out)
+    manifest["deeplift"] = deeplift_fixtures(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
 

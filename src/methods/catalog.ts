@@ -5,3 +5,5 @@
 export { descriptor as guidedbackprop } from './propagation/guidedBackprop.js';
 export { descriptor as deconvnet } from './propagation/deconvnet.js';
 export { descriptor as lrp } from './propagation/lrp.js';
+export { descriptor as deeplift } from './propagation/deepLift.js';
+export { descriptor as deepliftshap } from './propagation/deepLiftShap.js';

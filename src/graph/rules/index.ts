@@ -11,6 +11,7 @@ import type { ShapeInfo } from '../shapes.js';
 import type { NodeRuleChooser, RuleSet } from '../autodiff.js';
 import { gradientRules } from './gradient.js';
 import { deconvnetRules, guidedRules } from './guided.js';
+import { deepLiftRescaleRules } from './deeplift.js';
 
 export { gradientRules };
 
@@ -36,6 +37,7 @@ const registry = new Map<string, RuleSetDefinition>([
   ['gradient', { rules: gradientRules }],
   ['guided', { rules: guidedRules }],
   ['deconvnet', { rules: deconvnetRules }],
+  ['deeplift', { rules: deepLiftRescaleRules }],
 ]);
 
 /** Make a rule set available by name to engines (guided backprop, LRP ... register theirs). */
