@@ -14,6 +14,8 @@ import { relativeL2 } from '../testing.js';
 import { guidedBackprop } from './guidedBackprop.js';
 import { deconvnet } from './deconvnet.js';
 import { GraphBuilder, float, int, values } from './testModels.js';
+import { gradientRules, registerRuleSet } from '../../graph/rules/index.js';
+import { classLogit } from '../../targets/index.js';
 
 const D = 6;
 const K = 5;
@@ -105,3 +107,18 @@ for (const [name, files] of [
     assert.equal(openSessionCount(), sessions);
   });
 }
+
+test('a rule set registered by a user is usable by name through model.run', async () => {
+  registerRuleSet('test-abs-relu', { ...gradientRules, Relu: (_node, [dY], ctx) => [ctx.op('Abs', [dY!])] });
+  const model = await loadOnnxModel(actModel(ACTS[0]), { threads: 1 });
+  try {
+    const x = Float32Array.from(values(D, 7, -4, 4));
+    const r = await model.run(x, { gradients: { seed: classLogit(0, 1), wrt: ['input'], rule: 'test-abs-relu' } });
+    for (let j = 0; j < D; j++) {
+      const expected = Array.from({ length: K }, (_, k) => W[k * D + j] * Math.abs(V[k])).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(r['grad:input'][j] - expected) < 1e-5);
+    }
+  } finally {
+    await model.dispose();
+  }
+});

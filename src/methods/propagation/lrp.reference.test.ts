@@ -53,3 +53,32 @@ for (const [name, entry] of Object.entries(manifest.lrp)) {
     }
   });
 }
+
+test('user mappings (op type, node name, predicate) rebuild the composites, checked against Zennit', async () => {
+  const name = 'lrp_vgg';
+  const model = await loadOnnxModel(join(DIR, `${name}.onnx`), { threads: 1 });
+  try {
+    const x = npy(`${name}.input.npy`);
+    const target = manifest.targets;
+    // epsilon everywhere, then z+ on every Conv by op type: epsilon-plus
+    const byOp = await lrp(model, x, { target, rule: 'epsilon:1e-6', nodes: [{ match: { opTypes: ['Conv'] }, rule: 'zplus' }] });
+    assert.ok(relativeL2(byOp.values, npy(`${name}.zennit_epsilon-plus.npy`)) < 1e-4);
+    // epsilon-plus with flat on the first Conv, by its node name: epsilon-plus-flat
+    const byName = await lrp(model, x, { target, composite: 'epsilon-plus', nodes: [{ match: { names: ['/features/features.0/Conv'] }, rule: 'flat' }] });
+    assert.ok(relativeL2(byName.values, npy(`${name}.zennit_epsilon-plus-flat.npy`)) < 1e-4);
+    // a predicate: the Conv reading the graph input gets z-box
+    const byPredicate = await lrp(model, x, {
+      target,
+      composite: 'epsilon-plus',
+      gamma: 0.25,
+      rule: 'gamma',
+      nodes: [{ match: { when: (node, graph) => node.opType === 'Conv' && node.inputs[0] === graph.inputs[0].name }, rule: 'zbox:0,1' }],
+    });
+    const gemms = await lrp(model, x, { target, rule: 'epsilon:1e-6', nodes: [{ match: { opTypes: ['Conv'], first: true }, rule: 'zbox:0,1' }, { match: { opTypes: ['Conv'] }, rule: 'gamma:0.25' }] });
+    assert.ok(relativeL2(gemms.values, npy(`${name}.zennit_epsilon-gamma-box.npy`)) < 1e-4);
+    // (rule 'gamma' on the Gemms too differs from the composite, which keeps epsilon there)
+    assert.ok(relativeL2(byPredicate.values, gemms.values) > 1e-3);
+  } finally {
+    await model.dispose();
+  }
+});
