@@ -31,7 +31,40 @@ function reluCnn(opts: { bias: boolean; batchNorm?: boolean }): Uint8Array {
   return b.output(b.op('Gemm', [h, b.floats(values(3 * 6, 15), [3, 6]), ...bias(3, 16)], { transB: int(1) }));
 }
 
+/** Conv-ReLU-ConvTranspose(stride 2)-ReLU-AveragePool-Flatten-MatMul (no biases), and a Gemm + BatchNormalization head when asked. */
+function otherLinearOps(opts: { gemmBatchNorm?: boolean } = {}): Uint8Array {
+  const b = new GraphBuilder();
+  const x = b.input([2, 8, 8]);
+  let h = b.op('Relu', [b.op('Conv', [x, b.floats(values(3 * 2 * 9, 31), [3, 2, 3, 3])], { pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) })]);
+  h = b.op('Relu', [b.op('ConvTranspose', [h, b.floats(values(3 * 4 * 4, 32), [3, 4, 2, 2])], { strides: ints([2, 2]) })]);
+  h = b.op('Flatten', [b.op('AveragePool', [h], { kernel_shape: ints([4, 4]), strides: ints([4, 4]) })], { axis: int(1) });
+  if (opts.gemmBatchNorm) {
+    h = b.op('Gemm', [h, b.floats(values(16 * 5, 35), [16, 5])], {});
+    h = b.op('Relu', [b.op('BatchNormalization', [h, b.floats(values(5, 36, 0.5, 1.5)), b.floats(values(5, 37, -0.3, 0.3)), b.floats(values(5, 38, -0.2, 0.2)), b.floats(values(5, 39, 0.5, 2))])]);
+    return b.output(b.op('Gemm', [h, b.floats(values(3 * 5, 40), [3, 5]), b.floats([0.1, -0.1, 0.2], [3])], { transB: int(1) }));
+  }
+  return b.output(b.op('MatMul', [h, b.floats(values(16 * 3, 33), [16, 3])]));
+}
+
 const X = Float32Array.from(values(3 * 2 * 64, 5, -1, 1));
+
+test('ConvTranspose, AveragePool and MatMul: LRP-epsilon -> Input x Gradient and z+ conservation hold there too', async () => {
+  const model = await loadOnnxModel(otherLinearOps(), { threads: 1 });
+  try {
+    const ixg = await inputXGradient(model, X, { target: 2 });
+    const eps = await lrp(model, X, { target: 2, rule: 'epsilon:1e-12', stabilizer: 1e-12 });
+    assert.ok(relativeL2(eps.values, ixg.values) < 1e-5, `${relativeL2(eps.values, ixg.values)}`);
+    const zplus = await lrp(model, X, { target: 2, rule: 'zplus' });
+    const f = (await model.run(X, { outputs: ['logits'] }))['logits'];
+    for (let e = 0; e < 3; e++) assert.ok(Math.abs(zplus.delta[e]) < 1e-4 * Math.abs(f[e * 3 + 2]), `z+ delta ${zplus.delta[e]}`);
+    for (const rule of ['flat', 'wsquare', 'alphabeta:2,1', 'gamma:0.5', 'zbox:-1,1']) {
+      const r = await lrp(model, X, { target: 2, rule });
+      assert.ok(r.values.every(Number.isFinite) && r.delta.every(Number.isFinite), rule);
+    }
+  } finally {
+    await model.dispose();
+  }
+});
 
 test('no biases: LRP-epsilon with epsilon -> 0 equals Input x Gradient, and z+ conserves relevance exactly', async () => {
   const model = await loadOnnxModel(reluCnn({ bias: false }), { threads: 1 });
@@ -73,7 +106,10 @@ test('every composite reports its conservation error; with biases epsilon leaks,
 });
 
 test('BatchNorm folding keeps the function (logits equal) and removes the BatchNormalization node', async () => {
-  const graph = loadOnnx(reluCnn({ bias: true, batchNorm: true }));
+  for (const graph of [loadOnnx(reluCnn({ bias: true, batchNorm: true })), loadOnnx(otherLinearOps({ gemmBatchNorm: true }))]) await checkFold(graph);
+});
+
+async function checkFold(graph: ReturnType<typeof loadOnnx>): Promise<void> {
   const folded = foldBatchNorm(graph);
   assert.equal(folded.nodes.filter((n) => n.opType === 'BatchNormalization').length, 0);
   assert.equal(graph.nodes.filter((n) => n.opType === 'BatchNormalization').length, 1);
@@ -87,4 +123,4 @@ test('BatchNorm folding keeps the function (logits equal) and removes the BatchN
     await a.dispose();
     await b.dispose();
   }
-});
+}
