@@ -32,6 +32,8 @@ input <model>.input.npy [2, 3, 16, 16] uniform in [0, 1], targets [3, 7]):
         EpsilonAlpha2Beta1, EpsilonPlusFlat, with the SequentialMergeBatchNorm canonizer, seeded
         with one-hot(target) * f(x)_target (so relevance sums to f(x) where rules conserve)
   lrp_vgg.captum_epsilon.npy       Captum LRP with its default rules (epsilon 1e-9 everywhere)
+  lrp_vgg.captum_gamma_epsilon.npy Captum LRP with GammaRule(0.25) on the Convs, EpsilonRule(0.25)
+        on the Linears (the pools keep epsilon 1e-9)
 
 DeepLIFT on deeplift_net (exported here; no hooked module feeds another, see
 deeplift_fixtures; its max pool does not overlap, where Captum's unpooling and the chain
@@ -278,6 +280,17 @@ def lrp_fixtures(out):
             rel, delta = LRP(cmodel).attribute(x.clone(), target=target, return_convergence_delta=True)
             save(base + ".captum_epsilon.npy", rel.detach())
             entry["captumDelta"] = delta.tolist()
+            # layer rules: GammaRule(0.25) on every Conv, EpsilonRule(0.25) on every Linear
+            from captum.attr._utils.lrp_rules import EpsilonRule, GammaRule
+            cmodel = copy.deepcopy(model)
+            for m in cmodel.modules():
+                if isinstance(m, nn.Conv2d):
+                    m.rule = GammaRule(gamma=0.25)
+                elif isinstance(m, nn.Linear):
+                    m.rule = EpsilonRule(epsilon=0.25)
+            rel, delta = LRP(cmodel).attribute(x.clone(), target=target, return_convergence_delta=True)
+            save(base + ".captum_gamma_epsilon.npy", rel.detach())
+            entry["captumGammaEpsilonDelta"] = delta.tolist()
         written[name] = entry
     return written
 

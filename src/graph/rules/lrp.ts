@@ -15,6 +15,7 @@
  *   zplus           alpha-beta (1, 0): positive contributions (x+ W+ + b+, x- W-)
  *   alphabeta(a, b) a * positive part - b * negative part
  *   gamma(g)        Zennit's generalised gamma: W + g W+ for positive outputs, W + g W- for negative ones
+ *   gammaoriginal(g) Montavon et al. 2019's gamma as Captum's GammaRule: the z-rule on W + g W+, bias unchanged
  *   zbox(l, h)      z^B for bounded inputs: x W - l W+ - h W-
  *   flat            all weights 1, inputs 1, no bias: relevance spread uniformly over the receptive field
  *   wsquare         weights squared, inputs 1
@@ -33,6 +34,7 @@ export type LrpRule =
   | { kind: 'zplus'; stabilizer?: number }
   | { kind: 'alphabeta'; alpha: number; beta: number; stabilizer?: number }
   | { kind: 'gamma'; gamma: number; stabilizer?: number }
+  | { kind: 'gammaoriginal'; gamma: number; stabilizer?: number }
   | { kind: 'zbox'; low: number | readonly number[]; high: number | readonly number[]; stabilizer?: number }
   | { kind: 'flat'; stabilizer?: number }
   | { kind: 'wsquare'; stabilizer?: number }
@@ -137,6 +139,10 @@ function linearRelevance(rule: LrpRule, node: Node, R: string, ctx: GradContext)
         return ctx.op('Add', [mul(ctx, a.input, a.back(s)), mul(ctx, b.input, b.back(s))]);
       };
       return ctx.op('Add', [part(plus(g, pos), plus(g, neg), 'Greater'), part(plus(g, neg), plus(g, pos), 'Less')]);
+    }
+    case 'gammaoriginal': {
+      const t = evaluate(node, ctx, { input: same, weight: plus(rule.gamma, pos), bias: same });
+      return mul(ctx, t.input, t.back(div(ctx, R, stabilize(ctx, t.z, st))));
     }
     case 'zbox': {
       const x = node.inputs[0];

@@ -10,8 +10,8 @@
  *   epsilon-alpha2-beta1  Conv: alpha2-beta1 dense: epsilon
  *   epsilon-plus-flat     Conv: z+          dense: epsilon   first linear layer: flat
  *
- * Rule strings (`--rule`): epsilon[:e], gamma[:g], alphabeta[:a,b], zplus, zbox[:low,high],
- * flat, wsquare.
+ * Rule strings (`--rule`): epsilon[:e], gamma[:g], gamma-original[:g], alphabeta[:a,b], zplus,
+ * zbox[:low,high], flat, wsquare.
  */
 import type { LrpRule, LrpRuleSetSpec } from '../../graph/rules/lrp.js';
 import type { NodeMatch } from '../../graph/rules/overrides.js';
@@ -73,6 +73,8 @@ export function parseLrpRule(text: string, p: CompositeParameters): LrpRule {
       return { kind: 'epsilon', epsilon: nums[0] ?? p.epsilon };
     case 'gamma':
       return { kind: 'gamma', gamma: nums[0] ?? p.gamma, stabilizer };
+    case 'gammaoriginal':
+      return { kind: 'gammaoriginal', gamma: nums[0] ?? p.gamma, stabilizer };
     case 'alphabeta': {
       const [alpha, beta] = nums.length ? [nums[0], nums[1] ?? nums[0] - 1] : [2, 1];
       if (alpha < 0 || beta < 0 || Math.abs(alpha - beta - 1) > 1e-12) throw new Error(`alpha-beta needs alpha - beta = 1 and both >= 0, got ${alpha}, ${beta}`);
@@ -92,6 +94,6 @@ export function parseLrpRule(text: string, p: CompositeParameters): LrpRule {
     case 'wsquare':
       return { kind: 'wsquare', stabilizer };
     default:
-      throw new Error(`unknown LRP rule '${text}'; known: epsilon[:e], gamma[:g], alphabeta[:a,b], zplus, zbox[:low,high], flat, wsquare`);
+      throw new Error(`unknown LRP rule '${text}'; known: epsilon[:e], gamma[:g], gamma-original[:g], alphabeta[:a,b], zplus, zbox[:low,high], flat, wsquare`);
   }
 }

@@ -18,7 +18,7 @@ const DIR = new URL('../../../fixtures/propagation/', import.meta.url).pathname;
 const npy = (file: string) => readNpy(join(DIR, file)).data as Float32Array;
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as {
   targets: number[];
-  lrp: Record<string, { delta: Record<string, number[]>; captumDelta?: number[] }>;
+  lrp: Record<string, { delta: Record<string, number[]>; captumDelta?: number[]; captumGammaEpsilonDelta?: number[] }>;
 };
 
 for (const [name, entry] of Object.entries(manifest.lrp)) {
@@ -47,6 +47,15 @@ for (const [name, entry] of Object.entries(manifest.lrp)) {
         assert.ok(err < 1e-4, `captum: ${err}`);
         // Captum's delta is f(x) - sum(R): the opposite sign of ours
         entry.captumDelta.forEach((d, e) => assert.ok(Math.abs(r.delta[e] + d) < 1e-4 * Math.max(1, Math.abs(d)), `captum delta ${e}`));
+        // Captum's layer rules: GammaRule (the original gamma) on Convs, EpsilonRule(0.25) on Linears
+        const g = await lrp(model, x, { target, rule: 'epsilon:0.25', stabilizer: 1e-9, nodes: [{ match: { opTypes: ['Conv'] }, rule: 'gamma-original:0.25' }] });
+        const gerr = relativeL2(g.values, npy(`${name}.captum_gamma_epsilon.npy`));
+        console.log(`# ${name} Captum LRP (GammaRule 0.25 / EpsilonRule 0.25): ${gerr.toExponential(2)} relative L2`);
+        assert.ok(gerr < 1e-4, `captum gamma/epsilon: ${gerr}`);
+        entry.captumGammaEpsilonDelta!.forEach((d, e) => assert.ok(Math.abs(g.delta[e] + d) < 1e-4 * Math.max(1, Math.abs(d)), `captum gamma delta ${e}`));
+        // Zennit's generalised gamma is another rule
+        const zg = await lrp(model, x, { target, rule: 'epsilon:0.25', stabilizer: 1e-9, nodes: [{ match: { opTypes: ['Conv'] }, rule: 'gamma:0.25' }] });
+        assert.ok(relativeL2(zg.values, g.values) > 1e-3);
       }
     } finally {
       await model.dispose();

@@ -25,7 +25,7 @@ import { propagate, propagationResult } from './propagate.js';
 
 const OPTIONS = {
   composite: { kind: 'choice', choices: COMPOSITES, default: 'epsilon-plus', description: 'Zennit composite choosing a rule per layer' },
-  rule: { kind: 'string', default: '', description: 'one rule for every Conv/Gemm/MatMul instead of a composite: epsilon:0.25, gamma:0.25, alphabeta:2,1, zplus, zbox:low,high, flat, wsquare' },
+  rule: { kind: 'string', default: '', description: 'one rule for every Conv/Gemm/MatMul instead of a composite: epsilon:0.25, gamma:0.25, gamma-original:0.25, alphabeta:2,1, zplus, zbox:low,high, flat, wsquare' },
   epsilon: { kind: 'number', default: 1e-6, min: 0, description: 'epsilon of the epsilon rule' },
   gamma: { kind: 'number', default: 0.25, min: 0, description: 'gamma of the gamma rule' },
   stabilizer: { kind: 'number', default: 1e-6, min: 0, description: 'stabiliser added to every other denominator' },
