@@ -55,8 +55,8 @@ export class OnnxModel implements Model {
   private readonly tapInfo: TapInfo[];
   private readonly shapeCache = new Map<number, ShapeInfo>();
   private readonly sessions = new Map<string, Promise<Compiled>>();
-  /** Graphs rewritten by a rule set's `prepare` (e.g. BatchNorm folded), by rule set name. */
-  private readonly prepared = new Map<string, Graph>();
+  /** Graphs rewritten by a rule set's `prepare` (e.g. BatchNorm folded), by rewrite: rule sets sharing one share the graph. */
+  private readonly prepared = new Map<(graph: Graph) => Graph, Graph>();
   private disposed = false;
 
   constructor(
@@ -192,8 +192,8 @@ export class OnnxModel implements Model {
         let source = this.graph;
         let sourceInfo = info;
         if (def.prepare) {
-          source = this.prepared.get(grad.rule) ?? def.prepare(this.graph);
-          this.prepared.set(grad.rule, source);
+          source = this.prepared.get(def.prepare) ?? def.prepare(this.graph);
+          this.prepared.set(def.prepare, source);
           sourceInfo = inferShapes(source, { [this.inputName]: [n, ...this.inputShape] });
         }
         const built = buildGradientGraph(source, sourceInfo, {
