@@ -49,9 +49,9 @@ function rescale(op: string): BackwardRule {
     if (!plain[0] || node.inputs.slice(1).some((i) => ctx.needsGrad(i))) return plain;
     const [xa, xb] = halves(ctx, x);
     const [ya, yb] = halves(ctx, node.outputs[0]);
-    const dIn = twice(ctx, ctx.op('Sub', [xa, xb]));
-    const ratio = twice(ctx, ctx.op('Div', [ctx.op('Sub', [ya, yb]), ctx.op('Sub', [xa, xb])]));
-    return [choose(ctx, dIn, plain[0], ctx.op('Mul', [dY[0]!, ratio])), ...plain.slice(1)];
+    const half = ctx.op('Sub', [xa, xb]);
+    const ratio = twice(ctx, ctx.op('Div', [ctx.op('Sub', [ya, yb]), half]));
+    return [choose(ctx, twice(ctx, half), plain[0], ctx.op('Mul', [dY[0]!, ratio])), ...plain.slice(1)];
   };
 }
 
