@@ -10,7 +10,7 @@ import type { Graph } from '../graph/ir.js';
 import { loadOnnx, saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
-import { ruleSet } from '../graph/rules/index.js';
+import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
@@ -57,6 +57,8 @@ export class OnnxModel implements Model {
   private readonly tapInfo: TapInfo[];
   private readonly shapeCache = new Map<number, ShapeInfo>();
   private readonly sessions = new Map<string, Promise<Compiled>>();
+  /** Graphs rewritten by a rule set's `prepare` (e.g. BatchNorm folded), by rewrite: rule sets sharing one share the graph. */
+  private readonly prepared = new Map<(graph: Graph) => Graph, Graph>();
   private disposed = false;
 
   constructor(
@@ -188,11 +190,20 @@ export class OnnxModel implements Model {
       let seedInput: string | undefined;
       if (grad) {
         const wrtTensors = grad.wrt.map((w) => this.resolve(w));
-        const built = buildGradientGraph(this.graph, info, {
+        const def = ruleSetDefinition(grad.rule);
+        let source = this.graph;
+        let sourceInfo = info;
+        if (def.prepare) {
+          source = this.prepared.get(def.prepare) ?? def.prepare(this.graph);
+          this.prepared.set(def.prepare, source);
+          sourceInfo = inferShapes(source, { [this.inputName]: [n, ...this.inputShape] });
+        }
+        const built = buildGradientGraph(source, sourceInfo, {
           outputs: [...new Set(tensors)],
           seeds: [this.outputName],
           wrt: [...new Set(wrtTensors)],
-          rules: ruleSet(grad.rule),
+          rules: def.rules,
+          nodeRules: def.overrides?.(source, sourceInfo),
           ruleSetName: grad.rule,
         });
         graph = built.graph;

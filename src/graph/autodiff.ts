@@ -69,6 +69,9 @@ export type BackwardRule = (node: Node, dY: ReadonlyArray<string | undefined>, c
 
 export type RuleSet = Readonly<Record<string, BackwardRule>>;
 
+/** Per-node override: a rule for this particular node, or undefined to use its op type's rule. */
+export type NodeRuleChooser = (node: Node) => BackwardRule | undefined;
+
 /** Op types whose outputs carry no gradient (their outputs are constants for differentiation). */
 export const NON_DIFFERENTIABLE = new Set([
   'Shape',
@@ -128,6 +131,8 @@ export interface GradientRequest {
   wrt: string[];
   /** The backward rules; defaults to the plain gradient. */
   rules: RuleSet;
+  /** Per-node overrides, consulted before `rules` (e.g. another rule for the first Conv). */
+  nodeRules?: NodeRuleChooser;
   ruleSetName?: string;
 }
 
@@ -206,7 +211,7 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
     if (!node.outputs.some((o) => active.has(o) && relevant.has(o))) continue;
     const dY = node.outputs.map((o) => (o && active.has(o) ? adjoint(o) : undefined));
     if (dY.every((g) => g === undefined)) continue;
-    const rule = request.rules[node.opType];
+    const rule = request.nodeRules?.(node) ?? request.rules[node.opType];
     if (!rule || node.domain !== '') throw new UnsupportedOpError(node.opType, node.name, ruleSetName);
     let dX: Array<string | undefined>;
     try {

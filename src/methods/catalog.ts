@@ -7,3 +7,8 @@ export { descriptor as inputxgradient } from './inputXGradient.js';
 export { descriptor as smoothgrad } from './smooth.js';
 export { descriptor as ig } from './integratedGradients.js';
 export { descriptor as expectedgradients } from './expectedGradients.js';
+export { descriptor as guidedbackprop } from './propagation/guidedBackprop.js';
+export { descriptor as deconvnet } from './propagation/deconvnet.js';
+export { descriptor as lrp } from './propagation/lrp.js';
+export { descriptor as deeplift } from './propagation/deepLift.js';
+export { descriptor as deepliftshap } from './propagation/deepLiftShap.js';

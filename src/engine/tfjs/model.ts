@@ -12,7 +12,8 @@
  *   layer; GraphModel: a Softmax node before the output), so 'logits' are logits and
  *   classProbability applies the softmax itself. `keepSoftmax: true` keeps it.
  * - Taps: layer names (LayersModel) or node names (GraphModel); see taps.ts.
- * - Only the plain gradient rule: propagation rules need the ONNX engine.
+ * - Backward rules: the plain gradient, guided backprop and deconvnet (rules.ts, by swapping the
+ *   ReLU-like kernels' gradients); LRP and DeepLIFT need the ONNX engine.
  * - Batching: gradients are computed `batchSize` examples at a time. Left automatic, the
  *   first gradient request of each kind runs one example first: it checks that every op
  *   on the path has a gradient (a failing gradient otherwise strands memory: the wasm
@@ -34,6 +35,7 @@ import { GraphRunner, LayersRunner, type Runner } from './taps.js';
 import { unfuseGraphTopology } from './unfused.js';
 import { valueAndGradients, GradientError } from './tape.js';
 import { checkRequest } from '../request.js';
+import { withBackwardRule } from './rules.js';
 
 export interface TfjsModelOptions {
   /** 'wasm' (default; SIMD, one thread) or 'cpu' (pure JS, ~15x slower). */
@@ -71,6 +73,8 @@ interface Plan {
   /** The name 'input' was asked by, when its gradient is wanted. */
   wrtInput?: string;
   wrtTaps: Array<{ key: string; tap: string }>;
+  /** Backward rule set: 'gradient', 'guided' or 'deconvnet'. */
+  rule: string;
 }
 
 export async function loadTfjsModel(source: TfjsSource, options: TfjsModelOptions = {}): Promise<TfjsModel> {
@@ -232,7 +236,7 @@ export class TfjsModel implements Model {
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
     if (this.disposed) throw new Error('this model has been disposed');
     const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
-    const plan: Plan = { logits: false, outputs: [], wrtTaps: [] };
+    const plan: Plan = { logits: false, outputs: [], wrtTaps: [], rule: 'gradient' };
     for (const o of new Set(ask.outputs ?? [])) {
       const r = this.resolve(o);
       if (r.kind === 'input') throw new Error(`'${o}' is the input, not an output; ask for 'logits' or tap names`);
@@ -248,10 +252,8 @@ export class TfjsModel implements Model {
         if (r.kind === 'input') plan.wrtInput = w;
         else plan.wrtTaps.push({ key: w, tap: r.tap });
       }
-      const rule = g.rule ?? 'gradient';
-      if (rule !== 'gradient') {
-        throw new Error(`TensorFlow.js models support only the plain gradient (rule '${rule}' was asked for); propagation rules need the ONNX engine (convert the model with tf2onnx)`);
-      }
+      plan.rule = g.rule ?? 'gradient';
+      withBackwardRule(plan.rule, () => undefined); // refuses rules tfjs cannot apply, before any work
       plan.seed = g.seed;
     }
 
@@ -361,7 +363,7 @@ export class TfjsModel implements Model {
         if (!target) dy = tf.tensor((seed as Float32Array).slice(start * outSize, (start + m) * outSize), [m, ...this.outputShape]);
         else if (target.dependsOnOutput) dy = tf.ones([m, ...this.outputShape]);
         else dy = tf.tensor(cotangents(undefined, target, start, m, outSize), [m, ...this.outputShape]);
-        const { value, grads } = valueAndGradients(f, xs, dy);
+        const { value, grads } = withBackwardRule(plan.rule, () => valueAndGradients(f, xs, dy));
         const logits = value.dataSync() as Float32Array;
         if (plan.logits) put('logits', logits);
         if (target) {
