@@ -15,6 +15,15 @@ segments: the demo photographs (fixtures/images/*.jpg, decoded by PIL) downscale
   skimage computes on image / 255 (float64) are <name>.<algo>.npy (int32 [h, w]), for
   the parameter sets in SEGMENTS (written to segments.json); argsort.keys/order.npy:
   numpy's argsort of keys with many ties (its order decides Felzenszwalb's merges).
+
+paths: PAIR's BlurIG and GuidedIG (saliency.core) driven by torch on tiny_smooth, the
+  smooth-activation CNN of scripts/make_captum_fixtures.py (rebuilt from its seeds and
+  checked against fixtures/captum/tiny_smooth.saliency.npy), on its input
+  fixtures/captum/tiny_smooth.input.npy, targets [3, 7]. PAIR gets each example as a
+  float64 HWC array (so its blur derivative, a difference of two blurs divided by 0.01,
+  does not lose digits to float32 cancellation); the callback hands torch float32 NCHW
+  and returns float32 gradients of the target logit. Written: tiny_smooth.<run>.npy
+  (float32 [2, 3, 16, 16], NCHW) for the runs in PATH_RUNS (paths.json).
 """
 import json
 import os
@@ -38,6 +47,68 @@ SEGMENTS = {
 
 def save(name, array):
     np.save(os.path.join(OUT, name), array)
+
+
+PATH_RUNS = {
+    'blurig_s20': ('BlurIG', {'steps': 20, 'max_sigma': 50, 'grad_step': 0.01}),
+    'blurig_s16_sqrt': ('BlurIG', {'steps': 16, 'max_sigma': 4, 'grad_step': 0.01, 'sqrt': True}),
+    'guidedig_s50': ('GuidedIG', {'x_steps': 50, 'fraction': 0.25, 'max_dist': 0.02}),
+    'guidedig_s40_f10_d10': ('GuidedIG', {'x_steps': 40, 'fraction': 0.1, 'max_dist': 0.1}),
+}
+TARGETS = [3, 7]
+
+
+def pair_core():
+    path = os.environ.get('PAIR_SALIENCY')
+    if not path:
+        sys.exit('set PAIR_SALIENCY to the folder holding PAIR saliency\'s saliency/ package')
+    sys.path.insert(0, os.path.abspath(path))
+    import saliency.core as core
+    return core
+
+
+def tiny_smooth():
+    import torch
+    sys.path.insert(0, HERE)
+    import make_torch_fixtures as mtf
+    import make_captum_fixtures as mcf
+    torch.manual_seed(4242)  # exactly as make_captum_fixtures.build
+    model = mtf.init_and_calibrate(mcf.TinySmooth(), gen_seed=4243).eval()
+    x = np.load(os.path.join(ROOT, 'fixtures', 'captum', 'tiny_smooth.input.npy'))
+    xt = torch.from_numpy(x).requires_grad_(True)
+    (g,) = torch.autograd.grad(model(xt)[[0, 1], TARGETS].sum(), xt)
+    err = float(np.abs(g.numpy() - np.load(os.path.join(ROOT, 'fixtures', 'captum', 'tiny_smooth.saliency.npy'))).max())
+    if not err < 1e-6:
+        raise RuntimeError('rebuilt tiny_smooth differs from the committed fixture (max gradient diff %.3g)' % err)
+    return model, x
+
+
+def model_callback(model, target):
+    import torch
+
+    def call(batch, call_model_args=None, expected_keys=None):
+        xt = torch.from_numpy(np.ascontiguousarray(np.transpose(batch, (0, 3, 1, 2)), dtype=np.float32)).requires_grad_(True)
+        (g,) = torch.autograd.grad(model(xt)[:, target].sum(), xt)
+        return {'INPUT_OUTPUT_GRADIENTS': np.transpose(g.numpy(), (0, 2, 3, 1))}
+    return call
+
+
+def paths():
+    import torch
+    torch.set_num_threads(1)
+    core = pair_core()
+    model, x = tiny_smooth()
+    manifest = {'model': 'tiny_smooth', 'targets': TARGETS, 'torch': torch.__version__, 'runs': {}}
+    for key, (cls, params) in PATH_RUNS.items():
+        out = np.zeros_like(x)
+        for e, target in enumerate(TARGETS):
+            hwc = np.transpose(x[e], (1, 2, 0)).astype(np.float64)
+            mask = getattr(core, cls)().GetMask(hwc, model_callback(model, target), **params)
+            out[e] = np.transpose(mask, (2, 0, 1))
+        save('tiny_smooth.%s.npy' % key, out.astype(np.float32))
+        manifest['runs'][key] = {'method': cls, 'params': params, 'sum': [float(out[e].sum()) for e in range(2)]}
+    with open(os.path.join(OUT, 'paths.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
 
 
 def segments():
