@@ -24,6 +24,21 @@ paths: PAIR's BlurIG and GuidedIG (saliency.core) driven by torch on tiny_smooth
   does not lose digits to float32 cancellation); the callback hands torch float32 NCHW
   and returns float32 gradients of the target logit. Written: tiny_smooth.<run>.npy
   (float32 [2, 3, 16, 16], NCHW) for the runs in PATH_RUNS (paths.json).
+
+xrai: PAIR's XRAI on tiny_resnet (scripts/make_torch_fixtures.py, rebuilt from its seeds
+  and checked against fixtures/torch/tiny_resnet.logits.npy) for the chelsea photograph
+  resized (PIL bilinear) to 32x32, pixels / 255 as the model input (xrai.input.npy,
+  float32 [1, 3, 32, 32]), target class 3, IG steps 20, batch_size 1 (PAIR's IG sums
+  float32 gradients one at a time). Segments: PAIR's _get_segments_felzenszwalb with
+  resize_image=False (the default resizes to 224x224 with skimage's bicubic resize, which
+  the port does not reproduce), passed to GetMaskWithDetails (their pixel counts and index
+  sums in xrai.json). Written: xrai.ig.npy (PAIR's IG averaged over
+  its min/max baselines, float32 [3, 32, 32] CHW), xrai.<algo>.map.npy (float64 [32, 32])
+  and xrai.<algo>.ranks.npy (int32 [32, 32]) for algorithms full and fast (xrai.json).
+  A richer ranking check on the chelsea photograph of `segments` (48x72): PAIR's segments
+  (resize_image=False; their pixel counts and index sums in xrai_photo.json), a smooth
+  synthetic attribution xrai_photo.attr.npy (float64 [48, 72]), and PAIR's XRAI._xrai /
+  _xrai_fast on them: xrai_photo.<algo>.map.npy, xrai_photo.<algo>.ranks.npy.
 """
 import json
 import os
@@ -108,6 +123,64 @@ def paths():
         save('tiny_smooth.%s.npy' % key, out.astype(np.float32))
         manifest['runs'][key] = {'method': cls, 'params': params, 'sum': [float(out[e].sum()) for e in range(2)]}
     with open(os.path.join(OUT, 'paths.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+
+
+def photo_ranking(pair_xrai):
+    pixels = np.load(os.path.join(OUT, 'chelsea.image.npy')).astype(np.float64) / 255.0
+    segs = pair_xrai._get_segments_felzenszwalb(pixels, resize_image=False)
+    h, w = pixels.shape[:2]
+    yy, xx = np.mgrid[:h, :w]
+    rnd = np.random.RandomState(5)
+    attr = np.zeros((h, w))
+    for _ in range(12):
+        cy, cx, s, a = rnd.uniform(0, h), rnd.uniform(0, w), rnd.uniform(3, 12), rnd.randn()
+        attr += a * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * s * s))
+    attr += 0.05 * rnd.randn(h, w)
+    save('xrai_photo.attr.npy', attr)
+    idx = np.arange(h * w).reshape(h, w)
+    manifest = {'segments': [{'pixels': int(m.sum()), 'indexSum': int(idx[m].sum())} for m in segs], 'algorithms': {}}
+    for algo, fn in [('full', pair_xrai.XRAI._xrai), ('fast', pair_xrai.XRAI._xrai_fast)]:
+        attr_map, ranks = fn(attr=attr, segs=segs, min_pixel_diff=50, integer_segments=True)
+        save('xrai_photo.%s.map.npy' % algo, attr_map.astype(np.float64))
+        save('xrai_photo.%s.ranks.npy' % algo, ranks.astype(np.int32))
+        manifest['algorithms'][algo] = {'regions': int(ranks.max())}
+    with open(os.path.join(OUT, 'xrai_photo.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+
+
+def xrai():
+    import torch
+    from PIL import Image
+    torch.set_num_threads(1)
+    core = pair_core()
+    from saliency.core import xrai as pair_xrai
+    sys.path.insert(0, HERE)
+    import make_torch_fixtures as mtf
+    import make_captum_fixtures as mcf
+    model, _, err = mcf.build('tiny_resnet', mtf, None)
+    model.eval()
+    im = Image.open(os.path.join(ROOT, 'fixtures', 'images', 'chelsea.jpg')).convert('RGB')
+    pixels = np.asarray(im.resize((32, 32), Image.BILINEAR), dtype=np.float32) / 255
+    x = np.ascontiguousarray(np.transpose(pixels, (2, 0, 1))[None])
+    save('xrai.input.npy', x)
+    hwc = pixels.astype(np.float64)
+    segs = pair_xrai._get_segments_felzenszwalb(hwc, resize_image=False)
+    photo_ranking(pair_xrai)
+    idx = np.arange(32 * 32).reshape(32, 32)
+    manifest = {'model': 'tiny_resnet', 'target': 3, 'steps': 20, 'logitError': err, 'algorithms': {},
+                'segments': [{'pixels': int(m.sum()), 'indexSum': int(idx[m].sum())} for m in segs]}
+    for algo in ['full', 'fast']:
+        params = core.XRAIParameters(steps=20, return_ig_attributions=True, return_xrai_segments=True,
+                                     algorithm=algo)
+        out = core.XRAI().GetMaskWithDetails(hwc, model_callback(model, 3), segments=segs, batch_size=1,
+                                             extra_parameters=params)
+        save('xrai.%s.map.npy' % algo, out.attribution_mask.astype(np.float64))
+        save('xrai.%s.ranks.npy' % algo, out.segments.astype(np.int32))
+        manifest['algorithms'][algo] = {'regions': int(out.segments.max())}
+    ig = np.mean(out.ig_attribution, axis=0)
+    save('xrai.ig.npy', np.transpose(ig, (2, 0, 1)).astype(np.float32))
+    with open(os.path.join(OUT, 'xrai.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
 
 

@@ -4,3 +4,4 @@
  */
 export { descriptor as blurig } from './paths/blurIG.js';
 export { descriptor as guidedig } from './paths/guidedIG.js';
+export { descriptor as xrai } from './regions/xrai.js';
