@@ -5,3 +5,4 @@
 export { descriptor as blurig } from './paths/blurIG.js';
 export { descriptor as guidedig } from './paths/guidedIG.js';
 export { descriptor as xrai } from './regions/xrai.js';
+export { descriptor as ggig } from './paths/geometricallyGuidedIG.js';

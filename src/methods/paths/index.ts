@@ -5,3 +5,4 @@
 export { blurIG, blurSigmas, BLUR_IG_OPTIONS, type BlurIGOptions, type PathAttribution } from './blurIG.js';
 export { guidedIG, guidedStep, quantileLower, GUIDED_IG_OPTIONS, type GuidedIGOptions } from './guidedIG.js';
 export { gaussianFilter } from './gaussian.js';
+export { geometricallyGuidedIG, GGIG_OPTIONS, type GeometricallyGuidedIGOptions, type GeometricallyGuidedIGResult } from './geometricallyGuidedIG.js';
