@@ -14,7 +14,9 @@ segments: the demo photographs (fixtures/images/*.jpg, decoded by PIL) downscale
   PIL's bilinear resize to <name>.image.npy (int32 0..255, [h, w, 3]); the label maps
   skimage computes on image / 255 (float64) are <name>.<algo>.npy (int32 [h, w]), for
   the parameter sets in SEGMENTS (written to segments.json); argsort.keys/order.npy:
-  numpy's argsort of keys with many ties (its order decides Felzenszwalb's merges).
+  numpy's argsort of keys with many ties (its order decides Felzenszwalb's merges);
+  gaussian.input/filtered.npy: scipy's gaussian_filter of a small random image, for
+  GAUSSIAN_MODES x GAUSSIAN_SIGMAS.
 
 paths: PAIR's BlurIG and GuidedIG (saliency.core) driven by torch on tiny_smooth, the
   smooth-activation CNN of scripts/make_captum_fixtures.py (rebuilt from its seeds and
@@ -71,6 +73,8 @@ PATH_RUNS = {
     'guidedig_s40_f10_d10': ('GuidedIG', {'x_steps': 40, 'fraction': 0.1, 'max_dist': 0.1}),
 }
 TARGETS = [3, 7]
+GAUSSIAN_MODES = ['constant', 'reflect']
+GAUSSIAN_SIGMAS = [0.7, 3, 50]
 
 
 def pair_core():
@@ -208,6 +212,13 @@ def segments():
     save('argsort.keys.npy', keys)
     save('argsort.order.npy', np.argsort(keys).astype(np.int32))
     manifest['numpy'] = np.__version__
+    # scipy.ndimage.gaussian_filter(x, [s, s, 0], mode) for the blur of Blur IG and the smoothing
+    from scipy import ndimage
+    x = np.random.RandomState(3).rand(12, 17, 3)
+    save('gaussian.input.npy', x)
+    save('gaussian.filtered.npy', np.stack([ndimage.gaussian_filter(x, [s, s, 0], mode=m)
+                                            for m in GAUSSIAN_MODES for s in GAUSSIAN_SIGMAS]))
+    manifest['gaussian'] = {'modes': GAUSSIAN_MODES, 'sigmas': GAUSSIAN_SIGMAS}
     with open(os.path.join(OUT, 'segments.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
 

@@ -12,6 +12,9 @@ import { readNpy } from '../../io/npy.js';
 import { load, polynomialOnnx, pseudoRandom, relativeL2, smallCnnOnnx, spyModel } from '../testing.js';
 import { blurIG, blurSigmas } from './blurIG.js';
 import { guidedIG, quantileLower } from './guidedIG.js';
+import { gaussianFilter } from './gaussian.js';
+import { scipyGaussian } from '../../masks/numeric.js';
+import { inputSpace } from '../../baselines/space.js';
 
 const DIR = new URL('../../../fixtures/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(`${DIR}regions/paths.json`, 'utf8'));
@@ -113,4 +116,29 @@ test('memory: repeated runs keep the session count, no call holds more than one 
   } finally {
     await model.dispose();
   }
+});
+
+// Not bit for bit: numpy's float64 exp (its own AVX-512 kernel on this machine) and V8's
+// Math.exp differ by one ulp on ~1/4 of arguments, so kernel weights differ in the last bit.
+const close = (got: ArrayLike<number>, want: number[], what: string) => {
+  const scale = Math.max(...want.map(Math.abs));
+  want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-15 * scale, `${what}[${i}]: ${got[i]} vs ${w}`));
+};
+
+test("gaussianFilter and scipyGaussian equal scipy's gaussian_filter to the last bits (both layouts, both borders)", () => {
+  const seg = JSON.parse(readFileSync(`${DIR}regions/segments.json`, 'utf8')).gaussian as { modes: ('constant' | 'reflect')[]; sigmas: number[] };
+  const x = readNpy(`${DIR}regions/gaussian.input.npy`).data as Float64Array; // [12, 17, 3]
+  const expected = readNpy(`${DIR}regions/gaussian.filtered.npy`).data as Float64Array;
+  const chw = new Float64Array(x.length);
+  for (let p = 0; p < 12 * 17; p++) for (let c = 0; c < 3; c++) chw[c * 12 * 17 + p] = x[p * 3 + c];
+  let k = 0;
+  for (const mode of seg.modes)
+    for (const sigma of seg.sigmas) {
+      const want = Array.from(expected.subarray(k * x.length, ++k * x.length));
+      const ours = scipyGaussian(x, 12, 17, 3, sigma, mode);
+      close(ours, want, `scipyGaussian ${mode} ${sigma}`);
+      assert.deepEqual(gaussianFilter(x, inputSpace([12, 17, 3]), sigma, mode), ours, `NHWC ${mode} ${sigma}`);
+      const planar = gaussianFilter(chw, inputSpace([3, 12, 17]), sigma, mode);
+      assert.deepEqual(Float64Array.from({ length: x.length }, (_, i) => planar[(i % 3) * 12 * 17 + Math.floor(i / 3)]), ours, `NCHW ${mode} ${sigma}`);
+    }
 });
