@@ -1,11 +1,13 @@
 /**
  * Geometrically Guided IG (the scale-exploration core, see the method file): exact on a
  * linear model (input x gradient = IG), the best scale on a saturating ReLU, the choice
- * rules, batched equals unbatched.
+ * rules, batched equals unbatched, seeded random baselines (also for Guided IG).
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { linearFunction, load, pseudoRandom, saturatingReluOnnx, smallCnnOnnx } from '../testing.js';
+import { linearFunction, load, pseudoRandom, saturatingReluOnnx, smallCnnOnnx, spyModel } from '../testing.js';
+import { uniformBaseline } from '../../baselines/uniform.js';
+import { guidedIG } from './guidedIG.js';
 import { gradient } from '../gradient.js';
 import { geometricallyGuidedIG } from './geometricallyGuidedIG.js';
 
@@ -50,5 +52,23 @@ test("select 'absmax' keeps the sign of the largest magnitude; batched equals un
   } finally {
     await big.dispose();
     await one.dispose();
+  }
+});
+
+test('seeded: a random baseline gives the same map for the same seed (Guided IG and GGIG); streamed in batches', async () => {
+  const model = spyModel(await load(smallCnnOnnx(), { batchSize: 4 }));
+  try {
+    const x = pseudoRandom(2 * 3 * 8 * 8, 23);
+    const baseline = uniformBaseline(model, { pixelRange: [0, 1] });
+    for (const method of [geometricallyGuidedIG, guidedIG] as const) {
+      const a = await method(model, x, { steps: 9, baseline, seed: 5 });
+      const b = await method(model, x, { steps: 9, baseline, seed: 5 });
+      const c = await method(model, x, { steps: 9, baseline, seed: 6 });
+      assert.deepEqual(a.values, b.values);
+      assert.notDeepEqual(a.values, c.values);
+    }
+    assert.ok(model.maxExamples <= 4, `a call received ${model.maxExamples} examples`);
+  } finally {
+    await model.dispose();
   }
 });
