@@ -48,7 +48,8 @@ export function parseSegmentation(spec: string): Segmenter {
 }
 
 export { felzenszwalb, FELZENSZWALB_DEFAULTS, type FelzenszwalbOptions } from './felzenszwalb.js';
-export { slic, rgb2lab, regularGrid, SLIC_DEFAULTS, type SlicOptions } from './slic.js';
+export { slic, SLIC_DEFAULTS, type SlicOptions } from './slic.js';
+export { rgb2lab, regularGrid } from './slicParts.js';
 export { toHWC, type ImageLayout } from './numeric.js';
 export { xraiSegments, dilate, XRAI_SEGMENTATION, type Region, type XraiSegmentOptions } from './xraiSegments.js';
 export { adjustedRandIndex, sameLabelling } from './compare.js';

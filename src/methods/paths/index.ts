@@ -3,6 +3,7 @@
  * Guided IG (an adaptive path). See docs/regions.md.
  */
 export { blurIG, blurSigmas, BLUR_IG_OPTIONS, type BlurIGOptions, type PathAttribution } from './blurIG.js';
-export { guidedIG, guidedStep, quantileLower, GUIDED_IG_OPTIONS, type GuidedIGOptions } from './guidedIG.js';
+export { guidedIG, GUIDED_IG_OPTIONS, type GuidedIGOptions } from './guidedIG.js';
+export { guidedStep, quantileLower } from './guidedStep.js';
 export { gaussianFilter } from './gaussian.js';
 export { geometricallyGuidedIG, GGIG_OPTIONS, type GeometricallyGuidedIGOptions, type GeometricallyGuidedIGResult } from './geometricallyGuidedIG.js';
