@@ -4,6 +4,8 @@
  * against PAIR saliency driven by torch (bench/pair_paths.py) when PAIR_SALIENCY points at
  * its source. Same image on both sides (uniform [0, 1), numpy seed 0, as float32 NCHW
  * here), target class 0. The sides alternate, round by round. Target (the issue): <= 0.5x.
+ * Our side warms up once (compiling the forward and backward sessions), untimed; PAIR's
+ * script warms torch up with one model call.
  * Writes JSON to bench/results/paths-<date>.json.
  *
  *   PAIR_SALIENCY=/tmp/pair node --import tsx bench/paths.bench.ts [--rounds 2] [--only blurig,guidedig]
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
     blurig: () => blurIG(model, x, { target: 0, steps: 100, maxSigma: 50, delta: false }),
     guidedig: () => guidedIG(model, x, { target: 0, steps: 200, baseline: 0, delta: false }),
   };
-  await model.run(x, { outputs: ['logits'] });
+  // warm up: the forward and the gradient sessions are compiled once, untimed (as bench/methods)
+  await blurIG(model, x, { target: 0, steps: 1, delta: false });
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const name of only) {
       const t0 = performance.now();
