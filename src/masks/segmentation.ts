@@ -10,6 +10,7 @@ import type { FeatureMask } from './featureMask.js';
 import { felzenszwalb, FELZENSZWALB_DEFAULTS } from './felzenszwalb.js';
 import { slic, SLIC_DEFAULTS } from './slic.js';
 import type { ImageLayout } from './numeric.js';
+import type { InputSpace } from '../baselines/space.js';
 
 export type Segmenter = ((image: ArrayLike<number>, shape: readonly number[], layout?: ImageLayout) => FeatureMask) & {
   /** The spec with every parameter spelled out, e.g. 'slic:n=50,compactness=10,sigma=0,iter=10'. */
@@ -45,6 +46,18 @@ export function parseSegmentation(spec: string): Segmenter {
   const fn = (image: ArrayLike<number>, shape: readonly number[], layout?: ImageLayout) =>
     felzenszwalb(image, shape, { scale: o.scale, sigma: o.sigma, minSize: o.minSize, layout });
   return Object.assign(fn, { spec: `felzenszwalb:scale=${o.scale},sigma=${o.sigma},min=${o.minSize}` });
+}
+
+/**
+ * Segment one example of a model's input: back to pixels through the input space (so
+ * normalised inputs segment like the photograph), in the model's layout. For perturbation
+ * methods taking `--segments slic:n=50`: `segmentInput('slic:n=50', inputSpace(model, pre), x)`.
+ */
+export function segmentInput(spec: string | Segmenter, space: InputSpace, example: Float32Array): FeatureMask {
+  if (space.layout === 'flat') throw new Error('superpixels need an image layout (NCHW or NHWC): pass preprocessing.layout');
+  if (example.length !== space.size) throw new Error(`segmentInput takes one example of ${space.size} values, got ${example.length}`);
+  const segment = typeof spec === 'string' ? parseSegmentation(spec) : spec;
+  return segment(space.toPixels(example), space.shape, space.layout);
 }
 
 export { felzenszwalb, FELZENSZWALB_DEFAULTS, type FelzenszwalbOptions } from './felzenszwalb.js';

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { readNpy } from '../io/npy.js';
 import { checkFeatureMask } from './featureMask.js';
 import { adjustedRandIndex, sameLabelling } from './compare.js';
-import { parseSegmentation, felzenszwalb, slic } from './segmentation.js';
+import { parseSegmentation, felzenszwalb, slic, segmentInput } from './segmentation.js';
+import { inputSpace } from '../baselines/space.js';
 import { numpyArgsort } from './numeric.js';
 
 const DIR = 'fixtures/regions';
@@ -70,4 +71,18 @@ test("numpyArgsort reproduces numpy's order of tied keys", () => {
   assert.deepEqual(Array.from(order), Array.from(expected));
   const stable = Array.from(order).sort((a, b) => keys[a] - keys[b] || a - b);
   assert.notDeepEqual(Array.from(order), stable, 'the fixture has ties out of index order');
+});
+
+test('segmentInput: a normalised model input segments like its photograph', () => {
+  const { pixels, shape } = photo('chelsea');
+  const [h, w, c] = shape;
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  const space = inputSpace([c, h, w], { mean, std });
+  const chw = new Float32Array(pixels.length);
+  for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) chw[k * h * w + p] = (pixels[p * c + k] - mean[k]) / std[k];
+  const fromInput = segmentInput('felzenszwalb:scale=100,sigma=0.5,min=50', space, chw);
+  const expected = readNpy(`${DIR}/chelsea.felz_s100_m50.npy`).data as Int32Array;
+  assert.ok(adjustedRandIndex(fromInput, expected) > 0.99, `ARI ${adjustedRandIndex(fromInput, expected)}`);
+  assert.throws(() => segmentInput('slic', inputSpace([10]), new Float32Array(10)), /image layout/);
 });
