@@ -12,3 +12,7 @@ export { descriptor as deconvnet } from './propagation/deconvnet.js';
 export { descriptor as lrp } from './propagation/lrp.js';
 export { descriptor as deeplift } from './propagation/deepLift.js';
 export { descriptor as deepliftshap } from './propagation/deepLiftShap.js';
+export { descriptor as blurig } from './paths/blurIG.js';
+export { descriptor as guidedig } from './paths/guidedIG.js';
+export { descriptor as xrai } from './regions/xrai.js';
+export { descriptor as ggig } from './paths/geometricallyGuidedIG.js';
