@@ -78,8 +78,8 @@ test('Blur IG: completeness on a ReLU CNN; Blur IG and Guided IG: batched equals
   const one = await load(smallCnnOnnx(), { batchSize: 1 });
   try {
     const x = pseudoRandom(2 * 3 * 8 * 8, 5);
-    const a = await blurIG(big, x, { steps: 200, maxSigma: 8, target: [1, 2] });
-    const b = await blurIG(one, x, { steps: 200, maxSigma: 8, target: [1, 2] });
+    const a = await blurIG(big, x, { steps: 400, maxSigma: 8, target: [1, 2] });
+    const b = await blurIG(one, x, { steps: 400, maxSigma: 8, target: [1, 2] });
     assert.deepEqual(a.values, b.values);
     a.delta!.forEach((d, e) => assert.ok(Math.abs(d) < 0.02 * Math.abs(a.outputs!.input[e] - a.outputs!.baseline[e]) + 1e-4, `blur delta ${d}`));
     const g = await guidedIG(big, x, { steps: 300, target: [1, 2] });
