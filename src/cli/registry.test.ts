@@ -101,7 +101,9 @@ test('a registered descriptor appears in `saliency methods --json` and runs from
 
 test('method flags: one per option name, the verbs\' own flags left alone', () => {
   const flags = methodFlags();
-  assert.deepEqual(flags.get('samples')!.map((u) => u.method).sort(), ['expectedgradients', 'ig', 'smoothgrad']);
+  const samples = flags.get('samples')!.map((u) => u.method);
+  for (const m of ['expectedgradients', 'ig', 'smoothgrad']) assert.ok(samples.includes(m), m);
+  assert.equal(new Set(samples).size, samples.length);
   assert.ok(flags.has('quadrature') && flags.has('max-steps') && flags.has('noise'));
   for (const verb of ['method', 'model', 'seed', 'size']) assert.ok(!flags.has(verb), verb);
 });
