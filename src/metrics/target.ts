@@ -55,3 +55,31 @@ export async function predictedClasses(model: Model, input: Float32Array, batchS
   }
   return out;
 }
+
+/**
+ * Target values of `count` points built one batch at a time into one reused buffer:
+ * `fill(i, dest)` writes point i, which is read as input `exampleOf(i)`.
+ */
+export async function streamTargetValues(
+  model: Model,
+  target: Target,
+  count: number,
+  batchSize: number,
+  exampleOf: (i: number) => number,
+  fill: (i: number, dest: Float32Array) => void,
+  progress?: (done: number, total: number) => void,
+): Promise<Float64Array> {
+  const per = sizeOfShape(model.inputShape);
+  const outSize = sizeOfShape(model.outputShape);
+  const out = new Float64Array(count);
+  const buffer = new Float32Array(Math.min(batchSize, count) * per);
+  for (let start = 0; start < count; start += batchSize) {
+    const m = Math.min(batchSize, count - start);
+    const points = buffer.subarray(0, m * per);
+    for (let i = 0; i < m; i++) fill(start + i, points.subarray(i * per, (i + 1) * per));
+    const logits = (await model.run(points, { outputs: ['logits'] }))['logits'];
+    for (let i = 0; i < m; i++) out[start + i] = target.value(logits.subarray(i * outSize, (i + 1) * outSize), exampleOf(start + i));
+    progress?.(start + m, count);
+  }
+  return out;
+}
