@@ -184,6 +184,7 @@ def main():
 
     # ---- complexity (Quantus defaults abs + normalise, per input) and localisation
     one = dict(disable_warnings=True, return_aggregate=False)
+    rng_suff = np.random.RandomState(5)
     qa = dict(model=m, x_batch=x, y_batch=y, a_batch=a, batch_size=1)
     out["sparseness"] = quantus.Sparseness(**one)(**qa)
     out["complexity"] = quantus.Complexity(**one)(**qa)
@@ -191,6 +192,12 @@ def main():
     # one call per input gives the per-input normalisation the project uses
     out["effective_complexity"] = np.concatenate([quantus.EffectiveComplexity(eps=0.5, **one)(
         model=m, x_batch=x[e:e + 1], y_batch=y[e:e + 1], a_batch=a[e:e + 1]) for e in range(4)])
+    # sufficiency: 8 inputs (the 4 and their mirror images) so that some explanations are close
+    x8 = np.concatenate([x, x[..., ::-1]]).copy()
+    a8 = np.concatenate([a, a[..., ::-1] + 0.3 * rng_suff.standard_normal(a.shape)]).astype("f4")
+    save("sufficiency.input.npy", x8)
+    save("sufficiency.attr.npy", a8)
+    out["sufficiency"] = quantus.Sufficiency(threshold=0.9, normalise=False, **one)(model=m, x_batch=x8, y_batch=np.zeros(8, int), a_batch=a8)
     s = np.zeros((4, 1, 12, 12), "f4")
     for e, (r, c) in enumerate([(0, 0), (3, 5), (6, 2), (8, 8)]):
         s[e, 0, r:r + 4, c:c + 4] = 1

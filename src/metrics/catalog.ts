@@ -24,3 +24,4 @@ export { descriptor as energyPointingGame } from './energyPointingGame.js';
 export { descriptor as relevanceMass } from './relevanceMass.js';
 export { descriptor as relevanceRank } from './relevanceRank.js';
 export { descriptor as topkIntersection } from './topkIntersection.js';
+export { descriptor as sufficiency } from './sufficiency.js';

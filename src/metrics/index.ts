@@ -34,3 +34,4 @@ export { energyPointingGame } from './energyPointingGame.js';
 export { relevanceMass } from './relevanceMass.js';
 export { relevanceRank } from './relevanceRank.js';
 export { topkIntersection } from './topkIntersection.js';
+export { sufficiency, seuclidean, type SufficiencyOptions } from './sufficiency.js';

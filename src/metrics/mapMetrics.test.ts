@@ -51,3 +51,13 @@ test('pointing game hits when the peak is inside the mask; mass, rank, energy an
   assert.ok(Math.abs((await relevanceRank(model, x, map, { groundTruth: inside })).scores[0] - 0.2) < 1e-12);
   assert.equal((await topkIntersection(model, x, map, { groundTruth: inside, k: 2 })).scores[0], 0.5);
 });
+
+test('sufficiency: close explanations with the same prediction score 1, with different predictions 0', async () => {
+  const { sufficiency } = await import('./sufficiency.js');
+  // two classes: the sign of x0 decides; explanations of inputs 0/1 and 2/3 are close pairs
+  const m = linearFunction([[1, 0, 0, 0], [-1, 0, 0, 0]], [0, 0]);
+  const x4 = Float32Array.from([1, 0, 0, 0, 2, 0, 0, 0, -1, 0, 0, 0, 3, 0, 0, 0]);
+  const a = Float32Array.from([1, 0, 0, 0, 1.1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1.1, 0.1]);
+  const r = await sufficiency(m, x4, a, { target: 0, threshold: 0.5 });
+  assert.deepEqual(Array.from(r.scores), [1, 1, 0, 0]);
+});

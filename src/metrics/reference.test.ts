@@ -32,6 +32,7 @@ import { energyPointingGame } from './energyPointingGame.js';
 import { relevanceMass } from './relevanceMass.js';
 import { relevanceRank } from './relevanceRank.js';
 import { topkIntersection } from './topkIntersection.js';
+import { sufficiency } from './sufficiency.js';
 import { geometry, patchMask } from './features.js';
 import { noisyLinearImputation } from './imputation.js';
 
@@ -135,6 +136,8 @@ test('Quantus complexity (abs, per-input normalisation) and localisation', async
     report.sparseness = close((await sparseness(m, gray.x, gray.a)).scores, npy('quantus.sparseness.npy'), 'sparseness');
     report.complexity = close((await complexity(m, gray.x, gray.a)).scores, npy('quantus.complexity.npy'), 'complexity');
     assert.deepEqual(Array.from((await effectiveComplexity(m, gray.x, gray.a, { eps: 0.5 })).scores), Array.from(npy('quantus.effective_complexity.npy')));
+    const suff = await sufficiency(m, f32('sufficiency.input.npy'), f32('sufficiency.attr.npy'), { target: 0, threshold: 0.9, normalise: false });
+    assert.deepEqual(Array.from(suff.scores), Array.from(npy('quantus.sufficiency.npy')));
     const peak = f32('tiny_gray.attr_peak.npy');
     const o = { groundTruth: f32('tiny_gray.masks.npy'), absolute: false, normalise: false };
     assert.deepEqual(Array.from((await pointingGame(m, gray.x, peak, o)).scores), Array.from(npy('quantus.pointing_game.npy')));
