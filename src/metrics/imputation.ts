@@ -7,7 +7,7 @@
  *
  * The system (sum_j w_ij) x_i - sum_{j removed} w_ij x_j = sum_{j kept} w_ij x_j is a
  * weighted graph Laplacian with a boundary: symmetric positive definite whenever some
- * position is kept, solved here by Jacobi-preconditioned conjugate gradients in float64
+ * position is kept, solved here by conjugate gradients preconditioned with symmetric SOR, in float64
  * (Quantus and the authors use a sparse direct solve; both give the same solution).
  */
 import type { Rng } from '../baselines/random.js';
@@ -18,80 +18,94 @@ const NEIGHBOURS: ReadonlyArray<[number, number, number]> = [
   [0, -1, 1 / 6], [-1, -1, 1 / 12], [1, 0, 1 / 6], [-1, 0, 1 / 6],
 ];
 
-export function noisyLinearImputation(dest: Float32Array, removed: Uint8Array, g: Geometry, noise: number, rng?: Rng, tolerance = 1e-12): void {
+export function noisyLinearImputation(dest: Float32Array, removed: Uint8Array, g: Geometry, noise: number, rng?: Rng, tolerance = 1e-10): void {
   const [h, w] = g.hw;
+  const C = g.channels;
   const ids = new Int32Array(g.positions).fill(-1);
   const vars: number[] = [];
   for (let p = 0; p < g.positions; p++) if (removed[p]) ids[p] = vars.push(p) - 1;
   const m = vars.length;
   if (m === 0) return;
   if (m === g.positions) throw new Error('noisy linear imputation needs at least one kept position (every position was removed)');
-  // sparse rows: neighbour variable ids and weights; diagonal = sum of valid weights
-  const nbr = new Int32Array(m * 8).fill(-1);
-  const wts = new Float64Array(m * 8);
+  // couplings between unknowns (CSR, lower and upper in position order), diagonal, right-hand sides
+  const lo: number[] = [], loW: number[] = [], up: number[] = [], upW: number[] = [];
+  const loStart = new Int32Array(m + 1), upStart = new Int32Array(m + 1);
   const diag = new Float64Array(m);
+  const b = new Float64Array(m * C);
   for (let v = 0; v < m; v++) {
     const y = Math.floor(vars[v] / w), x = vars[v] % w;
-    NEIGHBOURS.forEach(([dy, dx, wt], k) => {
+    for (const [dy, dx, wt] of NEIGHBOURS) {
       const yy = y + dy, xx = x + dx;
-      if (yy < 0 || yy >= h || xx < 0 || xx >= w) return;
+      if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
       diag[v] += wt;
-      nbr[v * 8 + k] = yy * w + xx;
-      wts[v * 8 + k] = wt;
-    });
+      const q = yy * w + xx;
+      if (ids[q] < 0) for (let c = 0; c < C; c++) b[v * C + c] += wt * dest[g.element(q, c)];
+      else if (ids[q] < v) lo.push(ids[q]), loW.push(wt);
+      else up.push(ids[q]), upW.push(wt);
+    }
+    loStart[v + 1] = lo.length;
+    upStart[v + 1] = up.length;
   }
+  const L = Int32Array.from(lo), LW = Float64Array.from(loW), U = Int32Array.from(up), UW = Float64Array.from(upW);
   const apply = (x: Float64Array, out: Float64Array) => {
     for (let v = 0; v < m; v++) {
-      let s = diag[v] * x[v];
-      for (let k = 0; k < 8; k++) {
-        const q = nbr[v * 8 + k];
-        if (q >= 0 && ids[q] >= 0) s -= wts[v * 8 + k] * x[ids[q]];
-      }
-      out[v] = s;
+      for (let c = 0; c < C; c++) out[v * C + c] = diag[v] * x[v * C + c];
+      for (let k = loStart[v]; k < loStart[v + 1]; k++) for (let c = 0; c < C; c++) out[v * C + c] -= LW[k] * x[L[k] * C + c];
+      for (let k = upStart[v]; k < upStart[v + 1]; k++) for (let c = 0; c < C; c++) out[v * C + c] -= UW[k] * x[U[k] * C + c];
     }
   };
-  const b = new Float64Array(m), x = new Float64Array(m), r = new Float64Array(m), z = new Float64Array(m), d = new Float64Array(m), ad = new Float64Array(m);
-  for (let c = 0; c < g.channels; c++) {
-    let bNorm = 0;
+  // symmetric SOR preconditioner: z = (D/w + U)^-1 (D/w) (D/w + L)^-1 r
+  const omega = 1.6;
+  const precondition = (r: Float64Array, z: Float64Array) => {
     for (let v = 0; v < m; v++) {
-      let s = 0;
-      for (let k = 0; k < 8; k++) {
-        const q = nbr[v * 8 + k];
-        if (q >= 0 && ids[q] < 0) s += wts[v * 8 + k] * dest[g.element(q, c)];
+      const f = omega / diag[v];
+      for (let c = 0; c < C; c++) {
+        let s = r[v * C + c];
+        for (let k = loStart[v]; k < loStart[v + 1]; k++) s += LW[k] * z[L[k] * C + c];
+        z[v * C + c] = s * f;
       }
-      b[v] = s;
-      bNorm += s * s;
-      x[v] = s / diag[v];
     }
-    // conjugate gradients with the Jacobi preconditioner
-    apply(x, ad);
-    let rz = 0;
-    for (let v = 0; v < m; v++) {
-      r[v] = b[v] - ad[v];
-      z[v] = r[v] / diag[v];
-      d[v] = z[v];
-      rz += r[v] * z[v];
-    }
-    const stop = tolerance * tolerance * Math.max(bNorm, 1e-300);
-    for (let it = 0; it < 10 * m + 100; it++) {
-      let rr = 0;
-      for (let v = 0; v < m; v++) rr += r[v] * r[v];
-      if (rr <= stop) break;
-      apply(d, ad);
-      let dad = 0;
-      for (let v = 0; v < m; v++) dad += d[v] * ad[v];
-      const alpha = rz / dad;
-      let rzNew = 0;
-      for (let v = 0; v < m; v++) {
-        x[v] += alpha * d[v];
-        r[v] -= alpha * ad[v];
-        z[v] = r[v] / diag[v];
-        rzNew += r[v] * z[v];
+    for (let v = 0; v < m; v++) for (let c = 0; c < C; c++) z[v * C + c] *= diag[v] / omega;
+    for (let v = m - 1; v >= 0; v--) {
+      const f = omega / diag[v];
+      for (let c = 0; c < C; c++) {
+        let s = z[v * C + c];
+        for (let k = upStart[v]; k < upStart[v + 1]; k++) s += UW[k] * z[U[k] * C + c];
+        z[v * C + c] = s * f;
       }
-      const beta = rzNew / rz;
-      rz = rzNew;
-      for (let v = 0; v < m; v++) d[v] = z[v] + beta * d[v];
     }
-    for (let v = 0; v < m; v++) dest[g.element(vars[v], c)] = x[v] + (noise > 0 && rng ? noise * rng.normal() : 0);
+  };
+  const dot = (a: Float64Array, bb: Float64Array, out: Float64Array) => {
+    out.fill(0);
+    for (let i = 0; i < a.length; i++) out[i % C] += a[i] * bb[i];
+  };
+  // preconditioned conjugate gradients, all channels at once (one coefficient pair per channel)
+  const x = new Float64Array(m * C), r = new Float64Array(m * C), z = new Float64Array(m * C), d = new Float64Array(m * C), ad = new Float64Array(m * C);
+  for (let i = 0; i < x.length; i++) x[i] = b[i] / diag[Math.floor(i / C)];
+  const bNorm = new Float64Array(C), rz = new Float64Array(C), rr = new Float64Array(C), dad = new Float64Array(C), rzNew = new Float64Array(C);
+  const alpha = new Float64Array(C), beta = new Float64Array(C);
+  dot(b, b, bNorm);
+  apply(x, ad);
+  for (let i = 0; i < x.length; i++) r[i] = b[i] - ad[i];
+  precondition(r, z);
+  d.set(z);
+  dot(r, z, rz);
+  for (let it = 0; it < 10 * m + 100; it++) {
+    dot(r, r, rr);
+    let active = false;
+    for (let c = 0; c < C; c++) active ||= rr[c] > tolerance * tolerance * Math.max(bNorm[c], 1e-300);
+    if (!active) break;
+    apply(d, ad);
+    dot(d, ad, dad);
+    for (let c = 0; c < C; c++) alpha[c] = dad[c] > 0 ? rz[c] / dad[c] : 0;
+    for (let i = 0; i < x.length; i++) {
+      x[i] += alpha[i % C] * d[i];
+      r[i] -= alpha[i % C] * ad[i];
+    }
+    precondition(r, z);
+    dot(r, z, rzNew);
+    for (let c = 0; c < C; c++) (beta[c] = rz[c] > 0 ? rzNew[c] / rz[c] : 0), (rz[c] = rzNew[c]);
+    for (let i = 0; i < x.length; i++) d[i] = z[i] + beta[i % C] * d[i];
   }
+  for (let v = 0; v < m; v++) for (let c = 0; c < C; c++) dest[g.element(vars[v], c)] = x[v * C + c] + (noise > 0 && rng ? noise * rng.normal() : 0);
 }
