@@ -85,11 +85,13 @@ test('Quantus faithfulness curves: pixel flipping, region perturbation MoRF/LeRF
 });
 
 test("ROAD's noisy linear imputation equals Quantus' sparse solve (noise 0), per channel of a colour image", () => {
-  const x = f32('tiny_colour.input.npy').slice(0, 432);
   const removed = new Uint8Array(144);
   for (const p of npy('imputation.removed.npy')) removed[p] = 1;
-  noisyLinearImputation(x, removed, geometry([3, 12, 12]), 0);
-  report.imputation = close(x, npy('quantus.imputation.npy'), 'imputation', 1e-6);
+  for (const solver of ['direct', 'cg'] as const) {
+    const x = f32('tiny_colour.input.npy').slice(0, 432);
+    noisyLinearImputation(x, removed, geometry([3, 12, 12]), 0, undefined, solver);
+    report[`imputation_${solver}`] = close(x, npy('quantus.imputation.npy'), `imputation (${solver})`, 1e-6);
+  }
 });
 
 test('faithfulness correlation with the subsets Quantus drew', async () => {
