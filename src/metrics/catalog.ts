@@ -25,3 +25,4 @@ export { descriptor as relevanceMass } from './relevanceMass.js';
 export { descriptor as relevanceRank } from './relevanceRank.js';
 export { descriptor as topkIntersection } from './topkIntersection.js';
 export { descriptor as sufficiency } from './sufficiency.js';
+export { descriptor as fragility } from './fragility.js';

@@ -14,7 +14,7 @@ import type { TargetSpec } from '../methods/attribution.js';
 import type { OptionSchema } from '../methods/descriptor.js';
 import { evaluate, findMetric, formatEvaluation, listMetrics, spread } from './evaluate.js';
 
-const NAMES = ['deletion', 'insertion', 'pixel-flipping', 'aopc', 'road', 'irof', 'faithfulness-correlation', 'infidelity', 'max-sensitivity', 'avg-sensitivity', 'local-lipschitz', 'ris', 'ros', 'sparseness', 'complexity', 'effective-complexity', 'pointing-game', 'energy-pointing-game', 'relevance-mass', 'relevance-rank', 'topk-intersection', 'topk-ablation', 'masscentre-ablation'];
+const NAMES = ['deletion', 'insertion', 'pixel-flipping', 'aopc', 'road', 'irof', 'faithfulness-correlation', 'infidelity', 'max-sensitivity', 'avg-sensitivity', 'local-lipschitz', 'ris', 'ros', 'fragility', 'sufficiency', 'sparseness', 'complexity', 'effective-complexity', 'pointing-game', 'energy-pointing-game', 'relevance-mass', 'relevance-rank', 'topk-intersection', 'topk-ablation', 'masscentre-ablation'];
 
 test('the catalog holds the issue\'s metric names; lookup ignores case and dashes', () => {
   const names = listMetrics().map((d) => d.name);
@@ -41,7 +41,7 @@ test('evaluate: every metric x two methods, plain data, sessions bounded', async
       'faithfulness-correlation': { runs: 8, subsetSize: 6 }, deletion: { steps: 8 }, insertion: { steps: 8, sigma: 1 },
       'pixel-flipping': { featuresInStep: 8 }, aopc: { patchSize: 2, regions: 6 }, road: { percentStep: 20 }, irof: { patchSize: 4 },
       'max-sensitivity': { samples: 2 }, 'avg-sensitivity': { samples: 2 }, 'local-lipschitz': { samples: 2 }, ris: { samples: 2 }, ros: { samples: 2 },
-      'topk-ablation': { steps: 4 }, 'masscentre-ablation': { steps: 4 }, 'topk-intersection': { k: 10 },
+      'topk-ablation': { steps: 4 }, fragility: { iterations: 2, candidates: 2 }, 'masscentre-ablation': { steps: 4 }, 'topk-intersection': { k: 10 },
     },
   };
   let sessions = 0;

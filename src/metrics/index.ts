@@ -35,3 +35,4 @@ export { relevanceMass } from './relevanceMass.js';
 export { relevanceRank } from './relevanceRank.js';
 export { topkIntersection } from './topkIntersection.js';
 export { sufficiency, seuclidean, type SufficiencyOptions } from './sufficiency.js';
+export { fragility, topkIntersectionOf, spearman, type FragilityOptions } from './fragility.js';

@@ -55,3 +55,37 @@ test('robustness metrics say what they need', async () => {
   const model = linearFunction([[1, 2]], [0]);
   await assert.rejects(maxSensitivity(model, new Float32Array(2), new Float32Array(2), { target: 0 }), /explain/);
 });
+
+test('fragility: a linear gradient cannot be moved; a CNN map moves within the budget, label kept, same seed same numbers', async () => {
+  const { fragility, spearman } = await import('./fragility.js');
+  const lin = linearFunction([[1, -2, 3, 0.5, 0.1, 2], [0, 1, 1, 1, -1, 0]], [0.1, 0], 3);
+  const xl = pseudoRandom(2 * 6, 4);
+  const al = await explain(lin, xl, [0, 1]);
+  const fl = await fragility(lin, xl, al, { target: [0, 1], explain, iterations: 3, topk: 0.5 });
+  assert.deepEqual(Array.from(fl.scores), [1, 1]);
+  assert.equal(spearman([1, 2, 3], [1, 2, 3]), 1);
+  assert.equal(spearman([1, 2, 3], [3, 2, 1]), -1);
+
+  const model = await load(smallCnnOnnx(), { batchSize: 16 });
+  try {
+    const x = pseudoRandom(2 * 192, 8);
+    const a = await explain(model, x, [1, 2]);
+    const o = { target: [1, 2], explain, iterations: 4, candidates: 3, epsilon: 0.2, topk: 0.1, seed: 3 };
+    const r = await fragility(model, x, a, { ...o, batchSize: 4 });
+    const again = await fragility(model, x, a, { ...o, batchSize: 5 });
+    assert.deepEqual(r.scores, again.scores);
+    const inputs = (r.details!.inputs as Array<{ perturbed: number[]; spearman: number; centreShift: number }>);
+    const before = (await model.run(x, { outputs: ['logits'] }))['logits'];
+    for (let e = 0; e < 2; e++) {
+      assert.ok(r.scores[e] < 1, `input ${e}: the attack found nothing (${r.scores[e]})`);
+      const xp = Float32Array.from(inputs[e].perturbed);
+      for (let j = 0; j < 192; j++) assert.ok(Math.abs(xp[j] - x[e * 192 + j]) <= 0.2 + 1e-6);
+      const after = (await model.run(xp, { outputs: ['logits'] }))['logits'];
+      const top = (v: Float32Array) => v.indexOf(Math.max(...v));
+      assert.equal(top(after), top(before.subarray(e * 4, e * 4 + 4)));
+      assert.ok(inputs[e].spearman < 1 && Number.isFinite(inputs[e].centreShift));
+    }
+  } finally {
+    await model.dispose();
+  }
+});

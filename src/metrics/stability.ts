@@ -40,7 +40,7 @@ export interface SampleView {
 }
 
 /** The target spec of the points of one chunk (point i is input exampleOf(i)). */
-function chunkTarget(spec: TargetSpec, exampleOf: (i: number) => number, m: number): TargetSpec {
+export function chunkTarget(spec: TargetSpec, exampleOf: (i: number) => number, m: number): TargetSpec {
   if (typeof spec === 'number') return spec;
   if (Array.isArray(spec)) return Array.from({ length: m }, (_, i) => (spec as number[])[exampleOf(i)]);
   return remapTarget(spec as Target, exampleOf);
