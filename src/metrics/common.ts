@@ -103,5 +103,5 @@ export function toArrays(ys: readonly Float64Array[]): number[][] {
 
 /** Merge a descriptor's option values with the context into a metric call. */
 export function callOf(context: MetricContext): MetricCall {
-  return { target: context.target, preprocessing: context.preprocessing, baseline: context.baseline, seed: context.seed, batchSize: context.batchSize };
+  return { target: context.target, preprocessing: context.preprocessing, baseline: context.baseline, seed: context.seed, batchSize: context.batchSize, progress: context.progress };
 }

@@ -59,6 +59,9 @@ test('evaluate: every metric x two methods, plain data, sessions bounded', async
       if (round === 0) sessions = openSessionCount();
       assert.equal(openSessionCount(), sessions);
     }
+    const seen: string[] = [];
+    await evaluate(model, x, { ig: attributions.ig }, ['deletion'], { target, progress: (m, k, done, total) => seen.push(`${m} ${k} ${done}/${total}`) });
+    assert.equal(seen[seen.length - 1], 'ig deletion 130/130'); // 2 inputs x 65 distinct points (64 pixels)
     await assert.rejects(evaluate(model, x, attributions, ['max-sensitivity'], { target }), /explain\['gradient'\]/);
     await assert.rejects(evaluate(model, x, attributions, ['pointing-game'], { target }), /ground-truth/);
     await assert.rejects(evaluate(model, x, attributions, ['deletion'], { target, metricOptions: { deletion: { stepz: 3 } } }), /no option 'stepz'/);

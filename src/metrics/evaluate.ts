@@ -29,6 +29,8 @@ export interface EvaluateOptions {
   metricOptions?: Record<string, Record<string, unknown>>;
   /** Called before each (method, metric) run. */
   onRun?: (method: string, metric: string, index: number, total: number) => void;
+  /** Progress of the current run's model evaluations. */
+  progress?: (method: string, metric: string, done: number, total: number) => void;
 }
 
 export interface Spread {
@@ -132,6 +134,7 @@ export async function evaluate(
         batchSize: options.batchSize,
         groundTruth: options.groundTruth,
         explain: options.explain?.[method],
+        progress: options.progress && ((done, all) => options.progress!(method, d.name, done, all)),
       };
       const r = await d.run(model, input, values, perMetric.get(d.name)! as OptionValues<OptionSchema>, context);
       if (r.scores.length !== n) throw new Error(`metric '${d.name}' returned ${r.scores.length} scores for ${n} inputs`);
