@@ -5,8 +5,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
-import { callOf } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, defaultsOf, definedOnly } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import type { SensitivityOptions } from './maxSensitivity.js';
 import { diffNorm, nanMean, norm, stabilityOptions, stabilitySamples, type SampleView, type StabilityOptions } from './stability.js';

@@ -105,3 +105,11 @@ export function toArrays(ys: readonly Float64Array[]): number[][] {
 export function callOf(context: MetricContext): MetricCall {
   return { target: context.target, preprocessing: context.preprocessing, baseline: context.baseline, seed: context.seed, batchSize: context.batchSize, progress: context.progress };
 }
+
+/** Drop undefined values so they do not hide defaults. */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export const defaultsOf = <S extends Record<string, { default: unknown }>>(schema: S) =>
+  Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, v.default])) as { [K in keyof S]: S[K]['default'] };

@@ -7,7 +7,7 @@
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
 import { auc, evenSteps } from './curve.js';
-import { callOf, controlOption, outputOption, prepare, rankedCurves, sigmaOption, substrateOption, toArrays, type MetricCall } from './common.js';
+import { callOf, controlOption, defaultsOf, definedOnly, outputOption, prepare, rankedCurves, sigmaOption, substrateOption, toArrays, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import type { SubstrateName } from './substrate.js';
 import type { MetricOutput } from './target.js';
@@ -53,14 +53,6 @@ export async function curveAuc(
     details: r.control ? { controlScores: r.control.y.map((y) => auc(y, x)) } : undefined,
   };
 }
-
-/** Drop undefined values so they do not hide defaults. */
-export function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-export const defaultsOf = <S extends Record<string, { default: unknown }>>(schema: S) =>
-  Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, v.default])) as { [K in keyof S]: S[K]['default'] };
 
 export function deletion(model: Model, input: Float32Array, attribution: Float32Array, options: CurveMetricOptions): Promise<MetricResult> {
   return curveAuc('deletion', 'delete', defaultsOf(DELETION_OPTIONS) as OptionValues<typeof DELETION_OPTIONS>, model, input, attribution, options);

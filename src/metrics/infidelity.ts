@@ -11,8 +11,7 @@ import { sizeOfShape } from '../engine/model.js';
 import { drawBaselines } from '../baselines/baseline.js';
 import { rngFor } from '../baselines/random.js';
 import type { OptionValues } from '../methods/descriptor.js';
-import { callOf, prepare, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, defaultsOf, definedOnly, prepare, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import { metricTarget, streamTargetValues, targetValues } from './target.js';
 

@@ -7,8 +7,8 @@
  */
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
-import { callOf, controlOption, outputOption, sigmaOption, substrateOption } from './common.js';
-import { curveAuc, defaultsOf, type CurveMetricOptions } from './deletion.js';
+import { callOf, controlOption, defaultsOf, outputOption, sigmaOption, substrateOption } from './common.js';
+import { curveAuc, type CurveMetricOptions } from './deletion.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 
 export const INSERTION_OPTIONS = {

@@ -7,8 +7,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { OptionSchema, OptionValues } from '../methods/descriptor.js';
-import { callOf, mapOf, prepare, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, defaultsOf, definedOnly, mapOf, prepare, type MetricCall } from './common.js';
 import { defineMetric, type MetricDescriptor, type MetricFamily, type MetricResult } from './descriptor.js';
 
 export const mapOptions = (absolute: boolean) => ({

@@ -11,8 +11,7 @@
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
 import { auc } from './curve.js';
-import { callOf, controlOption, outputOption, prepare, rankedCurves, sigmaOption, substrateOption, toArrays, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, controlOption, defaultsOf, definedOnly, outputOption, prepare, rankedCurves, sigmaOption, substrateOption, toArrays, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import type { SubstrateName } from './substrate.js';
 import type { MetricOutput } from './target.js';

@@ -8,8 +8,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
-import { callOf, controlOption, outputOption, prepare, rankedCurves, sigmaOption, substrateOption, toArrays, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, controlOption, defaultsOf, definedOnly, outputOption, prepare, rankedCurves, sigmaOption, substrateOption, toArrays, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import { maskUnits, patchMask, type Order } from './features.js';
 import type { SubstrateName } from './substrate.js';

@@ -12,8 +12,7 @@
  */
 import type { Model, Target } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
-import { callOf, controlOption, prepare, rankedCurves, toArrays, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, controlOption, defaultsOf, definedOnly, prepare, rankedCurves, toArrays, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import type { Order } from './features.js';
 import { targetClasses, type MetricOutput } from './target.js';

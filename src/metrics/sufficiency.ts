@@ -10,8 +10,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
-import { callOf, mapOf, prepare, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, defaultsOf, definedOnly, mapOf, prepare, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import { mapOptions, preparedMap } from './mapMetric.js';
 import { predictedClasses } from './target.js';

@@ -10,8 +10,7 @@
 import type { Model } from '../engine/model.js';
 import type { OptionValues } from '../methods/descriptor.js';
 import { auc } from './curve.js';
-import { callOf, controlOption, outputOption, prepare, rankedCurves, sigmaOption, type MetricCall } from './common.js';
-import { defaultsOf, definedOnly } from './deletion.js';
+import { callOf, controlOption, defaultsOf, definedOnly, outputOption, prepare, rankedCurves, sigmaOption, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';
 import { metricTarget, targetValues, type MetricOutput } from './target.js';
 
