@@ -80,16 +80,17 @@ function ourRuns(fm: OnnxModel | undefined, mb: OnnxModel | undefined): Record<s
   const rng = new Rng(0);
   const fx = rng.fillUniform(new Float32Array(16 * 784)), fa = rng.fillNormal(new Float32Array(16 * 784));
   const mx = rng.fillUniform(new Float32Array(4 * 3 * 224 * 224), -1, 1), ma = rng.fillNormal(new Float32Array(4 * 224 * 224));
+  const ma3 = rng.fillNormal(new Float32Array(4 * 3 * 224 * 224));
   const f = { target: 0, seed: 0 }, zero = { substrate: 'zero' as const };
   return {
     fm_pf: () => pixelFlipping(fm!, fx, fa, { ...f, ...zero, featuresInStep: 28 }),
-    mb_pf: () => pixelFlipping(mb!, mx, ma, { ...f, ...zero, featuresInStep: 1568 }),
+    mb_pf: () => pixelFlipping(mb!, mx, ma, { ...f, ...zero, featuresInStep: 523 }), // 96 steps, as Quantus
     fm_rp: () => regionPerturbation(fm!, fx, fa, { ...f, ...zero, patchSize: 4, regions: 49, control: false }),
     mb_rp: () => regionPerturbation(mb!, mx, ma, { ...f, ...zero, patchSize: 16, regions: 50, control: false }),
     fm_road: () => road(fm!, fx, fa, { ...f, noise: 0.01 }),
     mb_road: () => road(mb!, mx, ma, { ...f, noise: 0.01 }),
     fm_ms: () => maxSensitivity(fm!, fx, fa, { ...f, explain, samples: 10 }),
-    mb_ms: () => maxSensitivity(mb!, mx, ma, { ...f, explain, samples: 10 }),
+    mb_ms: () => maxSensitivity(mb!, mx, ma3, { ...f, explain, samples: 10 }),
     fm_fc: () => faithfulnessCorrelation(fm!, fx, fa, { ...f, ...zero, runs: 100, subsetSize: 28 }),
     mb_fc: () => faithfulnessCorrelation(mb!, mx, ma, { ...f, ...zero, runs: 100, subsetSize: 224 }),
   };
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
             console.error(`round ${r + 1}: ${m}`);
             (ours[m] ??= []).push(...(await timeRuns(run[m], Number(args.repeats), false)));
             if (quantus && m !== 'mb_road') (theirs[m] ??= []).push(...(await quantus.measure(m, Number(args.repeats))));
+            console.error(`  ${m}: ours ${ours[m].map((t) => t.toFixed(0)).join(', ')} ms; quantus ${(theirs[m] ?? []).map((t) => t.toFixed(0)).join(', ')} ms`);
             load.push(loadavg()[0]);
           }
         }

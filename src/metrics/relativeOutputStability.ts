@@ -20,7 +20,7 @@ export function relativeOutputStabilitySample(v: SampleView): number {
 
 export async function relativeOutputStability(model: Model, input: Float32Array, attribution: Float32Array, options: SensitivityOptions): Promise<MetricResult> {
   const o = { ...defaultsOf(ROS_OPTIONS), ...definedOnly(options) } as StabilityOptions;
-  const samples = await stabilitySamples(model, input, attribution, o, relativeOutputStabilitySample);
+  const samples = await stabilitySamples(model, input, attribution, o, relativeOutputStabilitySample, true);
   return { metric: 'ros', scores: Float64Array.from(samples, nanMax) };
 }
 

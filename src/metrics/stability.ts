@@ -35,6 +35,7 @@ export interface SampleView {
   xp: Float32Array;
   ex: Float32Array;
   exp: Float32Array;
+  /** The logits of x and x' (zeros unless the prediction check or the measure asks for them). */
   logits: Float32Array;
   logitsP: Float32Array;
 }
@@ -59,6 +60,8 @@ export async function stabilitySamples(
   attribution: Float32Array,
   o: StabilityOptions,
   measure: (v: SampleView) => number,
+  /** The measure reads the logits (ROS): run the perturbed copies forward even when no prediction check is asked for. */
+  measureUsesLogits = false,
 ): Promise<Float64Array[]> {
   if (!o.explain) throw new Error('robustness metrics re-explain perturbed inputs: pass the method as `explain` (the context explain callback)');
   const p = prepare(model, input, attribution, o);
@@ -66,7 +69,8 @@ export async function stabilitySamples(
   const outSize = sizeOfShape(model.outputShape);
   const S = o.samples;
   const total = p.n * S;
-  const logits = (await model.run(input, { outputs: ['logits'] }))['logits'];
+  const needLogits = o.skipChangedPredictions || measureUsesLogits;
+  const logits = needLogits ? (await model.run(input, { outputs: ['logits'] }))['logits'] : new Float32Array(p.n * outSize);
   const out = Array.from({ length: p.n }, () => new Float64Array(S).fill(NaN));
   const buffer = new Float32Array(Math.min(p.batch, total) * per);
   for (let start = 0; start < total; start += p.batch) {
@@ -84,7 +88,7 @@ export async function stabilitySamples(
     }
     const exampleOf = (i: number) => Math.floor((start + i) / S);
     let expl = await o.explain(model, points, chunkTarget(o.target, exampleOf, m));
-    const logitsP = (await model.run(points, { outputs: ['logits'] }))['logits'];
+    const logitsP = needLogits ? (await model.run(points, { outputs: ['logits'] }))['logits'] : new Float32Array(m * outSize);
     const size = expl.length / m;
     let attr = attribution;
     if (size !== attribution.length / p.n) {
