@@ -36,6 +36,8 @@ export interface MetricContext {
   groundTruth?: Float32Array;
   /** The method being evaluated, applied to other inputs (robustness): same target semantics. */
   explain?: (model: Model, input: Float32Array, target: TargetSpec) => Promise<Float32Array>;
+  /** Progress of the metric's model evaluations (done, total), for progress bars. */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface MetricCurve {
