@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
-import { Rng } from '../src/baselines/random.js';
+import { Rng } from '../src/random.js';
 import { gradient } from '../src/methods/gradient.js';
 import type { Model } from '../src/engine/model.js';
 import type { TargetSpec } from '../src/methods/attribution.js';

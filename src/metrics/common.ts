@@ -6,8 +6,8 @@
 import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import type { Baseline } from '../baselines/baseline.js';
-import { rngFor } from '../baselines/random.js';
-import type { Preprocessing } from '../baselines/space.js';
+import { rngFor } from '../random.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { TargetSpec } from '../methods/attribution.js';
 import { chunkSize } from '../methods/runner.js';
 import { deletionCurve, insertionCurve, type CurveResult } from './curve.js';

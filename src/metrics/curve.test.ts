@@ -5,7 +5,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../baselines/random.js';
+import { Rng } from '../random.js';
 import { linearFunction, load, pseudoRandom, smallCnnOnnx, spyModel } from '../methods/testing.js';
 import { classLogit } from '../targets/index.js';
 import { auc, deletionCurve, evenSteps, insertionCurve } from './curve.js';

@@ -9,7 +9,7 @@
  */
 import type { Model, Target } from '../engine/model.js';
 import { countExamples, sizeOfShape } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import { chunkSize } from '../methods/runner.js';
 import type { Geometry, Units } from './features.js';
 import { pixelUnits } from './features.js';

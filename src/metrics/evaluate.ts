@@ -6,7 +6,7 @@
 import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import type { Baseline } from '../baselines/baseline.js';
-import type { Preprocessing } from '../baselines/space.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, TargetSpec } from '../methods/attribution.js';
 import * as catalog from './catalog.js';
 import type { OptionSchema, OptionValues } from '../methods/descriptor.js';

@@ -8,7 +8,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
-import { rngFor, type Rng } from '../baselines/random.js';
+import { rngFor, type Rng } from '../random.js';
 import type { OptionValues } from '../methods/descriptor.js';
 import { callOf, defaultsOf, definedOnly, mapOf, outputOption, prepare, sigmaOption, substrateOption, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';

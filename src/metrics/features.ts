@@ -9,8 +9,8 @@
  *   LeRF are exact reverses only up to ties), or in a seeded random order (the control).
  */
 import type { Model } from '../engine/model.js';
-import { inputSpace, type InputSpace, type Preprocessing } from '../baselines/space.js';
-import type { Rng } from '../baselines/random.js';
+import { inputSpace, type InputSpace, type Preprocessing } from '../engine/space.js';
+import type { Rng } from '../random.js';
 import type { FeatureMask } from '../masks/featureMask.js';
 import { checkFeatureMask } from '../masks/featureMask.js';
 

@@ -14,7 +14,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { OptionValues } from '../methods/descriptor.js';
 import { callOf, defaultsOf, definedOnly, mapOf, prepare, type MetricCall } from './common.js';
 import { defineMetric, type MetricResult } from './descriptor.js';

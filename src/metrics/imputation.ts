@@ -12,7 +12,7 @@
  * factorisation serves all channels), else by conjugate gradients preconditioned with
  * symmetric SOR. Quantus and the authors use a sparse direct solve: the same solution.
  */
-import type { Rng } from '../baselines/random.js';
+import type { Rng } from '../random.js';
 import type { Geometry } from './features.js';
 
 const NEIGHBOURS: ReadonlyArray<[number, number, number]> = [

@@ -9,7 +9,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { OptionValues } from '../methods/descriptor.js';
 import { auc, deletionCurve } from './curve.js';
 import { callOf, controlOption, defaultsOf, definedOnly, mapOf, outputOption, prepare, sigmaOption, type MetricCall } from './common.js';

@@ -8,7 +8,7 @@
  */
 import type { Model, Target } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { TargetSpec } from '../methods/attribution.js';
 import { remapTarget } from '../methods/runner.js';
 import type { MetricCall } from './common.js';

@@ -7,7 +7,7 @@
 import { drawBaselines, toSampler, type Baseline } from '../baselines/baseline.js';
 import { blurImage } from '../baselines/blur.js';
 import { constantBaseline } from '../baselines/constant.js';
-import { Rng, rngFor } from '../baselines/random.js';
+import { Rng, rngFor } from '../random.js';
 import type { Geometry } from './features.js';
 import { noisyLinearImputation } from './imputation.js';
 
