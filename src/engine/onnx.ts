@@ -11,6 +11,7 @@ import { loadOnnx, saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { ruleSet } from '../graph/rules/index.js';
+import { findLinearHead, type LinearHead } from './head.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, sizeOfShape } from './model.js';
 
@@ -111,6 +112,11 @@ export class OnnxModel implements Model {
       layers.push({ node: n.name, tensor: n.outputs[0], bias: init.value().data as Float32Array });
     }
     return layers;
+  }
+
+  /** The GAP + linear head fed by a layer (CAM's class weights); throws naming what is missing. */
+  linearHead(layer: string): LinearHead {
+    return findLinearHead(this.graph, this.resolve(layer), this.outputName);
   }
 
   private biasLayer(name: string): { node: string; tensor: string; bias: Float32Array } {
