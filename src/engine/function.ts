@@ -5,7 +5,7 @@
  * users whose model is not an ONNX file. It has no taps and only the plain gradient.
  */
 import type { Model, ModelInfo, RunAsk, RunResult, Target } from './model.js';
-import { countExamples, sizeOfShape } from './model.js';
+import { countExamples, refuseOverrides, sizeOfShape } from './model.js';
 
 export interface FunctionModelSpec {
   /** Shape of one example's input and output. */
@@ -46,6 +46,7 @@ export class FunctionModel implements Model {
   }
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
+    refuseOverrides(ask, 'plain-function');
     this.calls++;
     const n = countExamples(batch, this.inputShape);
     const per = sizeOfShape(this.inputShape);

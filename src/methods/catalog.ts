@@ -11,3 +11,4 @@ export { descriptor as layercam } from './cam/layerCam.js';
 export { descriptor as eigencam } from './cam/eigenCam.js';
 export { descriptor as scorecam } from './cam/scoreCam.js';
 export { descriptor as fullgrad } from './cam/fullGrad.js';
+export { descriptor as ablationcam } from './cam/ablationCam.js';

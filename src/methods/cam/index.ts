@@ -14,3 +14,4 @@ export { layerCam } from './layerCam.js';
 export { eigenCam } from './eigenCam.js';
 export { scoreCam } from './scoreCam.js';
 export { fullGrad, type FullGradAttribution, type FullGradOptions, type FullGradScope } from './fullGrad.js';
+export { ablationCam, ablatedScores } from './ablationCam.js';

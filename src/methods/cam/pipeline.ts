@@ -69,8 +69,10 @@ export interface LayerValues {
   n: number;
   acts: Float32Array;
   grads?: Float32Array;
-  /** Target value per input (when gradients were computed). */
-  values?: Float32Array;
+  /** Target value per input. */
+  values: Float32Array;
+  /** The tap's values as the model gives them (its own layout), [n, ...layer.shape]. */
+  native: Float32Array;
 }
 
 /** Activations (and gradients of the target) at the layer, one model.run per batch. */
@@ -80,12 +82,13 @@ export async function layerPass(runner: Runner, input: Float32Array, layer: CamL
   const tapPer = sizeOfShape(layer.shape);
   const acts = new Float32Array(n * per);
   const grads = gradients ? new Float32Array(n * per) : undefined;
-  const values = gradients ? new Float32Array(n) : undefined;
+  const values = new Float32Array(n);
+  const native = new Float32Array(n * tapPer);
   for (let start = 0; start < n; start += runner.batch) {
     const m = Math.min(runner.batch, n - start);
     const t0 = performance.now();
     const r = await runner.model.run(input.subarray(start * runner.per, (start + m) * runner.per), {
-      outputs: [layer.name],
+      outputs: gradients ? [layer.name] : [layer.name, 'logits'],
       ...(gradients ? { gradients: { seed: remapTarget(runner.target, (i) => start + i), wrt: [layer.name] } } : {}),
     });
     runner.timings.modelMs += performance.now() - t0;
@@ -97,9 +100,11 @@ export async function layerPass(runner: Runner, input: Float32Array, layer: CamL
       toChannelFirst(r[layer.name].subarray(i * tapPer, (i + 1) * tapPer), layer, acts.subarray(e * per, (e + 1) * per));
       if (grads) toChannelFirst(r[`grad:${layer.name}`].subarray(i * tapPer, (i + 1) * tapPer), layer, grads.subarray(e * per, (e + 1) * per));
     }
-    if (values) values.set(r['target'], start);
+    native.set(r[layer.name], start * tapPer);
+    if (gradients) values.set(r['target'], start);
+    else for (let i = 0; i < m; i++) values[start + i] = runner.target.value(r['logits'].subarray(i * runner.outSize, (i + 1) * runner.outSize), start + i);
   }
-  return { layer, n, acts, grads, values };
+  return { layer, n, acts, grads, values, native };
 }
 
 /** sum_c w[e, c] * A[e, c, :, :] -> [n, h, w]. */

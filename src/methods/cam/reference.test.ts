@@ -21,6 +21,7 @@ import { layerCam } from './layerCam.js';
 import { eigenCam } from './eigenCam.js';
 import { fullGrad } from './fullGrad.js';
 import { scoreCam } from './scoreCam.js';
+import { ablationCam } from './ablationCam.js';
 
 const ROOT = new URL('../../../fixtures/', import.meta.url).pathname;
 const CAM = join(ROOT, 'cam');
@@ -88,7 +89,7 @@ for (const name of ['tiny_resnet', 'tiny_mobilenet']) {
       const near = relativeL2((await gradCam(model, x, { target: TARGETS, upsample: 'nearest' })).values, fixture(`${name}.captum_gradcam_nearest`));
       report.push(`captum gradcam bilinear ${bil.toExponential(1)} nearest ${near.toExponential(1)}`);
       assert.ok(bil < TOL && near < TOL, `Captum interpolate: bilinear ${bil}, nearest ${near}`);
-      for (const [key, method] of [['scorecam', scoreCam]] as Array<[string, Variant]>) {
+      for (const [key, method] of [['scorecam', scoreCam], ['ablationcam', ablationCam]] as Array<[string, Variant]>) {
         const r = await method(model, x, { target: TARGETS, relu: true, normalize: 'minmax' });
         const rawErr = relativeL2(r.layerMap, fixture(`${name}.pgc_${key}_raw`));
         const outErr = relativeL2(r.values, fixture(`${name}.pgc_${key}`));
