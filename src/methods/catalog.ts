@@ -12,3 +12,5 @@ export { descriptor as eigencam } from './cam/eigenCam.js';
 export { descriptor as scorecam } from './cam/scoreCam.js';
 export { descriptor as fullgrad } from './cam/fullGrad.js';
 export { descriptor as ablationcam } from './cam/ablationCam.js';
+export { descriptor as layergradientxactivation } from './cam/layerGradientXActivation.js';
+export { descriptor as layerig } from './cam/layerIntegratedGradients.js';

@@ -15,3 +15,6 @@ export { eigenCam } from './eigenCam.js';
 export { scoreCam } from './scoreCam.js';
 export { fullGrad, type FullGradAttribution, type FullGradOptions, type FullGradScope } from './fullGrad.js';
 export { ablationCam, ablatedScores } from './ablationCam.js';
+export { layerGradientXActivation, type LayerOptions } from './layerGradientXActivation.js';
+export { layerIntegratedGradients, type LayerIntegratedGradientsOptions } from './layerIntegratedGradients.js';
+export { resolveLayerTap, type LayerAttribution } from './layerAttribution.js';

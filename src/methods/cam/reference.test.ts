@@ -22,6 +22,8 @@ import { eigenCam } from './eigenCam.js';
 import { fullGrad } from './fullGrad.js';
 import { scoreCam } from './scoreCam.js';
 import { ablationCam } from './ablationCam.js';
+import { layerGradientXActivation } from './layerGradientXActivation.js';
+import { layerIntegratedGradients } from './layerIntegratedGradients.js';
 
 const ROOT = new URL('../../../fixtures/', import.meta.url).pathname;
 const CAM = join(ROOT, 'cam');
@@ -102,6 +104,11 @@ for (const name of ['tiny_resnet', 'tiny_mobilenet']) {
       report.push(`fullgrad out ${fgErr.toExponential(1)}, input/bias terms vs torch float64 ${sums.map((v) => v.toExponential(1)).join('/')}`);
       assert.ok(fgErr < TOL, `fullgrad output: ${fgErr}`);
       assert.ok(sums[0] < TOL && sums[1] < TOL, `fullgrad terms: ${sums}`);
+      const gxa = relativeL2((await layerGradientXActivation(model, x, { target: TARGETS })).values, fixture(`${name}.captum_layergxa`));
+      const lig = await layerIntegratedGradients(model, x, { target: TARGETS, baseline: 0, steps: 50, method: 'gausslegendre' });
+      const ligErr = relativeL2(lig.values, fixture(`${name}.captum_layerig`));
+      report.push(`captum layergxa ${gxa.toExponential(1)} layerig ${ligErr.toExponential(1)} (delta ${[...lig.delta!].map((d) => d.toExponential(1)).join(', ')})`);
+      assert.ok(gxa < TOL && ligErr < TOL, `Captum layer methods: gxa ${gxa}, layer IG ${ligErr}`);
       console.log(`${name}: ${report.join('; ')}`);
     } finally {
       await model.dispose();
