@@ -110,17 +110,25 @@ export async function fullGrad(model: Model, input: Float32Array, options: FullG
   };
 }
 
-/** Upsample m examples' C maps of h x w to H x W and add their channel sum into values[start ..]. */
+/**
+ * Add the channel sum of m examples' C maps (h x w), upsampled to H x W, into values[start ..].
+ * Resizing is linear, so the channels are summed first and each example resized once
+ * (pytorch-grad-cam resizes every channel, then sums: the same numbers).
+ */
 function accumulate(values: Float32Array, start: number, maps: Float32Array, m: number, C: number, h: number, w: number, H: number, W: number, mode: UpsampleMode): void {
-  const up = resize(maps, m * C, h, w, H, W, mode);
-  const HW = H * W;
+  const hw = h * w;
+  const sums = new Float32Array(m * hw);
   for (let i = 0; i < m; i++) {
-    const dest = (start + i) * HW;
+    const acc = new Float64Array(hw);
     for (let c = 0; c < C; c++) {
-      const src = (i * C + c) * HW;
-      for (let p = 0; p < HW; p++) values[dest + p] += up[src + p];
+      const src = (i * C + c) * hw;
+      for (let p = 0; p < hw; p++) acc[p] += maps[src + p];
     }
+    sums.set(acc, i * hw);
   }
+  const up = resize(sums, m, h, w, H, W, mode);
+  const HW = H * W;
+  for (let j = 0; j < m * HW; j++) values[start * HW + j] += up[j];
 }
 
 export const descriptor = defineMethod({
