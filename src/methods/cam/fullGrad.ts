@@ -137,7 +137,7 @@ export const descriptor = defineMethod({
   title: 'FullGrad',
   family: 'cam',
   summary: 'Input-gradient plus every bias-gradient term, each |.|, scaled, upsampled and summed (Srinivas & Fleuret 2019)',
-  needs: { gradients: true, layer: true },
+  needs: { gradients: true }, // `layer` is accepted and ignored
   options: {
     layer: { ...CAM_OPTIONS.layer, description: 'ignored: FullGrad uses every layer with a bias' },
     upsample: { kind: 'choice', choices: ['bilinear', 'nearest'], default: 'bilinear', description: 'resize of each layer term to the input' },
