@@ -133,6 +133,23 @@ test('Score-CAM puts the weight on the one channel the score depends on', async 
   });
 });
 
+test('Score-CAM: a dead (constant) channel scores the all-zero input, evaluated once', async () => {
+  await withModel(oneChannelOnnx(), async (m) => {
+    const x = pseudoRandom(2 * 16, 71, 0.1, 1); // positive: channel 1 = relu(-x) is all zero
+    const s = await scoreCam(m, x, { target: 0 });
+    assert.equal(s.timings.forwardExamples, 2 + 1 + 2); // activations, one zero input, one live channel per input
+    for (let e = 0; e < 2; e++) {
+      const xe = x.subarray(e * 16, (e + 1) * 16);
+      const lo = Math.min(...xe);
+      const hi = Math.max(...xe);
+      const masked = xe.map((v) => v * ((v - lo) / (hi - lo + 1e-8)));
+      const [live, dead] = [(await m.run(masked, { outputs: ['logits'] }))['logits'][0], 0];
+      const w0 = 1 / (1 + Math.exp(dead - live));
+      assert.ok(Math.abs(s.channelWeights![e * 2] - w0) < 1e-6, `example ${e}: ${s.channelWeights![e * 2]} vs ${w0}`);
+    }
+  });
+});
+
 test('FullGrad completeness: f(x) = sum(x grad) + sum of the bias terms (Conv, BatchNormalization, Gemm), to float32 rounding', async () => {
   await withModel(reluBiasNetOnnx(), async (m) => {
     const x = pseudoRandom(4 * 72, 51, -1, 1);

@@ -6,7 +6,8 @@
  * so that is the same weight (pytorch-grad-cam uses the raw scores). As pytorch-grad-cam:
  * masks upsampled bilinearly with align_corners = true (nn.UpsamplingBilinear2d), scaled
  * (M - min) / (max - min + 1e-8). Forward-only: the n x C masked inputs stream through
- * the model in batches of `batchSize`, built one batch at a time.
+ * the model in batches of `batchSize`, built one batch at a time; constant channels (zero
+ * masks, hence an all-zero input) share one evaluation.
  */
 import type { Model } from '../../engine/model.js';
 import { inputSpace } from '../../baselines/space.js';
@@ -24,11 +25,27 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
   const depth = per / (H * W); // input channels
   const total = lv.n * C;
   const scores = new Float64Array(total);
-  const batch = new Float32Array(Math.min(runner.batch, total) * per);
-  for (let start = 0; start < total; start += runner.batch) {
-    const m = Math.min(runner.batch, total - start);
+  const out = runner.outSize;
+  // A constant channel (a dead ReLU) scales to a zero mask: its masked input is all zeros,
+  // the same for every such channel, so that score is computed once.
+  const live: number[] = [];
+  const flat: number[] = [];
+  for (let k = 0; k < total; k++) {
+    const a = lv.acts.subarray(k * hw, (k + 1) * hw);
+    let lo = a[0];
+    let hi = a[0];
+    for (const v of a) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    (hi > lo ? live : flat).push(k);
+  }
+  if (flat.length > 0) {
+    const zero = await runner.forward(new Float32Array(per));
+    for (const k of flat) scores[k] = runner.target.value(zero, Math.floor(k / C));
+  }
+  const batch = new Float32Array(Math.min(runner.batch, Math.max(live.length, 1)) * per);
+  for (let start = 0; start < live.length; start += runner.batch) {
+    const m = Math.min(runner.batch, live.length - start);
     for (let i = 0; i < m; i++) {
-      const k = start + i; // example e = k / C, channel c = k % C
+      const k = live[start + i]; // example e = k / C, channel c = k % C
       const e = Math.floor(k / C);
       const mask = resizeBilinear(lv.acts.subarray(k * hw, (k + 1) * hw), 1, h, w, H, W, true);
       minMaxInPlace(mask, 1, 1e-8);
@@ -38,8 +55,7 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
       else for (let j = 0; j < per; j++) dest[j] = x[j] * mask[j % (H * W)];
     }
     const logits = await runner.forward(batch.subarray(0, m * per));
-    const out = runner.outSize;
-    for (let i = 0; i < m; i++) scores[start + i] = runner.target.value(logits.subarray(i * out, (i + 1) * out), Math.floor((start + i) / C));
+    for (let i = 0; i < m; i++) scores[live[start + i]] = runner.target.value(logits.subarray(i * out, (i + 1) * out), Math.floor(live[start + i] / C));
   }
   const weights = new Float32Array(total);
   for (let e = 0; e < lv.n; e++) {
