@@ -24,6 +24,8 @@ For each model it writes <name>.<method>.npy, float32:
                        (not for FullGrad, which has no layer map)
   captum_gradcam       Captum LayerGradCam, raw ([n, 1, h, w]; relu_attributions=False)
   captum_gradcam_bilinear / _nearest   LayerAttribution.interpolate of it to [n, 1, H, W]
+  captum_guidedgradcam Captum GuidedGradCam (tiny_resnet only: plain ReLUs, which Captum's
+                       GuidedBackprop hooks; it ignores tiny_mobilenet's ReLU6) ([n, C, H, W])
   captum_layergxa      LayerGradientXActivation at the layer ([n, C, h, w])
   captum_layerig       LayerIntegratedGradients at the layer, zero baseline, 50 steps,
                        gausslegendre ([n, C, h, w])
@@ -120,6 +122,9 @@ def main():
         save(f"{name}.captum_gradcam", lgc)
         save(f"{name}.captum_gradcam_bilinear", LayerAttribution.interpolate(lgc, x.shape[-2:], "bilinear"))
         save(f"{name}.captum_gradcam_nearest", LayerAttribution.interpolate(lgc, x.shape[-2:], "nearest"))
+        if name == "tiny_resnet":
+            from captum.attr import GuidedGradCam
+            save(f"{name}.captum_guidedgradcam", GuidedGradCam(model, layer).attribute(x, target=TARGETS))
         save(f"{name}.captum_layergxa", LayerGradientXActivation(model, layer).attribute(x, target=TARGETS))
         lig = LayerIntegratedGradients(model, layer).attribute(x, baselines=torch.zeros_like(x), target=TARGETS,
                                                                n_steps=50, method="gausslegendre")

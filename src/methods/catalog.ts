@@ -28,3 +28,4 @@ export { descriptor as fullgrad } from './cam/fullGrad.js';
 export { descriptor as ablationcam } from './cam/ablationCam.js';
 export { descriptor as layergradientxactivation } from './cam/layerGradientXActivation.js';
 export { descriptor as layerig } from './cam/layerIntegratedGradients.js';
+export { descriptor as guidedgradcam } from './cam/guidedGradCam.js';

@@ -18,3 +18,4 @@ export { ablationCam, ablatedScores } from './ablationCam.js';
 export { layerGradientXActivation, type LayerOptions } from './layerGradientXActivation.js';
 export { layerIntegratedGradients, type LayerIntegratedGradientsOptions } from './layerIntegratedGradients.js';
 export { resolveLayerTap, type LayerAttribution } from './layerAttribution.js';
+export { guidedGradCam } from './guidedGradCam.js';
