@@ -2,3 +2,7 @@
  * Every registered method, one line each: `export { descriptor as NAME } from './file.js';`.
  * The registry (registry.ts) orders them by family and `order`, whatever the order here.
  */
+export { descriptor as occlusion } from './perturbation/occlusion.js';
+export { descriptor as featureablation } from './perturbation/featureAblation.js';
+export { descriptor as featurepermutation } from './perturbation/featurePermutation.js';
+export { descriptor as shapleysampling } from './perturbation/shapleySampling.js';

@@ -1,0 +1,10 @@
+/**
+ * Forward-only perturbation and sampling methods (no gradients: they work on any model).
+ */
+export { occlusion, occlusionWindows, type OcclusionOptions } from './occlusion.js';
+export { featureAblation, type FeatureAblationOptions } from './featureAblation.js';
+export { featurePermutation, type FeaturePermutationOptions } from './featurePermutation.js';
+export { shapleySampling, type ShapleySamplingOptions } from './shapleySampling.js';
+export { featuresFor, maskShape, type FeatureIndex, type FeaturesOption } from './features.js';
+export { forwardStream } from './stream.js';
+export { defaultPatch, gridMask } from '../../masks/grid.js';
