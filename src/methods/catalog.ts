@@ -6,3 +6,5 @@ export { descriptor as occlusion } from './perturbation/occlusion.js';
 export { descriptor as featureablation } from './perturbation/featureAblation.js';
 export { descriptor as featurepermutation } from './perturbation/featurePermutation.js';
 export { descriptor as shapleysampling } from './perturbation/shapleySampling.js';
+export { descriptor as kernelshap } from './perturbation/kernelShap.js';
+export { descriptor as lime } from './perturbation/lime.js';

@@ -8,3 +8,6 @@ export { shapleySampling, type ShapleySamplingOptions } from './shapleySampling.
 export { featuresFor, maskShape, type FeatureIndex, type FeaturesOption } from './features.js';
 export { forwardStream } from './stream.js';
 export { defaultPatch, gridMask } from '../../masks/grid.js';
+export { kernelShap, shapleyKernelCoalition, type KernelShapOptions } from './kernelShap.js';
+export { lime, limeWeight, type LimeDistance, type LimeOptions } from './lime.js';
+export { weightedLeastSquares, type LinearFit } from './leastSquares.js';
