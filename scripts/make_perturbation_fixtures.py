@@ -27,6 +27,11 @@ For each model it writes <name>.<run>.npy for these runs (parameters in manifest
   lime               Lime over the 8 px grid with interpretable_model SkLearnLinearRegression,
                      Captum's default similarity (cosine distance, width 1), coalitions fixed
                      (manifest: limeCoalitions, Bernoulli(1/2))
+  rise               (tiny_resnet only) RISE by the authors' recipe (eclique/RISE,
+                     explanations.py, RISE.generate_masks and forward: scikit-image resize
+                     order 1, mode 'reflect', crop at the shift; softmax scores; divided by
+                     N and p1), 64 masks, cell 4, p1 0.5, the grids and shifts fixed
+                     (manifest: rise); written as [2, 3, 32, 32] (the map repeated per channel)
 Grids label patches row by row (src/masks/grid.ts). Captum's Lime default model is a Lasso;
 least squares is used here, as src/methods/perturbation/lime.ts does.
 """
@@ -64,6 +69,30 @@ def kernel_coalitions(m, count, rng):
         z[rng.permutation(m)[:k]] = 1
         out.append(z)
     return out
+
+
+def rise_fixture(model, x, path, n_masks=64, s=4, p1=0.5):
+    """RISE as the authors' explanations.py computes it, with recorded grids and shifts."""
+    from skimage.transform import resize
+
+    rng = np.random.default_rng(7)
+    h, w = x.shape[2:]
+    cell_size = np.ceil(np.array([h, w]) / s)
+    up_size = (s + 1) * cell_size
+    grids = (rng.random((n_masks, s, s)) < p1).astype("float32")
+    shifts = [[int(rng.integers(0, cell_size[0])), int(rng.integers(0, cell_size[1]))] for _ in range(n_masks)]
+    masks = np.empty((n_masks, h, w))
+    for i, (dy, dx) in enumerate(shifts):
+        masks[i] = resize(grids[i], up_size, order=1, mode="reflect", anti_aliasing=False)[dy:dy + h, dx:dx + w]
+    masks = torch.from_numpy(masks.reshape(-1, 1, h, w)).float()
+    sal = []
+    with torch.no_grad():
+        for e, target in enumerate(TARGETS):
+            probs = torch.softmax(model(masks * x[e:e + 1]), dim=1)
+            m = torch.matmul(probs.transpose(0, 1), masks.view(n_masks, h * w)).view(-1, h, w) / n_masks / p1
+            sal.append(m[target])
+    save(path, torch.stack(sal)[:, None].expand(-1, 3, -1, -1).numpy())
+    return {"cell": s, "p": p1, "grids": grids.astype(int).reshape(n_masks, -1).tolist(), "shifts": shifts}
 
 
 def main():
@@ -141,6 +170,9 @@ def main():
         lime = Lime(model, interpretable_model=SkLearnLinearRegression())
         lime.perturb_func = fixed(lcoal)
         run("lime", lime.attribute(x, feature_mask=fm8, target=TARGETS, n_samples=len(lcoal)))
+
+        if name == "tiny_resnet":
+            manifest["rise"] = rise_fixture(model, x, os.path.join(args.out, f"{name}.rise.npy"))
 
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -3,7 +3,8 @@
  * fixtures/perturbation/ written by scripts/make_perturbation_fixtures.py: Occlusion (with
  * a cut-off last window and a tensor baseline), FeatureAblation, FeaturePermutation (the
  * permutations fixed), ShapleyValueSampling (the orderings fixed), KernelShap and Lime (the
- * coalitions fixed; scikit-learn least squares), within 1e-4 relative L2.
+ * coalitions fixed; scikit-learn least squares), within 1e-4 relative L2; and RISE against
+ * the authors' recipe (eclique/RISE) with the grids and shifts fixed.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ import { featurePermutation } from './featurePermutation.js';
 import { shapleySampling } from './shapleySampling.js';
 import { kernelShap } from './kernelShap.js';
 import { lime } from './lime.js';
+import { rise } from './rise.js';
 
 const ROOT = new URL('../../../fixtures/', import.meta.url).pathname;
 const DIR = join(ROOT, 'perturbation');
@@ -33,6 +35,7 @@ const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as
   orderings: number[][];
   kernelCoalitions: number[][];
   limeCoalitions: number[][];
+  rise: { cell: number; p: number; grids: number[][]; shifts: [number, number][] };
 };
 const npy = (file: string) => readNpy(file).data as Float32Array;
 
@@ -64,6 +67,11 @@ for (const name of manifest.models) {
       check('shapley', (await shapleySampling(model, x, { features, permutations: manifest.orderings, target })).values);
       check('kernelshap', (await kernelShap(model, x, { features, coalitions: manifest.kernelCoalitions, target })).values);
       check('lime', (await lime(model, x, { features, coalitions: manifest.limeCoalitions, target })).values);
+      if (name === 'tiny_resnet') {
+        const r = manifest.rise;
+        const draws = r.grids.map((grid, i) => ({ grid, shift: r.shifts[i] }));
+        check('rise', (await rise(model, x, { cell: r.cell, p: r.p, draws, target })).values);
+      }
       console.log(`${name} vs Captum: ${errors.join(', ')}`);
     } finally {
       await model.dispose();

@@ -11,3 +11,4 @@ export { defaultPatch, gridMask } from '../../masks/grid.js';
 export { kernelShap, shapleyKernelCoalition, type KernelShapOptions } from './kernelShap.js';
 export { lime, limeWeight, type LimeDistance, type LimeOptions } from './lime.js';
 export { weightedLeastSquares, type LinearFit } from './leastSquares.js';
+export { rise, riseMask, riseDraw, type RiseDraw, type RiseOptions } from './rise.js';
