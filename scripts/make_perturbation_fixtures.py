@@ -32,6 +32,12 @@ For each model it writes <name>.<run>.npy for these runs (parameters in manifest
                      order 1, mode 'reflect', crop at the shift; softmax scores; divided by
                      N and p1), 64 masks, cell 4, p1 0.5, the grids and shifts fixed
                      (manifest: rise); written as [2, 3, 32, 32] (the map repeated per channel)
+  sobol              (tiny_resnet only) Sobol attribution as Xplique's SobolAttributionMethod
+                     with ScipySobolSequenceRS (unscrambled) and JansenEstimator, inpainting
+                     (x * M), masks upsampled by nearest neighbour, grid 8, 32 designs, the
+                     target logit; written per cell (before Xplique's final bicubic resize,
+                     which is TensorFlow's and cannot run here), expanded to [2, 3, 32, 32]
+  sobol_points.npy   the first 16 points of scipy.stats.qmc.Sobol(512, scramble=False)
 Grids label patches row by row (src/masks/grid.ts). Captum's Lime default model is a Lasso;
 least squares is used here, as src/methods/perturbation/lime.ts does.
 """
@@ -93,6 +99,33 @@ def rise_fixture(model, x, path, n_masks=64, s=4, p1=0.5):
             sal.append(m[target])
     save(path, torch.stack(sal)[:, None].expand(-1, 3, -1, -1).numpy())
     return {"cell": s, "p": p1, "grids": grids.astype(int).reshape(n_masks, -1).tolist(), "shifts": shifts}
+
+
+def sobol_fixture(model, x, path, grid_size=8, nb_design=32):
+    """Xplique's Sobol attribution (replicated design, inpainting, Jansen), per cell."""
+    from scipy.stats import qmc
+
+    d = grid_size * grid_size
+    ab = qmc.Sobol(2 * d, scramble=False).random(nb_design).astype(np.float32)
+    a, b = ab[:, :d], ab[:, d:]
+    c = np.repeat(a[None], d, axis=0)
+    for i in range(d):
+        c[i, :, i] = b[:, i]
+    masks = np.concatenate([a, b, c.reshape(-1, d)]).reshape(-1, 1, grid_size, grid_size)
+    h, w = x.shape[2:]
+    up = torch.from_numpy(np.repeat(np.repeat(masks, h // grid_size, axis=2), w // grid_size, axis=3))
+    out = []
+    with torch.no_grad():
+        for e, target in enumerate(TARGETS):
+            y = torch.cat([model(x[e:e + 1] * up[k:k + 256])[:, target] for k in range(0, len(up), 256)]).numpy()
+            ya, yc = y[:nb_design], y[2 * nb_design:].reshape(d, nb_design)
+            var = max(float(np.var(ya, ddof=1)), 1e-12)
+            st = ((ya[None] - yc) ** 2).sum(-1) / (2 * nb_design * var)
+            cells = st.reshape(grid_size, grid_size)
+            out.append(np.repeat(np.repeat(cells, h // grid_size, 0), w // grid_size, 1))
+    save(path, np.stack(out)[:, None].repeat(3, axis=1))
+    save(os.path.join(os.path.dirname(path), "sobol_points.npy"), qmc.Sobol(512, scramble=False).random(16))
+    return {"grid": grid_size, "designs": nb_design}
 
 
 def main():
@@ -172,6 +205,7 @@ def main():
         run("lime", lime.attribute(x, feature_mask=fm8, target=TARGETS, n_samples=len(lcoal)))
 
         if name == "tiny_resnet":
+            manifest["sobol"] = sobol_fixture(model, x, os.path.join(args.out, f"{name}.sobol.npy"))
             manifest["rise"] = rise_fixture(model, x, os.path.join(args.out, f"{name}.rise.npy"))
 
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

@@ -9,3 +9,4 @@ export { descriptor as shapleysampling } from './perturbation/shapleySampling.js
 export { descriptor as kernelshap } from './perturbation/kernelShap.js';
 export { descriptor as lime } from './perturbation/lime.js';
 export { descriptor as rise } from './perturbation/rise.js';
+export { descriptor as sobol } from './perturbation/sobol.js';

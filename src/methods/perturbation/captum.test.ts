@@ -4,7 +4,8 @@
  * a cut-off last window and a tensor baseline), FeatureAblation, FeaturePermutation (the
  * permutations fixed), ShapleyValueSampling (the orderings fixed), KernelShap and Lime (the
  * coalitions fixed; scikit-learn least squares), within 1e-4 relative L2; and RISE against
- * the authors' recipe (eclique/RISE) with the grids and shifts fixed.
+ * the authors' recipe (eclique/RISE) with the grids and shifts fixed, and Sobol attribution
+ * against Xplique's algorithm (scipy's unscrambled Sobol design, Jansen estimator), per cell.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import { shapleySampling } from './shapleySampling.js';
 import { kernelShap } from './kernelShap.js';
 import { lime } from './lime.js';
 import { rise } from './rise.js';
+import { sobolAttribution } from './sobol.js';
 
 const ROOT = new URL('../../../fixtures/', import.meta.url).pathname;
 const DIR = join(ROOT, 'perturbation');
@@ -36,6 +38,7 @@ const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as
   kernelCoalitions: number[][];
   limeCoalitions: number[][];
   rise: { cell: number; p: number; grids: number[][]; shifts: [number, number][] };
+  sobol: { grid: number; designs: number };
 };
 const npy = (file: string) => readNpy(file).data as Float32Array;
 
@@ -71,8 +74,10 @@ for (const name of manifest.models) {
         const r = manifest.rise;
         const draws = r.grids.map((grid, i) => ({ grid, shift: r.shifts[i] }));
         check('rise', (await rise(model, x, { cell: r.cell, p: r.p, draws, target })).values);
+        const { grid, designs } = manifest.sobol;
+        check('sobol', (await sobolAttribution(model, x, { grid, designs, upsample: 'nearest', target })).values);
       }
-      console.log(`${name} vs Captum: ${errors.join(', ')}`);
+      console.log(`${name} vs Captum / RISE authors / Xplique: ${errors.join(', ')}`);
     } finally {
       await model.dispose();
     }

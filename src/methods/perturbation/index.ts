@@ -12,3 +12,5 @@ export { kernelShap, shapleyKernelCoalition, type KernelShapOptions } from './ke
 export { lime, limeWeight, type LimeDistance, type LimeOptions } from './lime.js';
 export { weightedLeastSquares, type LinearFit } from './leastSquares.js';
 export { rise, riseMask, riseDraw, type RiseDraw, type RiseOptions } from './rise.js';
+export { sobolAttribution, bicubicResize, type SobolOptions } from './sobol.js';
+export { sobolPoints } from './sobolSequence.js';
