@@ -13,7 +13,7 @@ import type { FeatureMask } from '../../masks/featureMask.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { featuresFor, gridCount, gridFeatures, patchOption } from './features.js';
+import { checkPermutation, featuresFor, gridCount, gridFeatures, patchOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface FeaturePermutationOptions extends CommonOptions {
@@ -49,6 +49,7 @@ export async function featurePermutation(model: Model, input: Float32Array, opti
   if (options.permutations && options.permutations.length !== f.count) {
     throw new Error(`${options.permutations.length} permutations given for ${f.count} features (one per feature)`);
   }
+  options.permutations?.forEach((p, k) => checkPermutation(p, n, `the permutation of feature ${k}`));
   const perms = Array.from({ length: f.count }, (_, k) => options.permutations?.[k] ?? derangedOrder(n, rngFor(seed, k)));
   const fx = await runner.values(input, (i) => i);
   const values = new Float32Array(n * per);

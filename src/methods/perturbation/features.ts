@@ -114,3 +114,13 @@ export function gridCount(inputShape: readonly number[], patch: number | 'auto')
   return gridMask(maskShape(inputSpace(inputShape)), patch === 'auto' || patch === 0 ? undefined : patch).count;
 }
 
+
+/** Throw unless `order` holds each of 0..k-1 exactly once. */
+export function checkPermutation(order: readonly number[], k: number, what: string): void {
+  const seen = new Uint8Array(k);
+  for (const v of order) {
+    if (!(Number.isInteger(v) && v >= 0 && v < k) || seen[v]) throw new Error(`${what} [${order.join(', ')}] is not a permutation of 0..${k - 1}`);
+    seen[v] = 1;
+  }
+  if (order.length !== k) throw new Error(`${what} holds ${order.length} values; expected ${k}`);
+}

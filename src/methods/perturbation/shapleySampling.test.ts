@@ -14,6 +14,7 @@ test('Shapley sampling over every ordering equals the exact Shapley values (enum
   const r = await shapleySampling(interactionModel(), x, { features, baseline: base, permutations: allPermutations(6) });
   for (let e = 0; e < 2; e++) for (let i = 0; i < 6; i++) assert.ok(Math.abs(r.values[e * 6 + i] - exact[e][i]) < 1e-5, `${e},${i}: ${r.values[e * 6 + i]} vs ${exact[e][i]}`);
   assert.equal(r.timings.forwardExamples, 2 + 2 * 720 * 6);
+  await assert.rejects(shapleySampling(interactionModel(), x, { features, permutations: [[0, 1, 2, 3, 4, 4]] }), /not a permutation/);
 });
 
 test('Shapley sampling converges to the exact Shapley values as orderings are added; seeded', async () => {

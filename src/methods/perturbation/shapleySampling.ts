@@ -15,7 +15,7 @@ import type { Preprocessing } from '../../baselines/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { featuresFor, gridCount, gridFeatures, patchOption, type FeaturesOption } from './features.js';
+import { checkPermutation, featuresFor, gridCount, gridFeatures, patchOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface ShapleySamplingOptions extends CommonOptions {
@@ -82,7 +82,7 @@ export async function shapleySampling(model: Model, input: Float32Array, options
       if (t === 0) {
         const s = Math.floor((p - start[ex]) / f.count);
         order = options.permutations ? [...options.permutations[s]] : shuffled(f.count, rng!);
-        if (order.length !== f.count) throw new Error(`a fixed permutation holds ${order.length} features; the mask has ${f.count}`);
+        if (options.permutations) checkPermutation(order, f.count, `fixed ordering ${s}`);
         current.set(baselines.subarray(ex * per, (ex + 1) * per));
       }
       const k = order[t];
