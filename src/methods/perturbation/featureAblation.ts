@@ -12,7 +12,7 @@ import type { Preprocessing } from '../../baselines/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { featuresFor, gridCount, gridFeatures, patchOption, type FeatureIndex, type FeaturesOption } from './features.js';
+import { featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface FeatureAblationOptions extends CommonOptions {
@@ -84,12 +84,12 @@ export const descriptor = defineMethod({
   family: 'perturbation',
   summary: 'Drop of the target when each feature (grid cell, superpixel) is replaced by the baseline (Captum FeatureAblation)',
   needs: { gradients: false, baseline: true },
-  options: { patch: patchOption },
+  options: { segments: segmentsOption },
   random: (_o, c) => c.randomBaseline,
-  cost: (n, o, c) => n * (1 + gridCount(c.inputShape, o.patch)),
+  cost: (n, o, c) => n * (1 + segmentsCount(c.inputShape, o.segments)),
   run: (model, input, o, c) =>
     featureAblation(model, input, {
-      features: gridFeatures(model, o.patch, c),
+      features: segmentFeatures(model, o.segments, c),
       target: c.target,
       baseline: c.baseline,
       preprocessing: c.preprocessing,

@@ -13,7 +13,7 @@ import type { FeatureMask } from '../../masks/featureMask.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { checkPermutation, featuresFor, gridCount, gridFeatures, patchOption } from './features.js';
+import { checkPermutation, featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface FeaturePermutationOptions extends CommonOptions {
@@ -83,6 +83,13 @@ export async function featurePermutation(model: Model, input: Float32Array, opti
   };
 }
 
+function sharedMask(features: FeaturesOption): FeatureMask {
+  if (typeof features === 'function' || Array.isArray(features)) {
+    throw new Error('feature permutation needs one mask shared by every input (features are swapped between inputs): use grid segments');
+  }
+  return features as FeatureMask;
+}
+
 export const descriptor = defineMethod({
   name: 'featurepermutation',
   aliases: ['permutation', 'permutationimportance'],
@@ -90,12 +97,12 @@ export const descriptor = defineMethod({
   family: 'perturbation',
   summary: 'Drop of the target when a feature is shuffled across the batch of inputs (permutation importance; Captum FeaturePermutation)',
   needs: { gradients: false },
-  options: { patch: patchOption },
+  options: { segments: segmentsOption },
   random: true,
-  cost: (n, o, c) => n * (1 + gridCount(c.inputShape, o.patch)),
+  cost: (n, o, c) => n * (1 + segmentsCount(c.inputShape, o.segments)),
   run: (model, input, o, c) =>
     featurePermutation(model, input, {
-      features: gridFeatures(model, o.patch, c),
+      features: sharedMask(segmentFeatures(model, o.segments, c)),
       target: c.target,
       preprocessing: c.preprocessing,
       seed: c.seed,

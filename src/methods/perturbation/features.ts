@@ -10,6 +10,10 @@ import type { MethodContext } from '../descriptor.js';
 import { inputSpace, type InputSpace, type Preprocessing } from '../../baselines/space.js';
 import { checkFeatureMask, type FeatureMask } from '../../masks/featureMask.js';
 import { gridMask } from '../../masks/grid.js';
+import { maskShape, positions } from '../../masks/layout.js';
+import { parseSegments, segmentCount, segmenter } from '../../masks/segments.js';
+
+export { maskShape, positions };
 
 export type FeaturesOption = FeatureMask | readonly FeatureMask[] | ((example: Float32Array, index: number) => FeatureMask);
 
@@ -21,24 +25,6 @@ export interface FeatureIndex {
   /** Elements of feature k: order[offsets[k] .. offsets[k + 1]). */
   offsets: Int32Array;
   order: Int32Array;
-}
-
-/** The [height, width] map a feature mask covers for this input space. */
-export function maskShape(space: InputSpace): [number, number] {
-  const d = space.spatial.dims;
-  if (d.length === 1) return [1, d[0]];
-  if (d.length === 2) return [d[0], d[1]];
-  throw new Error(`feature masks cover 1-d or 2-d inputs; this input has spatial shape [${d.join(', ')}]`);
-}
-
-/** Spatial position (index into mask labels) of each element of one example. */
-export function positions(space: InputSpace): Int32Array {
-  const out = new Int32Array(space.size);
-  const area = space.size / space.channels;
-  for (let i = 0; i < space.size; i++) {
-    out[i] = space.layout === 'NCHW' ? i % area : space.layout === 'NHWC' ? Math.floor(i / space.channels) : i;
-  }
-  return out;
 }
 
 export function featureIndex(mask: FeatureMask, pos: Int32Array): FeatureIndex {
@@ -95,25 +81,22 @@ export function featuresFor(
   return { space, of: () => one, describe: `mask(${one.count} features)` };
 }
 
-/** The `patch` option shared by the mask-based descriptors: a grid of that patch (0: fits the input). */
-export const patchOption = {
-  kind: 'integer',
-  default: 0,
-  min: 0,
-  auto: true,
-  description: "grid cell side in pixels for the features (0 or 'auto': fits the input, 16 at 224, 4 at 28)",
+/** The `segments` option shared by the mask-based descriptors (masks/segments.ts). */
+export const segmentsOption = {
+  kind: 'string',
+  default: 'grid',
+  description: "the features: 'grid' (cells that fit the input: 16 px at 224, 4 px at 28), 'grid:size=N', or superpixels once available",
 } as const;
 
-/** Grid features from the descriptor's `patch` value. */
-export function gridFeatures(model: Model, patch: number | 'auto', context: MethodContext): FeatureMask {
-  return gridMask(maskShape(inputSpace(model, context.preprocessing)), patch === 'auto' || patch === 0 ? undefined : patch);
+/** The features of a `segments` spec for this model. */
+export function segmentFeatures(model: Model, segments: string, context: MethodContext): FeaturesOption {
+  return segmenter(parseSegments(segments), inputSpace(model, context.preprocessing));
 }
 
-/** Number of grid features for cost estimates. */
-export function gridCount(inputShape: readonly number[], patch: number | 'auto'): number {
-  return gridMask(maskShape(inputSpace(inputShape)), patch === 'auto' || patch === 0 ? undefined : patch).count;
+/** Number of features of a `segments` spec, for cost estimates. */
+export function segmentsCount(inputShape: readonly number[], segments: string): number {
+  return segmentCount(parseSegments(segments), inputSpace(inputShape));
 }
-
 
 /** Throw unless `order` holds each of 0..k-1 exactly once. */
 export function checkPermutation(order: readonly number[], k: number, what: string): void {

@@ -14,7 +14,7 @@ import type { Preprocessing } from '../../baselines/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { featuresFor, gridFeatures, patchOption, type FeaturesOption } from './features.js';
+import { featuresFor, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export interface KernelShapOptions extends CommonOptions {
@@ -91,14 +91,14 @@ export const descriptor = defineMethod({
   needs: { gradients: false, baseline: true },
   options: {
     samples: { kind: 'integer', default: kernelShapDefaults.samples, min: 3, description: 'coalitions evaluated per input' },
-    patch: patchOption,
+    segments: segmentsOption,
   },
   random: true,
   cost: (n, o) => n * o.samples,
   run: (model, input, o, c) =>
     kernelShap(model, input, {
       samples: o.samples,
-      features: gridFeatures(model, o.patch, c),
+      features: segmentFeatures(model, o.segments, c),
       target: c.target,
       baseline: c.baseline,
       preprocessing: c.preprocessing,

@@ -16,7 +16,7 @@ import type { Preprocessing } from '../../baselines/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { featuresFor, gridFeatures, patchOption, type FeaturesOption } from './features.js';
+import { featuresFor, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export type LimeDistance = 'cosine' | 'euclidean' | 'none';
@@ -113,7 +113,7 @@ export const descriptor = defineMethod({
   needs: { gradients: false, baseline: true },
   options: {
     samples: { kind: 'integer', default: limeDefaults.samples, min: 2, description: 'perturbed samples per input' },
-    patch: patchOption,
+    segments: segmentsOption,
     distance: { kind: 'choice', choices: ['cosine', 'euclidean', 'none'], default: limeDefaults.distance, description: "distance in the exponential kernel ('none': all weights 1)" },
     kernelWidth: { kind: 'number', default: limeDefaults.kernelWidth, min: 0, exclusiveMin: true, description: 'width of the exponential kernel' },
     ridge: { kind: 'number', default: limeDefaults.ridge, min: 0, description: 'L2 penalty of the linear fit (0: least squares)' },
@@ -126,7 +126,7 @@ export const descriptor = defineMethod({
       distance: o.distance as LimeDistance,
       kernelWidth: o.kernelWidth,
       ridge: o.ridge,
-      features: gridFeatures(model, o.patch, c),
+      features: segmentFeatures(model, o.segments, c),
       target: c.target,
       baseline: c.baseline,
       preprocessing: c.preprocessing,

@@ -15,7 +15,7 @@ import type { Preprocessing } from '../../baselines/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { checkPermutation, featuresFor, gridCount, gridFeatures, patchOption, type FeaturesOption } from './features.js';
+import { checkPermutation, featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface ShapleySamplingOptions extends CommonOptions {
@@ -128,14 +128,14 @@ export const descriptor = defineMethod({
   needs: { gradients: false, baseline: true },
   options: {
     samples: { kind: 'integer', default: shapleyDefaults.samples, min: 1, description: 'random orderings of the features' },
-    patch: patchOption,
+    segments: segmentsOption,
   },
   random: true,
-  cost: (n, o, c) => n * (1 + o.samples * gridCount(c.inputShape, o.patch)),
+  cost: (n, o, c) => n * (1 + o.samples * segmentsCount(c.inputShape, o.segments)),
   run: (model, input, o, c) =>
     shapleySampling(model, input, {
       samples: o.samples,
-      features: gridFeatures(model, o.patch, c),
+      features: segmentFeatures(model, o.segments, c),
       target: c.target,
       baseline: c.baseline,
       preprocessing: c.preprocessing,
