@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Time the reference perturbation methods on a benchmark model (PyTorch CPU, 2 threads),
+for bench/perturbation.bench.ts. Captum is not part of this repository: pass the directory
+holding its source (pytorch/captum, tag v0.8.0) with --captum.
+
+    /usr/bin/python3 bench/captum_perturbation.py --captum /tmp/captum --models bench/models --serve
+
+It answers lines "<name> <repeats>" on stdin with one JSON line {"name": ..., "ms": [...]}
+(the first request of a name also warms it up). Measurements, on one input [1, 3, 224, 224]
+(the values of bench/methods.bench.ts), target class 0, baseline 0, 16 examples per forward:
+
+  occlusion  Captum Occlusion, window (3, 16, 16), strides (3, 8, 8), perturbations_per_eval 16
+  shapley    Captum ShapleyValueSampling over a 32 px grid (49 features), n_samples --shapley-samples
+  kernelshap Captum KernelShap over the 32 px grid, n_samples --kernelshap-samples
+  rise       RISE as the authors' explanations.py computes it (RISE.forward: masks x image,
+             softmax scores in batches of 16, scores x masks / N / p1), --rise-masks masks of
+             cell 7, p1 0.5; the masks are made beforehand (their generate_masks), not timed
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(2)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+
+
+def rise_masks(n, s, p1, size=224, seed=0):
+    """The authors' generate_masks (bilinear upsampling with a random shift, scikit-image resize)."""
+    from skimage.transform import resize
+
+    rng = np.random.default_rng(seed)
+    cell = int(np.ceil(size / s))
+    up = (s + 1) * cell
+    grid = (rng.random((n, s, s)) < p1).astype("float32")
+    masks = np.empty((n, size, size), dtype="float32")
+    for i in range(n):
+        dy, dx = rng.integers(0, cell, size=2)
+        masks[i] = resize(grid[i], (up, up), order=1, mode="reflect", anti_aliasing=False)[dy:dy + size, dx:dx + size]
+    return torch.from_numpy(masks).view(n, 1, size, size)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--captum", required=True)
+    ap.add_argument("--models", default=os.path.join(HERE, "models"))
+    ap.add_argument("--model", default="mobilenet_v2")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--shapley-samples", type=int, default=2)
+    ap.add_argument("--kernelshap-samples", type=int, default=200)
+    ap.add_argument("--rise-masks", type=int, default=4000)
+    ap.add_argument("--serve", action="store_true", required=True)
+    args = ap.parse_args()
+
+    from make_captum_fixtures import stub_optional_modules
+    stub_optional_modules()
+    sys.path.insert(0, os.path.abspath(args.captum))
+    import captum
+    from captum.attr import KernelShap, Occlusion, ShapleyValueSampling
+    from export_models import MODELS
+
+    model = MODELS[args.model](weights=None)
+    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
+    model.eval()
+    per = 3 * 224 * 224
+    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    cols = 224 // 32
+    grid = torch.tensor([[(y // 32) * cols + xx // 32 for xx in range(224)] for y in range(224)])[None, None]
+    masks = None
+
+    def rise():
+        with torch.no_grad():
+            stack = torch.mul(masks, x.data)
+            p = torch.cat([torch.softmax(model(stack[i:i + 16]), dim=1) for i in range(0, len(masks), 16)])
+            sal = torch.matmul(p.data.transpose(0, 1), masks.view(len(masks), 224 * 224)).view(-1, 224, 224)
+            return sal / len(masks) / 0.5
+
+    runs = {
+        "occlusion": lambda: Occlusion(model).attribute(x, sliding_window_shapes=(3, 16, 16), strides=(3, 8, 8), target=0,
+                                                        perturbations_per_eval=16),
+        "shapley": lambda: ShapleyValueSampling(model).attribute(x, feature_mask=grid, target=0, n_samples=args.shapley_samples,
+                                                                 perturbations_per_eval=16),
+        "kernelshap": lambda: KernelShap(model).attribute(x, feature_mask=grid, target=0, n_samples=args.kernelshap_samples,
+                                                          perturbations_per_eval=16),
+        "rise": rise,
+    }
+
+    def timed(fn, n):
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        return times
+
+    warm = set()
+    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        parts = line.split()
+        if not parts:
+            continue
+        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
+        if name == "rise" and masks is None:
+            masks = rise_masks(args.rise_masks, 7, 0.5)
+        if name not in warm:
+            timed(runs[name], args.warmup)
+            warm.add(name)
+        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

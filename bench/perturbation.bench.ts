@@ -1,0 +1,147 @@
+/**
+ * Perturbation benchmark: Occlusion (16x16 window, stride 8), Shapley value sampling and
+ * KernelSHAP over a 32 px grid (49 features) and RISE on torchvision mobilenet_v2 (224 x 224,
+ * random weights, bench/models/ from bench/export_models.py), against Captum (and the RISE
+ * authors' recipe in PyTorch) timed in the same run by bench/captum_perturbation.py when
+ * SALIENCY_CAPTUM_PATH points at Captum's source (v0.8.0); otherwise against the issue's
+ * reference for occlusion only (6.29 s). Writes bench/results/perturbation-<date>.json.
+ *
+ *   SALIENCY_CAPTUM_PATH=/tmp/captum node --import tsx bench/perturbation.bench.ts
+ *   ... --rounds 1 --repeats 1 --only occlusion,rise --rise-masks 1000
+ *
+ * Both sides: one input (the values of bench/methods.bench.ts), target class 0, baseline 0,
+ * 16 examples per forward pass (Captum's perturbations_per_eval, the authors' gpu_batch).
+ * The two sides alternate measurement by measurement; each warms up once.
+ */
+import { existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
+import { gridMask } from '../src/masks/grid.js';
+import { occlusion } from '../src/methods/perturbation/occlusion.js';
+import { shapleySampling } from '../src/methods/perturbation/shapleySampling.js';
+import { kernelShap } from '../src/methods/perturbation/kernelShap.js';
+import { rise } from '../src/methods/perturbation/rise.js';
+import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mobilenet_v2' },
+    rounds: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '1' },
+    threads: { type: 'string' },
+    only: { type: 'string', default: 'occlusion,shapley,kernelshap,rise' },
+    'shapley-samples': { type: 'string', default: '2' },
+    'kernelshap-samples': { type: 'string', default: '200' },
+    'rise-masks': { type: 'string', default: '4000' },
+    out: { type: 'string' },
+    'no-captum': { type: 'boolean', default: false },
+  },
+});
+
+type Measure = 'occlusion' | 'shapley' | 'kernelshap' | 'rise';
+const PYTHON = '/usr/bin/python3';
+const here = new URL('.', import.meta.url).pathname;
+const modelPath = join(here, 'models', `${args.model}.onnx`);
+const only = args.only!.split(',') as Measure[];
+const TARGET_RATIO = 0.2;
+const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290 };
+
+function ensureModel(): void {
+  if (existsSync(modelPath)) return;
+  console.error(`exporting ${args.model} to bench/models ...`);
+  execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', args.model!], { stdio: 'inherit' });
+}
+
+function ourRuns(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
+  const per = 3 * 224 * 224;
+  const x = Float32Array.from({ length: per }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+  const features = gridMask([224, 224], 32);
+  return {
+    occlusion: () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0 }),
+    shapley: () => shapleySampling(model, x, { features, samples: Number(args['shapley-samples']), target: 0 }),
+    kernelshap: () => kernelShap(model, x, { features, samples: Number(args['kernelshap-samples']), target: 0 }),
+    rise: () => rise(model, x, { masks: Number(args['rise-masks']), cell: 7, p: 0.5, target: 0 }),
+  };
+}
+
+async function startReference(path: string) {
+  const child = spawn(
+    PYTHON,
+    [join(here, 'captum_perturbation.py'), '--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve',
+      '--shapley-samples', args['shapley-samples']!, '--kernelshap-samples', args['kernelshap-samples']!, '--rise-masks', args['rise-masks']!],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('the Captum process ended early (see its error above)');
+    return JSON.parse(r.value);
+  };
+  const hello = await next();
+  return {
+    version: `captum ${hello.captum}, torch ${hello.torch}`,
+    async measure(name: string, n: number): Promise<number[]> {
+      child.stdin!.write(`${name} ${n}\n`);
+      return (await next()).ms;
+    },
+    close: () => child.stdin!.end(),
+  };
+}
+
+async function main(): Promise<void> {
+  ensureModel();
+  const path = args['no-captum'] ? undefined : process.env['SALIENCY_CAPTUM_PATH'];
+  if (path && !existsSync(join(path, 'captum'))) throw new Error(`SALIENCY_CAPTUM_PATH=${path} does not hold captum/ (Captum's source)`);
+  if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
+  const reference = path ? await startReference(path) : undefined;
+  const ours: Record<string, number[]> = {};
+  const theirs: Record<string, number[]> = {};
+  const load: number[] = [];
+  const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  try {
+    const run = ourRuns(model);
+    for (const m of only) await run[m](); // warm-up: compiles the sessions
+    for (let r = 0; r < Number(args.rounds); r++) {
+      for (const m of only) {
+        console.error(`round ${r + 1}/${args.rounds}: ${m}`);
+        (ours[m] ??= []).push(...(await timeRuns(run[m], Number(args.repeats), false)));
+        if (reference) (theirs[m] ??= []).push(...(await reference.measure(m, Number(args.repeats))));
+        load.push(loadavg()[0]);
+      }
+    }
+  } finally {
+    await model.dispose();
+    reference?.close();
+  }
+  const summary: Record<string, Record<string, number | string | boolean>> = {};
+  const rows: string[] = [];
+  for (const m of only) {
+    const ourMs = median(ours[m]);
+    const refMs = reference ? median(theirs[m]) : REFERENCE_MS[m];
+    if (refMs === undefined) {
+      rows.push(`${m.padEnd(10)} ours ${ourMs.toFixed(0).padStart(6)} ms   (no reference without SALIENCY_CAPTUM_PATH)`);
+      summary[m] = { ours_ms: ourMs };
+      continue;
+    }
+    const ratio = ourMs / refMs;
+    summary[m] = { ours_ms: ourMs, reference_ms: refMs, reference_source: reference ? 'measured' : 'issue reference', ratio, target: TARGET_RATIO, met: ratio <= TARGET_RATIO };
+    rows.push(`${m.padEnd(10)} ours ${ourMs.toFixed(0).padStart(6)} ms   reference ${refMs.toFixed(0).padStart(6)} ms${reference ? '' : ' (issue)'}   ratio ${ratio.toFixed(3)} (target <= ${TARGET_RATIO})`);
+  }
+  const result = {
+    benchmark: 'perturbation',
+    model: args.model,
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg1: load },
+    settings: { shapleySamples: Number(args['shapley-samples']), kernelshapSamples: Number(args['kernelshap-samples']), riseMasks: Number(args['rise-masks']) },
+    reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
+    summary,
+    samples: { ours, reference: theirs },
+  };
+  writeResult('perturbation', result, rows, args.out);
+}
+
+runBenchmark(main);

@@ -1,0 +1,100 @@
+/**
+ * Feature ablation, as Captum's FeatureAblation: each feature of a mask (grid cells,
+ * superpixels, any FeatureMask) is replaced by the baseline in turn, and the drop of the
+ * target, f(x) - f(x with feature k ablated), is the attribution of every element of
+ * feature k. On a linear model it is exact: sum over the feature of w * (x - baseline).
+ */
+import type { Model } from '../../engine/model.js';
+import { countExamples } from '../../engine/model.js';
+import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
+import { rngFor } from '../../random.js';
+import type { Preprocessing } from '../../engine/space.js';
+import type { Attribution, CommonOptions } from '../attribution.js';
+import { defineMethod } from '../descriptor.js';
+import { Runner } from '../runner.js';
+import { featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
+import { forwardStream } from './stream.js';
+
+export interface FeatureAblationOptions extends CommonOptions {
+  /** The features: one FeatureMask, one per input, or a function of the input. Default: a grid fitting the input. */
+  features?: FeaturesOption;
+  /** What an ablated feature becomes. Default 0 (Captum's default). */
+  baseline?: Baseline;
+  preprocessing?: Preprocessing;
+  /** Seed for random baselines. Default 0. */
+  seed?: number;
+}
+
+/** Point p of a stream over (input, feature) pairs: its input and its feature. */
+export function featurePoints(n: number, of: (e: number) => FeatureIndex) {
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < n; e++) start[e + 1] = start[e] + of(e).count;
+  const exampleOf = new Int32Array(start[n]);
+  for (let e = 0; e < n; e++) exampleOf.fill(e, start[e], start[e + 1]);
+  return { total: start[n], exampleOf: (p: number) => exampleOf[p], featureOf: (p: number) => p - start[exampleOf[p]] };
+}
+
+export async function featureAblation(model: Model, input: Float32Array, options: FeatureAblationOptions = {}): Promise<Attribution> {
+  const n = countExamples(input, model.inputShape);
+  const runner = new Runner(model, options);
+  const per = runner.per;
+  const target = await runner.resolveTarget(options.target, input);
+  const features = featuresFor(model, input, options.features, options.preprocessing);
+  const seed = options.seed ?? 0;
+  const baselineSpec = options.baseline ?? 0;
+  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const fx = await runner.values(input, (i) => i);
+  const pts = featurePoints(n, features.of);
+  const values = new Float32Array(n * per);
+  await forwardStream(
+    runner,
+    pts.total,
+    pts.exampleOf,
+    (p, dest) => {
+      const e = pts.exampleOf(p);
+      const f = features.of(e);
+      const k = pts.featureOf(p);
+      dest.set(input.subarray(e * per, (e + 1) * per));
+      for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) dest[f.order[q]] = baselines[e * per + f.order[q]];
+    },
+    (start, m, out) => {
+      for (let i = 0; i < m; i++) {
+        const e = pts.exampleOf(start + i);
+        const f = features.of(e);
+        const k = pts.featureOf(start + i);
+        const drop = Math.fround(fx[e]) - Math.fround(out[i]);
+        for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) values[e * per + f.order[q]] = drop;
+      }
+    },
+  );
+  return {
+    values,
+    shape: [n, ...model.inputShape],
+    method: 'featureAblation',
+    params: { features: features.describe, baseline: describeBaseline(baselineSpec), seed, batchSize: runner.batch },
+    target: target.label,
+    timings: runner.finish(),
+  };
+}
+
+export const descriptor = defineMethod({
+  name: 'featureablation',
+  aliases: ['ablation'],
+  title: 'Feature ablation',
+  family: 'perturbation',
+  summary: 'Drop of the target when each feature (grid cell, superpixel) is replaced by the baseline (Captum FeatureAblation)',
+  needs: { gradients: false, baseline: true },
+  options: { segments: segmentsOption },
+  random: (_o, c) => c.randomBaseline,
+  cost: (n, o, c) => n * (1 + segmentsCount(c.inputShape, o.segments)),
+  run: (model, input, o, c) =>
+    featureAblation(model, input, {
+      features: segmentFeatures(model, o.segments, c),
+      target: c.target,
+      baseline: c.baseline,
+      preprocessing: c.preprocessing,
+      seed: c.seed,
+      batchSize: c.batchSize,
+    }),
+  order: 20,
+});

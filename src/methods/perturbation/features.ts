@@ -1,0 +1,109 @@
+/**
+ * How a FeatureMask (labels over [height, width]) lands on a model input: every channel
+ * at a position belongs to that position's feature, whatever the layout (NCHW, NHWC, or
+ * flat inputs, whose mask is [1, d] for a vector and [h, w] for a 2-d example). A mask
+ * option is one mask for every input, one per input, or a function making one per input
+ * (superpixels of each image); the default is a grid that fits the input (masks/grid.ts).
+ */
+import type { Model } from '../../engine/model.js';
+import type { MethodContext } from '../descriptor.js';
+import { inputSpace, type InputSpace, type Preprocessing } from '../../engine/space.js';
+import { checkFeatureMask, type FeatureMask } from '../../masks/featureMask.js';
+import { gridMask } from '../../masks/grid.js';
+import { maskShape, positions } from '../../masks/layout.js';
+import { parseSegments, segmentCount, segmenter } from '../../masks/segments.js';
+
+export { maskShape, positions };
+
+export type FeaturesOption = FeatureMask | readonly FeatureMask[] | ((example: Float32Array, index: number) => FeatureMask);
+
+/** Features of one example, element by element, with each feature's elements listed. */
+export interface FeatureIndex {
+  count: number;
+  /** Feature of each element of one example. */
+  labels: Int32Array;
+  /** Elements of feature k: order[offsets[k] .. offsets[k + 1]). */
+  offsets: Int32Array;
+  order: Int32Array;
+}
+
+export function featureIndex(mask: FeatureMask, pos: Int32Array): FeatureIndex {
+  checkFeatureMask(mask);
+  const labels = new Int32Array(pos.length);
+  const offsets = new Int32Array(mask.count + 1);
+  for (let i = 0; i < pos.length; i++) {
+    labels[i] = mask.labels[pos[i]];
+    offsets[labels[i] + 1]++;
+  }
+  for (let k = 0; k < mask.count; k++) offsets[k + 1] += offsets[k];
+  const order = new Int32Array(pos.length);
+  const next = offsets.slice(0, mask.count);
+  for (let i = 0; i < pos.length; i++) order[next[labels[i]]++] = i;
+  return { count: mask.count, labels, offsets, order };
+}
+
+/** Feature index of each input example (default: a grid fitting the input). */
+export function featuresFor(
+  model: Model,
+  input: Float32Array,
+  features: FeaturesOption | undefined,
+  preprocessing?: Preprocessing,
+): { space: InputSpace; of: (e: number) => FeatureIndex; describe: string } {
+  const space = inputSpace(model, preprocessing);
+  const shape = maskShape(space);
+  const pos = positions(space);
+  const n = input.length / space.size;
+  const fit = (m: FeatureMask, e: number) => {
+    if (m.shape[0] !== shape[0] || m.shape[1] !== shape[1]) {
+      throw new Error(`feature mask of input ${e} covers [${m.shape.join(', ')}] but the input's map is [${shape.join(', ')}]`);
+    }
+    return featureIndex(m, pos);
+  };
+  if (features === undefined) {
+    const grid = fit(gridMask(shape), 0);
+    return { space, of: () => grid, describe: `grid(${grid.count} cells)` };
+  }
+  if (typeof features === 'function') {
+    const cache = new Map<number, FeatureIndex>();
+    const of = (e: number) => {
+      let f = cache.get(e);
+      if (!f) cache.set(e, (f = fit(features(input.subarray(e * space.size, (e + 1) * space.size), e), e)));
+      return f;
+    };
+    return { space, of, describe: 'per-input masks' };
+  }
+  if (Array.isArray(features)) {
+    if (features.length !== n) throw new Error(`${features.length} feature masks given for ${n} inputs (give one, or one per input)`);
+    const all = (features as readonly FeatureMask[]).map(fit);
+    return { space, of: (e) => all[e], describe: 'per-input masks' };
+  }
+  const one = fit(features as FeatureMask, 0);
+  return { space, of: () => one, describe: `mask(${one.count} features)` };
+}
+
+/** The `segments` option shared by the mask-based descriptors (masks/segments.ts). */
+export const segmentsOption = {
+  kind: 'string',
+  default: 'grid',
+  description: "the features: 'grid' (cells that fit the input: 16 px at 224, 4 px at 28), 'grid:size=N', or superpixels once available",
+} as const;
+
+/** The features of a `segments` spec for this model. */
+export function segmentFeatures(model: Model, segments: string, context: MethodContext): FeaturesOption {
+  return segmenter(parseSegments(segments), inputSpace(model, context.preprocessing));
+}
+
+/** Number of features of a `segments` spec, for cost estimates. */
+export function segmentsCount(inputShape: readonly number[], segments: string): number {
+  return segmentCount(parseSegments(segments), inputSpace(inputShape));
+}
+
+/** Throw unless `order` holds each of 0..k-1 exactly once. */
+export function checkPermutation(order: readonly number[], k: number, what: string): void {
+  const seen = new Uint8Array(k);
+  for (const v of order) {
+    if (!(Number.isInteger(v) && v >= 0 && v < k) || seen[v]) throw new Error(`${what} [${order.join(', ')}] is not a permutation of 0..${k - 1}`);
+    seen[v] = 1;
+  }
+  if (order.length !== k) throw new Error(`${what} holds ${order.length} values; expected ${k}`);
+}

@@ -1,0 +1,152 @@
+/**
+ * Occlusion (Zeiler & Fergus 2014), as Captum's Occlusion: a window slides over the input
+ * with a stride (the first window at index 0, shifted until the whole extent is covered, the
+ * last one cut off at the border); each window is replaced by the baseline and the drop of
+ * the target, f(x) - f(x with the window occluded), is credited to every element of the
+ * window; an element's attribution is the average over the windows that cover it.
+ * On a linear model it is exact: the sum over the window of w * (x - baseline), averaged.
+ *
+ * The window spans all channels by default. The fill is any baseline object (default 0 as
+ * in Captum: under mean/std normalisation that is the dataset's mean colour, the grey
+ * occluder of the paper; `blurBaseline` or `constantBaseline(model, 'black')` also work).
+ */
+import type { Model } from '../../engine/model.js';
+import { countExamples } from '../../engine/model.js';
+import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
+import { rngFor } from '../../random.js';
+import { inputSpace, type InputSpace, type Preprocessing } from '../../engine/space.js';
+import { defaultPatch } from '../../masks/grid.js';
+import type { Attribution, CommonOptions } from '../attribution.js';
+import { defineMethod } from '../descriptor.js';
+import { Runner } from '../runner.js';
+import { maskShape } from './features.js';
+import { forwardStream } from './stream.js';
+
+export interface OcclusionOptions extends CommonOptions {
+  /** Window side in pixels over all channels (a number), or a shape per input dimension. Default: fits the input. */
+  window?: number | readonly number[];
+  /** Shift in pixels (a number: every dimension), or per input dimension. Default: half the window. */
+  stride?: number | readonly number[];
+  /** The fill. Default 0 (Captum's default). */
+  baseline?: Baseline;
+  preprocessing?: Preprocessing;
+  /** Seed for random baselines (one draw per input). Default 0. */
+  seed?: number;
+}
+
+/** Window and stride shapes over one example's dimensions. */
+export function occlusionWindows(space: InputSpace, window?: number | readonly number[], stride?: number | readonly number[]) {
+  const shape = space.shape;
+  const [h, w] = maskShape(space);
+  const side = window === undefined || window === 0 ? defaultPatch(h, w) : window;
+  const full = (v: number, channelValue: number) =>
+    shape.map((d, k) => {
+      const isChannel = (space.layout === 'NCHW' && k === 0) || (space.layout === 'NHWC' && k === shape.length - 1);
+      return isChannel ? channelValue : Math.min(v, d);
+    });
+  const win = typeof side === 'number' ? full(side, space.channels) : [...side];
+  const defaultStride = typeof side === 'number' ? Math.max(1, Math.floor(side / 2)) : 1;
+  const str = stride === undefined || stride === 0 ? full(defaultStride, 1) : typeof stride === 'number' ? shape.map(() => stride) : [...stride];
+  if (win.length !== shape.length || str.length !== shape.length) {
+    throw new Error(`occlusion window [${win}] and stride [${str}] need one value per input dimension [${shape.join(', ')}]`);
+  }
+  const counts = shape.map((d, k) => {
+    if (!(win[k] >= 1 && win[k] <= d)) throw new Error(`occlusion window [${win}] does not fit the input [${shape.join(', ')}]`);
+    if (!(str[k] >= 1)) throw new Error(`occlusion stride must be >= 1, got [${str}]`);
+    if (d > win[k] && str[k] > win[k]) throw new Error(`occlusion stride [${str}] larger than the window [${win}] would skip pixels`);
+    return Math.ceil((d - win[k]) / str[k]) + 1;
+  });
+  const elementStrides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+  return { window: win, stride: str, counts, total: counts.reduce((a, b) => a * b, 1), elementStrides };
+}
+
+/** Call fn(flat index) for every element of window number `index` (last dimension fastest). */
+function forWindow(shape: readonly number[], g: ReturnType<typeof occlusionWindows>, index: number, fn: (j: number) => void): void {
+  const nd = shape.length;
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let k = nd - 1; k >= 0; k--) {
+    lo[k] = (index % g.counts[k]) * g.stride[k];
+    hi[k] = Math.min(lo[k] + g.window[k], shape[k]);
+    index = Math.floor(index / g.counts[k]);
+  }
+  const visit = (k: number, base: number): void => {
+    const step = g.elementStrides[k];
+    if (k === nd - 1) for (let x = lo[k]; x < hi[k]; x++) fn(base + x * step);
+    else for (let x = lo[k]; x < hi[k]; x++) visit(k + 1, base + x * step);
+  };
+  visit(0, 0);
+}
+
+export async function occlusion(model: Model, input: Float32Array, options: OcclusionOptions = {}): Promise<Attribution> {
+  const n = countExamples(input, model.inputShape);
+  const runner = new Runner(model, options);
+  const per = runner.per;
+  const target = await runner.resolveTarget(options.target, input);
+  const space = inputSpace(model, options.preprocessing);
+  const g = occlusionWindows(space, options.window, options.stride);
+  const seed = options.seed ?? 0;
+  const baselineSpec = options.baseline ?? 0;
+  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const fx = await runner.values(input, (i) => i);
+
+  const covered = new Float64Array(per);
+  for (let w = 0; w < g.total; w++) forWindow(space.shape, g, w, (j) => covered[j]++);
+  const acc = new Float64Array(n * per);
+  await forwardStream(
+    runner,
+    n * g.total,
+    (p) => Math.floor(p / g.total),
+    (p, dest) => {
+      const e = Math.floor(p / g.total);
+      dest.set(input.subarray(e * per, (e + 1) * per));
+      forWindow(space.shape, g, p % g.total, (j) => (dest[j] = baselines[e * per + j]));
+    },
+    (start, m, values) => {
+      for (let i = 0; i < m; i++) {
+        const e = Math.floor((start + i) / g.total);
+        const drop = Math.fround(fx[e]) - Math.fround(values[i]); // float32 outputs, as Captum subtracts them
+        forWindow(space.shape, g, (start + i) % g.total, (j) => (acc[e * per + j] += drop));
+      }
+    },
+  );
+  const values = new Float32Array(n * per);
+  for (let i = 0; i < values.length; i++) values[i] = acc[i] / covered[i % per];
+  return {
+    values,
+    shape: [n, ...model.inputShape],
+    method: 'occlusion',
+    params: { window: g.window, stride: g.stride, windows: g.total, baseline: describeBaseline(baselineSpec), seed, batchSize: runner.batch },
+    target: target.label,
+    timings: runner.finish(),
+  };
+}
+
+export const descriptor = defineMethod({
+  name: 'occlusion',
+  aliases: ['occ', 'slidingwindow'],
+  title: 'Occlusion',
+  family: 'perturbation',
+  summary: 'Drop of the target when a sliding window is replaced by the baseline, averaged over the windows covering each pixel (Zeiler & Fergus 2014; Captum)',
+  needs: { gradients: false, baseline: true },
+  options: {
+    window: { kind: 'integer', default: 0, min: 0, auto: true, description: "window side in pixels, all channels (0 or 'auto': fits the input, 16 at 224, 4 at 28)" },
+    stride: { kind: 'integer', default: 0, min: 0, auto: true, description: "shift in pixels (0 or 'auto': half the window)" },
+  },
+  random: (_o, c) => c.randomBaseline,
+  cost: (n, o, c) => {
+    const auto = (v: number | 'auto') => (v === 'auto' ? 0 : v);
+    return n * (1 + occlusionWindows(inputSpace(c.inputShape), auto(o.window), auto(o.stride)).total);
+  },
+  run: (model, input, o, c) =>
+    occlusion(model, input, {
+      window: o.window === 'auto' ? undefined : o.window,
+      stride: o.stride === 'auto' ? undefined : o.stride,
+      target: c.target,
+      baseline: c.baseline,
+      preprocessing: c.preprocessing,
+      seed: c.seed,
+      batchSize: c.batchSize,
+    }),
+  order: 10,
+});

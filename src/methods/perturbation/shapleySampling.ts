@@ -1,0 +1,146 @@
+/**
+ * Shapley value sampling (Castro et al. 2009), as Captum's ShapleyValueSampling: for each
+ * of `samples` random orderings of the features, start from the baseline and add the
+ * input's features one at a time in that order; each feature is credited with the change
+ * of the target when it joins. The average over orderings is an unbiased estimate of its
+ * Shapley value (exact when every ordering is used). Orderings are drawn per input from
+ * its own seeded stream; `permutations` fixes them (the same for every input, as Captum).
+ * Cost: 1 + samples x features forward passes per input.
+ */
+import type { Model } from '../../engine/model.js';
+import { countExamples } from '../../engine/model.js';
+import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
+import { rngFor, type Rng } from '../../random.js';
+import type { Preprocessing } from '../../engine/space.js';
+import type { Attribution, CommonOptions } from '../attribution.js';
+import { defineMethod } from '../descriptor.js';
+import { Runner } from '../runner.js';
+import { checkPermutation, featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { forwardStream } from './stream.js';
+
+export interface ShapleySamplingOptions extends CommonOptions {
+  features?: FeaturesOption;
+  /** Absent features take the baseline's values. Default 0 (Captum's default). */
+  baseline?: Baseline;
+  preprocessing?: Preprocessing;
+  /** Number of random orderings. Default 25 (Captum's default). */
+  samples?: number;
+  /** Seed of the orderings and of random baselines. Default 0. */
+  seed?: number;
+  /** Fixed orderings of the features, used for every input (samples is then their number). */
+  permutations?: readonly (readonly number[])[];
+}
+
+export const shapleyDefaults = { samples: 25 };
+
+export function shuffled(k: number, rng: Rng): number[] {
+  const p = [...Array(k).keys()];
+  for (let i = k - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+export async function shapleySampling(model: Model, input: Float32Array, options: ShapleySamplingOptions = {}): Promise<Attribution> {
+  const n = countExamples(input, model.inputShape);
+  const runner = new Runner(model, options);
+  const per = runner.per;
+  const target = await runner.resolveTarget(options.target, input);
+  const features = featuresFor(model, input, options.features, options.preprocessing);
+  const seed = options.seed ?? 0;
+  const baselineSpec = options.baseline ?? 0;
+  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const samples = options.permutations?.length ?? options.samples ?? shapleyDefaults.samples;
+  if (!(Number.isInteger(samples) && samples >= 1)) throw new Error(`samples must be a positive integer, got ${samples}`);
+  const fb = await runner.values(baselines, (i) => i);
+
+  // points of input e: samples x K_e, in order; point start of each input
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < n; e++) start[e + 1] = start[e] + samples * features.of(e).count;
+  let e = -1; // the input whose orderings are being filled (points are visited in order)
+  let order: number[] = [];
+  let rng: Rng | undefined;
+  const current = new Float32Array(per);
+  const exampleOf = (p: number) => {
+    let lo = 0;
+    while (start[lo + 1] <= p) lo++;
+    return lo;
+  };
+  const contrib: Float64Array[] = Array.from({ length: n }, (_, i) => new Float64Array(features.of(i).count));
+  let prev = 0;
+  const orders = new Map<number, number>(); // feature added at point p, from fill to consume
+  await forwardStream(
+    runner,
+    start[n],
+    exampleOf,
+    (p, dest) => {
+      const ex = exampleOf(p);
+      const f = features.of(ex);
+      if (ex !== e) [e, rng] = [ex, rngFor(seed, ex, 1)];
+      const t = (p - start[ex]) % f.count;
+      if (t === 0) {
+        const s = Math.floor((p - start[ex]) / f.count);
+        order = options.permutations ? [...options.permutations[s]] : shuffled(f.count, rng!);
+        if (options.permutations) checkPermutation(order, f.count, `fixed ordering ${s}`);
+        current.set(baselines.subarray(ex * per, (ex + 1) * per));
+      }
+      const k = order[t];
+      orders.set(p, k);
+      for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) current[f.order[q]] = input[ex * per + f.order[q]];
+      dest.set(current);
+    },
+    (first, m, out) => {
+      for (let i = 0; i < m; i++) {
+        const p = first + i;
+        const ex = exampleOf(p);
+        const f = features.of(ex);
+        const t = (p - start[ex]) % f.count;
+        if (t === 0) prev = Math.fround(fb[ex]);
+        const v = Math.fround(out[i]);
+        contrib[ex][orders.get(p)!] += v - prev;
+        orders.delete(p);
+        prev = v;
+      }
+    },
+  );
+  const values = new Float32Array(n * per);
+  for (let ex = 0; ex < n; ex++) {
+    const f = features.of(ex);
+    for (let j = 0; j < per; j++) values[ex * per + j] = contrib[ex][f.labels[j]] / samples;
+  }
+  return {
+    values,
+    shape: [n, ...model.inputShape],
+    method: 'shapleySampling',
+    params: { features: features.describe, samples, baseline: describeBaseline(baselineSpec), seed, fixedPermutations: options.permutations !== undefined, batchSize: runner.batch },
+    target: target.label,
+    timings: runner.finish(),
+  };
+}
+
+export const descriptor = defineMethod({
+  name: 'shapleysampling',
+  aliases: ['shapley', 'shapleyvaluesampling'],
+  title: 'Shapley value sampling',
+  family: 'perturbation',
+  summary: 'Shapley values of the features estimated over random orderings (Castro et al. 2009; Captum ShapleyValueSampling)',
+  needs: { gradients: false, baseline: true },
+  options: {
+    samples: { kind: 'integer', default: shapleyDefaults.samples, min: 1, description: 'random orderings of the features' },
+    segments: segmentsOption,
+  },
+  random: true,
+  cost: (n, o, c) => n * (1 + o.samples * segmentsCount(c.inputShape, o.segments)),
+  run: (model, input, o, c) =>
+    shapleySampling(model, input, {
+      samples: o.samples,
+      features: segmentFeatures(model, o.segments, c),
+      target: c.target,
+      baseline: c.baseline,
+      preprocessing: c.preprocessing,
+      seed: c.seed,
+      batchSize: c.batchSize,
+    }),
+  order: 40,
+});
