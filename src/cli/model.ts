@@ -156,13 +156,19 @@ export function resolveFor(opened: OpenedModel): ResolvedPreprocessing {
   }
 }
 
-/** Fail before any work when an op on the gradient path has no backward rule (names them). */
+/** Fail before any work when a node on the gradient path has no backward rule (names the nodes). */
 export function requireGradients(opened: OpenedModel): void {
   const missing = opened.info.opsWithoutGradient;
-  if (missing.length > 0) {
-    throw new BadInputError(
-      `${opened.spec}: no backward rule for op${missing.length > 1 ? 's' : ''} ${missing.map((o) => `'${o}'`).join(', ')} on the path from the input to the output; ` +
-        'gradient methods cannot run on this model (`saliency inspect` lists its ops)',
-    );
-  }
+  if (missing.length === 0) return;
+  const nodes = opened.info.nodesWithoutGradient;
+  const named = nodes?.length
+    ? `${nodes
+        .slice(0, 5)
+        .map((n) => `'${n.node}' (${n.opType})`)
+        .join(', ')}${nodes.length > 5 ? ` and ${nodes.length - 5} more` : ''}`
+    : missing.map((o) => `'${o}'`).join(', ');
+  throw new BadInputError(
+    `${opened.spec}: no backward rule for op${missing.length > 1 ? 's' : ''} ${missing.map((o) => `'${o}'`).join(', ')} on the gradient path from the input to the output ` +
+      `(node${(nodes?.length ?? 0) > 1 ? 's' : ''} ${named}); gradient methods cannot run on this model (\`saliency inspect\` lists its ops)`,
+  );
 }

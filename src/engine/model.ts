@@ -67,8 +67,10 @@ export interface ModelInfo {
   producer?: string;
   /** Op type -> count. */
   ops: Record<string, number>;
-  /** Op types on a path from the input to the output that have no backward rule. */
+  /** Op types on the gradient path from the input to the output that have no backward rule. */
   opsWithoutGradient: string[];
+  /** The nodes behind opsWithoutGradient, in graph order (when the format names nodes). */
+  nodesWithoutGradient?: Array<{ node: string; opType: string }>;
   /** Layers with a constant bias; `wrt: ['bias:<node>']` gives their FullGrad bias-gradient. */
   biases?: Array<{ node: string; tensor: string; channels: number }>;
   taps: TapInfo[];

@@ -10,6 +10,7 @@ import type { Graph } from '../graph/ir.js';
 import { loadOnnx, saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
+import { missingBackwardRules } from '../graph/gradientPath.js';
 import { ruleSet } from '../graph/rules/index.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, sizeOfShape } from './model.js';
@@ -139,9 +140,8 @@ export class OnnxModel implements Model {
   inspect(): ModelInfo {
     const ops: Record<string, number> = {};
     for (const n of this.graph.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
-    const rules = ruleSet('gradient');
-    const missing = new Set<string>();
-    for (const n of this.graph.nodes) if (!NON_DIFFERENTIABLE.has(n.opType) && !rules[n.opType]) missing.add(n.opType);
+    // only what the rewrite of the input gradient would differentiate (not shape computations)
+    const missing = missingBackwardRules(this.graph, this.shapes(1), { seeds: [this.outputName], wrt: [this.inputName], rules: ruleSet('gradient') });
     return {
       format: 'onnx',
       inputName: this.inputName,
@@ -151,7 +151,8 @@ export class OnnxModel implements Model {
       opset: this.graph.opset,
       producer: this.graph.producer,
       ops,
-      opsWithoutGradient: [...missing].sort(),
+      opsWithoutGradient: [...new Set(missing.map((m) => m.opType))].sort(),
+      nodesWithoutGradient: missing,
       biases: this.biasLayers().map((l) => ({ node: l.node, tensor: l.tensor, channels: l.bias.length })),
       taps: this.tapInfo.map((t) => ({ ...t, shape: [...t.shape] })),
     };
