@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,12 @@ const VIT = join(ROOT, 'fixtures/vit/tiny_vit.onnx');
 const VIT_INPUT = join(ROOT, 'fixtures/vit/tiny_vit.input.npy');
 
 const work = mkdtempSync(join(tmpdir(), 'saliency-firstcontact-'));
-process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+chmodSync(work, 0o755); // readable by the unprivileged user the permission tests run as
+const cleanups: Array<() => void> = [];
+process.on('exit', () => {
+  for (const c of cleanups) c();
+  rmSync(work, { recursive: true, force: true });
+});
 
 interface Ran {
   code: number;
@@ -28,8 +33,9 @@ interface Ran {
   stderr: string;
 }
 
-function saliency(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Ran {
+function saliency(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number } = {}): Ran {
   const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    ...ids(options.uid),
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     encoding: 'utf8',
@@ -54,4 +60,142 @@ test('2. false refusals: a ViT (Where on shapes only) explains; an op on the gra
   assert.match(bad.stderr, /no backward rule for op 'Max'/);
   assert.ok(bad.stderr.includes(`'${erf.name}'`), `the node is named: ${bad.stderr}`);
   assert.doesNotMatch(bad.stderr, /Where/);
+});
+
+/** A spawned `saliency` that keeps running (for signals and concurrent runs). */
+function start(args: string[], options: { uid?: number } = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...ids(options.uid) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+function ids(uid?: number): { uid?: number; gid?: number } {
+  return uid === undefined ? {} : { uid, gid: uid };
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const staged = (dir: string) => existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('.saliency-partial-'));
+const hidden = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('.')) : []);
+/** A long Integrated Gradients run on the shipped Fashion-MNIST model (about half a minute if not stopped). */
+const LONG = ['explain', '--model', FASHION, '--image', COAT, '--steps', '100000'];
+
+test('5. interrupts: SIGTERM, SIGHUP and SIGINT remove the staged output, the lock and the folder the run created', async () => {
+  for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
+    const out = join(work, `signal-${signal}`);
+    const run = start([...LONG, '--out', out]);
+    await waitFor(`${signal} run to stage its output`, () => staged(out));
+    run.child.kill(signal);
+    const r = await run.done;
+    assert.equal(r.signal, signal, `dies of ${signal} (code ${r.code}): ${r.stderr}`);
+    assert.ok(!existsSync(out), `${signal}: nothing left behind, found ${existsSync(out) ? readdirSync(out).join(', ') : ''}`);
+    assert.deepEqual(readdirSync(work).filter((f) => f.includes('partial')), [], 'no staging folder beside it either');
+  }
+  // a folder that existed keeps its files and loses only what the run added
+  const kept = join(work, 'signal-existing');
+  mkdirSync(kept);
+  writeFileSync(join(kept, 'notes.txt'), 'mine');
+  const run = start([...LONG, '--out', kept]);
+  await waitFor('staging', () => staged(kept));
+  run.child.kill('SIGTERM');
+  await run.done;
+  assert.deepEqual(readdirSync(kept), ['notes.txt']);
+});
+
+test('5. Ctrl-C in a terminal shows the cursor again and turns line wrapping back on', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, async () => {
+  const out = join(work, 'ctrl-c');
+  const line = [process.execPath, '--import', 'tsx', MAIN, ...LONG, '--out', out].map((a) => `'${a}'`).join(' ');
+  // script(1) gives the command a terminal; ^C written to it is delivered as SIGINT
+  const child = spawn('/usr/bin/script', ['-qfec', `exec ${line}`, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (d) => (screen += d));
+  child.stderr.on('data', (d) => (screen += d));
+  const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  await waitFor('the progress bar', () => screen.includes('evaluations'));
+  child.stdin.write('\u0003');
+  const code = await done;
+  assert.equal(code, 130, screen.slice(-400));
+  const hiddenAt = screen.lastIndexOf('\u001b[?25l');
+  const nowrapAt = screen.lastIndexOf('\u001b[?7l');
+  assert.ok(hiddenAt >= 0 && nowrapAt >= 0, 'the bar hid the cursor and turned wrapping off');
+  assert.ok(screen.lastIndexOf('\u001b[?25h') > hiddenAt, 'cursor shown again');
+  assert.ok(screen.lastIndexOf('\u001b[?7h') > nowrapAt, 'line wrapping back on');
+  assert.ok(!existsSync(out), 'nothing left behind');
+});
+
+/** Permission tests need a user the permissions apply to: as root, run the command as nobody. */
+const USER = process.getuid?.() === 0 ? 65534 : undefined;
+
+test('1. outputs are staged inside --out: a writable folder under a read-only parent works, an unwritable one fails before any work', () => {
+  const parent = join(work, 'readonly-parent');
+  mkdirSync(parent);
+  const sticky = join(parent, 'tmp');
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777); // like /tmp: anyone may create files
+  chmodSync(parent, 0o555); // like /: nobody but root may
+  cleanups.push(() => chmodSync(parent, 0o755));
+  const r = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', sticky, '--json'], { uid: USER });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(sticky).filter((f) => f.startsWith('.')), [], 'no lock or staging left');
+  assert.ok(readdirSync(sticky).includes('explain.json'));
+  // a sub-folder to create under it works too
+  const fresh = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', join(sticky, 'new'), '--json'], { uid: USER });
+  assert.equal(fresh.code, 0, fresh.stderr);
+  // unwritable: fails at once (the run would take half a minute), naming the folder and the fix, no errno
+  for (const out of [parent, join(parent, 'missing')]) {
+    const t0 = Date.now();
+    const bad = saliency([...LONG, '--out', out], { uid: USER });
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.ok(Date.now() - t0 < 15_000, 'failed before computing');
+    assert.match(bad.stderr, /permission denied; choose a folder you can write to \(--out\)/);
+    assert.ok(bad.stderr.includes(out), bad.stderr);
+    assert.doesNotMatch(bad.stderr, /EACCES|partial|errno|at .*\.js/);
+  }
+  assert.deepEqual(readdirSync(parent), ['tmp']);
+});
+
+test('1. an output folder on another file system (a mount point) gets its files (no EXDEV)', { skip: !(existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync('/dev').dev) && 'no separate /dev/shm mount' }, () => {
+  const r = saliency(['explain', '--model', VIT, '--input', VIT_INPUT, '--method', 'gradient', '--out', '/dev/shm', '--json']);
+  const written = r.code === 0 ? (JSON.parse(r.stdout) as { runs: Array<{ file?: string }> }).runs.map((x) => x.file!).filter(Boolean) : [];
+  try {
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(written.length > 0 && written.every((f) => existsSync(join('/dev/shm', f))), JSON.stringify(written));
+    assert.ok(!hidden('/dev/shm').some((f) => f.startsWith('.saliency')));
+  } finally {
+    for (const f of [...written, 'explain.json']) rmSync(join('/dev/shm', f), { force: true });
+  }
+});
+
+test('9. two runs, one output folder: the second is told another run holds it; a dead run\'s lock is taken over', async () => {
+  const out = join(work, 'shared');
+  const first = start(['explain', '--model', FASHION, '--image', COAT, '--steps', '6000', '--out', out, '--json']);
+  await waitFor('the first run to lock the folder', () => existsSync(join(out, '.saliency-lock')));
+  const second = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', out, '--json']);
+  assert.equal(second.code, 3, second.stderr);
+  assert.match(second.stderr, new RegExp(`another saliency run \\(pid ${first.child.pid},.*is writing to ${out.replace(/[/.]/g, '\\$&')}; wait for it to finish or choose another --out`));
+  const r = await first.done;
+  assert.equal(r.code, 0, r.stderr);
+  const record = JSON.parse(r.stdout) as { runs: Array<{ id: string }> };
+  assert.deepEqual(record.runs.map((x) => x.id), ['ig-black']);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')).runs.map((x: { id: string }) => x.id), ['ig-black'], 'explain.json is the first run\'s');
+  assert.deepEqual(hidden(out), []);
+  // a lock left by a process that no longer exists (SIGKILL) is taken over, with its staged files
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  writeFileSync(join(out, '.saliency-lock'), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), started: new Date().toISOString() }));
+  mkdirSync(join(out, `.saliency-partial-${dead}-x`));
+  const third = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', out, '--json']);
+  assert.equal(third.code, 0, third.stderr);
+  assert.deepEqual(hidden(out), []);
 });
