@@ -74,6 +74,14 @@ export interface ModelInfo {
   /** Layers with a constant bias; `wrt: ['bias:<node>']` gives their FullGrad bias-gradient. */
   biases?: Array<{ node: string; tensor: string; channels: number }>;
   taps: TapInfo[];
+  /** What a call's memory grows with, and the batch size chosen from it (engine/memory.ts). */
+  memory?: {
+    activationBytesPerExample: number;
+    /** The default examples per call for this model. */
+    preferredBatchSize: number;
+    /** The batch size in use (the user's, or the preferred one). */
+    batchSize: number;
+  };
 }
 
 export interface Model {

@@ -11,12 +11,13 @@ import { loadOnnx, saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { missingBackwardRules } from '../graph/gradientPath.js';
+import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet } from '../graph/rules/index.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, sizeOfShape } from './model.js';
 
 export interface OnnxModelOptions {
-  /** Examples per onnxruntime call (Captum's internal_batch_size). Default 16. */
+  /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16. */
   batchSize?: number;
   /** Shape of one example when the file leaves it symbolic (e.g. [3, 224, 224]). */
   inputShape?: number[];
@@ -50,7 +51,10 @@ export class OnnxModel implements Model {
   readonly outputShape: readonly number[];
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[];
+  /** Examples per onnxruntime call: the option, or the model's preferred batch size (memory.ts). */
   readonly batchSize: number;
+  /** Bytes of activations one example computes (what a call's memory grows with). */
+  readonly activationBytesPerExample: number;
   private readonly inputName: string;
   private readonly outputName: string;
   private readonly tapInfo: TapInfo[];
@@ -81,9 +85,10 @@ export class OnnxModel implements Model {
       );
     }
     this.inputShape = shape as number[];
-    this.batchSize = Math.max(1, options.batchSize ?? 16);
     if (options.inputRange) this.inputRange = options.inputRange;
     const info = this.shapes(1);
+    this.activationBytesPerExample = activationBytes(graph, info);
+    this.batchSize = Math.max(1, options.batchSize ?? preferredBatchSize(this.activationBytesPerExample));
     this.outputShape = info.shapes.get(this.outputName)!.slice(1);
     this.tapInfo = [];
     for (const node of graph.nodes) {
@@ -155,6 +160,7 @@ export class OnnxModel implements Model {
       nodesWithoutGradient: missing,
       biases: this.biasLayers().map((l) => ({ node: l.node, tensor: l.tensor, channels: l.bias.length })),
       taps: this.tapInfo.map((t) => ({ ...t, shape: [...t.shape] })),
+      memory: { activationBytesPerExample: this.activationBytesPerExample, preferredBatchSize: preferredBatchSize(this.activationBytesPerExample), batchSize: this.batchSize },
     };
   }
 
