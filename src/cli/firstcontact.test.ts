@@ -222,3 +222,80 @@ test('8. batch size: chosen from the model\'s activation memory (a wide model ru
   console.log(`wide model peak ${(kb / 2 ** 20).toFixed(2)} GB`);
   assert.ok(kb < 1.0 * 2 ** 20, `peak memory ${(kb / 2 ** 20).toFixed(2)} GB`);
 });
+
+/** A proxy that connects nowhere: it records the hosts asked for and refuses them. */
+async function refusingProxy(): Promise<{ url: string; hosts: string[]; close: () => void }> {
+  const http = await import('node:http');
+  const hosts: string[] = [];
+  const server = http.createServer((req, res) => {
+    hosts.push(req.url ?? '');
+    res.writeHead(403).end();
+  });
+  server.on('connect', (req, socket) => {
+    hosts.push(req.url ?? '');
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, hosts, close: () => server.close() };
+}
+
+test('3. installed as a dependency, onnxruntime-node\'s install step downloads nothing after our preinstall', { skip: `${process.platform}/${process.arch}` !== 'linux/x64' && 'onnxruntime-node downloads only on linux/x64' }, async () => {
+  // a user's project: node_modules/saliency-lab (our preinstall) beside node_modules/onnxruntime-node (its real install script)
+  const project = join(work, 'user-project');
+  const ortReal = join(ROOT, 'node_modules/onnxruntime-node');
+  const ort = join(project, 'node_modules/onnxruntime-node');
+  mkdirSync(join(ort, 'bin/napi-v6/linux/x64'), { recursive: true });
+  const { cpSync, symlinkSync } = await import('node:fs');
+  cpSync(join(ortReal, 'script'), join(ort, 'script'), { recursive: true });
+  cpSync(join(ortReal, 'package.json'), join(ort, 'package.json'));
+  for (const dep of ['global-agent', 'adm-zip']) symlinkSync(join(ROOT, 'node_modules', dep), join(project, 'node_modules', dep));
+  mkdirSync(join(project, 'node_modules/saliency-lab/scripts'), { recursive: true });
+  cpSync(join(ROOT, 'scripts/onnxruntime-offline.cjs'), join(project, 'node_modules/saliency-lab/scripts/onnxruntime-offline.cjs'));
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
+  assert.equal(pkg.scripts['preinstall'], 'node scripts/onnxruntime-offline.cjs');
+  assert.ok(pkg.files.includes('scripts/onnxruntime-offline.cjs'), 'the script is in the published files');
+
+  const proxy = await refusingProxy();
+  // the user's environment: none of the skip settings this repository's .npmrc gives its own installs
+  const env: NodeJS.ProcessEnv = { ...process.env, GLOBAL_AGENT_HTTPS_PROXY: proxy.url, GLOBAL_AGENT_HTTP_PROXY: proxy.url, npm_config_local_prefix: project, npm_package_json: join(ort, 'package.json') };
+  for (const k of Object.keys(env)) if (/onnxruntime_node_install/i.test(k)) delete env[k];
+  const ortInstall = () => spawnAsync(process.execPath, ['script/install'], { cwd: ort, env });
+  try {
+    const before = await ortInstall();
+    assert.notEqual(before.code, 0, 'without the preinstall the download is attempted and fails offline');
+    assert.ok(proxy.hosts.some((h) => h.includes('nuget.org')), proxy.hosts.join(', '));
+    proxy.hosts.length = 0;
+    const pre = spawnSync(process.execPath, ['scripts/onnxruntime-offline.cjs'], { cwd: join(project, 'node_modules/saliency-lab'), env, encoding: 'utf8' });
+    assert.equal(pre.status, 0, pre.stderr);
+    assert.match(pre.stdout, /CUDA download skipped/);
+    const after = await ortInstall();
+    assert.equal(after.code, 0, after.stderr);
+    assert.deepEqual(proxy.hosts, [], 'nothing contacted');
+    assert.ok(existsSync(join(ort, 'bin/napi-v6/linux/x64/SALIENCY-LAB-PLACEHOLDERS.txt')));
+  } finally {
+    proxy.close();
+  }
+  // a user who asks for the CUDA libraries gets onnxruntime's own behaviour
+  rmSync(join(ort, 'bin'), { recursive: true });
+  mkdirSync(join(ort, 'bin/napi-v6/linux/x64'), { recursive: true });
+  const chosen = spawnSync(process.execPath, ['scripts/onnxruntime-offline.cjs'], { cwd: join(project, 'node_modules/saliency-lab'), env: { ...env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' }, encoding: 'utf8' });
+  assert.equal(chosen.status, 0);
+  assert.deepEqual(readdirSync(join(ort, 'bin/napi-v6/linux/x64')), []);
+});
+
+/** spawn, without blocking the event loop (the proxy runs in this process). */
+function spawnAsync(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Ran> {
+  return new Promise((res) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
