@@ -6,12 +6,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import type { Model, ModelInfo } from '../engine/model.js';
+import { sizeOfShape, type Model, type ModelInfo } from '../engine/model.js';
 import { loadOnnxModel } from '../engine/onnx.js';
 import {
   preprocessingFor,
   preprocessingFromFlags,
   resolvePreprocessing,
+  sidecarPath,
   type ImagePreprocessing,
   type PreprocessingFlags,
   type ResolvedPreprocessing,
@@ -30,6 +31,10 @@ export interface OpenedModel {
   info: ModelInfo;
   /** The description before it is resolved against the input shape (sidecar / built in, then flags). */
   preprocessing: ImagePreprocessing;
+  /** Where the description came from: 'sidecar PATH', 'built in (nsfwjs)', 'flags'; empty when nothing gave one. */
+  preprocessingFrom: string[];
+  /** The sidecar file looked for (ONNX and tfjs files), whether or not it exists. */
+  sidecar?: string;
   dispose(): Promise<void>;
 }
 
@@ -119,6 +124,11 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     }
   }
   const info = model.inspect();
+  const from: string[] = [];
+  const side = format === 'nsfwjs' ? undefined : sidecarPath(spec);
+  if (format === 'nsfwjs') from.push(`built in (${spec})`);
+  else if (side && existsSync(side)) from.push(`sidecar ${side}`);
+  if (Object.values(options.flags ?? {}).some((v) => v !== undefined)) from.push('flags');
   return {
     model,
     spec,
@@ -126,6 +136,8 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     name: shortName(spec),
     info,
     preprocessing: { ...base, ...overrides },
+    preprocessingFrom: from,
+    sidecar: side,
     dispose: () => model.dispose(),
   };
 }
@@ -150,7 +162,7 @@ async function asModelError<T>(spec: string, f: () => Promise<T>): Promise<T> {
 /** The preprocessing resolved against the model's input shape (a mismatch is bad input). */
 export function resolveFor(opened: OpenedModel): ResolvedPreprocessing {
   try {
-    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape);
+    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: sizeOfShape(opened.model.outputShape) });
   } catch (e) {
     throw new BadInputError(`${opened.spec}: ${(e as Error).message}`);
   }

@@ -106,11 +106,17 @@ export function sizeOfShape(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Values given to a model that it cannot take: an empty or misshapen batch, NaN or infinities. */
+export class ModelInputError extends Error {
+  override name = 'ModelInputError';
+}
+
 /** Number of examples in a flat batch, with a clear error when the size does not fit. */
 export function countExamples(batch: Float32Array, inputShape: readonly number[]): number {
   const per = sizeOfShape(inputShape);
-  if (batch.length === 0 || batch.length % per !== 0) {
-    throw new Error(
+  if (batch.length === 0) throw new ModelInputError('the batch is empty: give at least one example');
+  if (batch.length % per !== 0) {
+    throw new ModelInputError(
       `input of ${batch.length} values does not hold a whole number of examples of shape [${inputShape.join(', ')}] ` +
         `(${per} values each). Check the layout (NCHW vs NHWC) and the image size.`,
     );

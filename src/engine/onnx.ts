@@ -14,7 +14,7 @@ import { missingBackwardRules } from '../graph/gradientPath.js';
 import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet } from '../graph/rules/index.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
-import { countExamples, sizeOfShape } from './model.js';
+import { countExamples, ModelInputError, sizeOfShape } from './model.js';
 
 export interface OnnxModelOptions {
   /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16. */
@@ -333,7 +333,7 @@ function scaleByChannel(data: Float32Array, perChannel: Float32Array, n: number)
 function checkFinite(data: Float32Array, what: string): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new Error(`the ${what} holds a non-finite value (${data[i]}) at index ${i}; clean NaN/Infinity before explaining`);
+      throw new ModelInputError(`the ${what} holds a non-finite value (${data[i]}) at index ${i}; clean NaN/Infinity before explaining`);
     }
   }
 }
