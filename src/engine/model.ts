@@ -62,6 +62,8 @@ export interface ModelInfo {
   inputName: string;
   inputShape: number[];
   outputName: string;
+  /** Every output of the model, the explained one (outputName) among them; when there are several, the others are not explained. */
+  outputNames?: string[];
   outputShape: number[];
   opset?: number;
   producer?: string;

@@ -23,6 +23,8 @@ export interface OnnxModelOptions {
   inputShape?: number[];
   /** Valid input values (after preprocessing), used by baselines. */
   inputRange?: [number, number];
+  /** Which graph output is explained (its name); default the first. The others are listed by inspect(). */
+  output?: string;
   /** onnxruntime intra-op threads. Default: the machine's cores. */
   threads?: number;
   /** How many compiled sessions to keep (one per batch size and request kind). Default 12. */
@@ -75,7 +77,11 @@ export class OnnxModel implements Model {
     const input = graph.inputs[0];
     if (input.dtype !== 'float32') throw new Error(`the model input '${input.name}' is ${input.dtype}; a float32 input is required`);
     this.inputName = input.name;
-    this.outputName = graph.outputs[0].name;
+    const chosen = options.output === undefined ? graph.outputs[0] : graph.outputs.find((o) => o.name === options.output);
+    if (!chosen) {
+      throw new ModelInputError(`the model has no output named '${options.output}'; its outputs: ${graph.outputs.map((o) => o.name).join(', ')}`);
+    }
+    this.outputName = chosen.name;
     const fileShape = input.shape?.slice(1) ?? [];
     const shape = options.inputShape ?? fileShape;
     if (!shape.every((d) => typeof d === 'number' && d > 0) || shape.length === 0) {
@@ -152,6 +158,7 @@ export class OnnxModel implements Model {
       inputName: this.inputName,
       inputShape: [...this.inputShape],
       outputName: this.outputName,
+      outputNames: this.graph.outputs.map((o) => o.name),
       outputShape: [...this.outputShape],
       opset: this.graph.opset,
       producer: this.graph.producer,
