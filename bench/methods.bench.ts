@@ -28,7 +28,7 @@ import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { integratedGradients } from '../src/methods/integratedGradients.js';
 import { smoothGrad } from '../src/methods/smooth.js';
 import { expectedGradients } from '../src/methods/expectedGradients.js';
-import { Rng } from '../src/baselines/random.js';
+import { Rng } from '../src/random.js';
 import { median, runBenchmark, timeRuns, writeResult } from './common.js';
 
 const { values: args } = parseArgs({

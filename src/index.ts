@@ -1,5 +1,7 @@
 /**
- * Saliency Lab: the library API.
+ * Saliency Lab: the library API (ONNX models, methods, baselines, metrics, pictures, the
+ * verbs). It does not load TensorFlow.js: TensorFlow.js models come from
+ * 'saliency-lab/tfjs' (src/tfjs.ts); `explain({ model: 'model.json' })` loads it on demand.
  */
 export type { Model, ModelInfo, RunAsk, RunResult, GradientAsk, TapInfo, Target } from './engine/model.js';
 export { loadOnnxModel, OnnxModel, openSessionCount, type OnnxModelOptions } from './engine/onnx.js';
@@ -11,8 +13,11 @@ export { readNpy, writeNpy, parseNpy, encodeNpy } from './io/npy.js';
 export { functionModel, FunctionModel, type FunctionModelSpec } from './engine/function.js';
 export * from './baselines/index.js';
 export * from './methods/index.js';
+export * from './metrics/descriptor.js';
+export { listMetrics, findMetric, getMetric, registerMetric, metricOptions, metricCost } from './metrics/registry.js';
+export { catalogue, describeCatalogue, type Catalogue, type CatalogueEntry } from './app/catalogue.js';
+export { SaliencyError, UsageError, BadInputError, CheckFailedError, type ErrorCode } from './errors.js';
 export { relativeL2, maxAbsDiff } from './engine/numeric.js';
-export * from './engine/tfjs/index.js';
 export * from './viz/index.js';
 export { loadImage, loadImages, writePng, readPng, encodePng, pngDataUri, ImageError } from './io/image.js';
 export * from './io/preprocess.js';

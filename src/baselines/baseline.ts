@@ -4,7 +4,7 @@
  * makes a baseline for one example (blur and max-distance depend on the input;
  * uniform, gaussian and dataset are random and are averaged over `samples`).
  */
-import type { Rng } from './random.js';
+import type { Rng } from '../random.js';
 
 export type SampleFn = (input: Float32Array, rng: Rng) => Float32Array;
 

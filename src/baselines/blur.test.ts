@@ -5,8 +5,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { blurBaseline, blurImage, gaussianKernel } from './blur.js';
-import { inputSpace } from './space.js';
-import { Rng } from './random.js';
+import { inputSpace } from '../engine/space.js';
+import { Rng } from '../random.js';
 
 test('a constant image blurs to itself (per channel, both layouts, any sigma)', () => {
   for (const shape of [[3, 9, 7], [9, 7, 3]]) {

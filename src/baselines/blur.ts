@@ -8,7 +8,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { makeSampler, type BaselineSampler } from './baseline.js';
-import { asSpace, type InputSpace, type Preprocessing } from './space.js';
+import { asSpace, type InputSpace, type Preprocessing } from '../engine/space.js';
 
 export interface BlurOptions {
   /** Standard deviation in pixels. */

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { constantBaseline } from './constant.js';
-import { inputSpace } from './space.js';
+import { inputSpace } from '../engine/space.js';
 
 test('black is the pixel minimum per channel after normalisation, not zero', () => {
   const pre = { layout: 'NCHW' as const, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };

@@ -4,7 +4,7 @@
  * normalisation). Black by default, as in the Integrated Gradients paper.
  */
 import type { Model } from '../engine/model.js';
-import { asSpace, type InputSpace, type Preprocessing } from './space.js';
+import { asSpace, type InputSpace, type Preprocessing } from '../engine/space.js';
 
 /** 'black' (pixel min), 'white' (pixel max), 'gray' (middle), one pixel value, or one per channel. */
 export type Colour = 'black' | 'white' | 'gray' | 'grey' | number | readonly number[];

@@ -3,8 +3,8 @@
  * `(input, rng) -> tensor`; colours and noise are defined in pixel space and converted
  * with the preprocessing (space.ts).
  */
-export { Rng, rngFor } from './random.js';
-export { inputSpace, asSpace, type InputSpace, type Layout, type Preprocessing } from './space.js';
+export { Rng, rngFor } from '../random.js';
+export { inputSpace, asSpace, type InputSpace, type Layout, type Preprocessing } from '../engine/space.js';
 export {
   type Baseline,
   type BaselineSampler,
@@ -21,3 +21,6 @@ export { blurBaseline, blurImage, gaussianKernel, type BlurOptions } from './blu
 export { uniformBaseline } from './uniform.js';
 export { gaussianBaseline, type GaussianBaselineOptions } from './gaussian.js';
 export { datasetBaseline } from './dataset.js';
+export { type DatasetBaselineOptions } from './dataset.js';
+export { parseBaseline, baselineId, baselineTitle, BASELINE_KINDS, BASELINE_DEFAULTS, type BaselineSpec, type BaselineKind } from './spec.js';
+export { buildBaseline, readDataset, imageFilesIn, IMAGE_EXTENSIONS, type BuiltBaseline, type BaselineContext } from './build.js';

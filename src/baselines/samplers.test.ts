@@ -9,8 +9,8 @@ import { uniformBaseline } from './uniform.js';
 import { gaussianBaseline } from './gaussian.js';
 import { datasetBaseline } from './dataset.js';
 import { drawBaselines } from './baseline.js';
-import { inputSpace } from './space.js';
-import { Rng, rngFor } from './random.js';
+import { inputSpace } from '../engine/space.js';
+import { Rng, rngFor } from '../random.js';
 
 const pre = { pixelRange: [0, 1] as [number, number], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const space = inputSpace([3, 8, 8], pre);

@@ -4,7 +4,7 @@
  */
 import type { Model } from '../engine/model.js';
 import { makeSampler, type BaselineSampler } from './baseline.js';
-import { asSpace, requireRange, type InputSpace, type Preprocessing } from './space.js';
+import { asSpace, requireRange, type InputSpace, type Preprocessing } from '../engine/space.js';
 
 export function uniformBaseline(space: InputSpace | Model | readonly number[], preprocessing?: Preprocessing): BaselineSampler {
   const s = asSpace(space, preprocessing);

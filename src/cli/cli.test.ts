@@ -155,7 +155,7 @@ test('bad input: exit code 3 and a message naming the problem', () => {
 
 test('bad usage: exit code 2 for unknown methods, flags and flag values', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['unknown method', ['--method', 'foo'], /unknown method 'foo' \(known: ig, gradient, inputxgradient, smoothgrad, expectedgradients\)/],
+    ['unknown method', ['--method', 'foo'], /unknown method 'foo' \(known: ig, gradient, inputxgradient, smoothgrad, .*expectedgradients/],
     ['bad steps', ['--steps', 'abc'], /--steps must be a positive integer or 'auto', got 'abc'/],
     ['bad baseline', ['--baseline', 'sepia'], /unknown baseline 'sepia'/],
     ['bad baseline parameter', ['--baseline', 'blur:sigma=-1'], /sigma must be a positive number, got '-1'/],

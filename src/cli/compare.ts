@@ -4,21 +4,22 @@
  * convergence / saturation plots, timings and parameters, the model's top predictions).
  * Writes report.html, grid.png and compare.json into --out.
  */
-import { cpus } from 'node:os';
 import { sizeOfShape } from '../engine/model.js';
 import { svgToPng } from '../io/image.js';
-import { renderReport, type ReportData } from '../report/index.js';
-import { UsageError } from './errors.js';
-import { inputRecords, modelRecord, parseRequest, runRecord, type ExplainOptions, type InputRecord, type RunRecord } from './explain.js';
-import { legendBars } from './pictures.js';
+import { environment, READING_NOTES, renderReport, type ReportData } from '../report/index.js';
+import { UsageError } from '../app/errors.js';
+import { legendBars } from '../app/pictures.js';
+import { pathBaseline, pathCost, pathsFor } from '../app/paths.js';
+import { inputRecords, modelRecord, runRecord, type InputRecord, type RunRecord } from '../app/records.js';
+import { parseRequest, parseSteps, type VerbOptions } from '../app/request.js';
+import { buildSection } from '../app/section.js';
+import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
 import { Progress } from './progress.js';
-import { computePath, planRuns, type RunSettings } from './run.js';
-import { buildSection } from './section.js';
-import { baselineFor, estimateAll, openSession, runAll, type Session } from './session.js';
 import { OutputStage } from './staging.js';
-import { isRandomBaseline, parseBaseline, type BaselineSpec } from './specs.js';
 
-export interface CompareOptions extends Omit<ExplainOptions, 'input'> {
+export interface CompareOptions extends VerbOptions {
+  /** Output directory; default './saliency-compare'. */
+  out?: string;
   /** Images that get the IG path figure (the first N); default 4, 0 for none. */
   paths?: string | number;
   title?: string;
@@ -43,49 +44,18 @@ export interface CompareResult {
   report: string;
 }
 
-/** Report-wide facts: the machine and the software. */
-export function environment(): Array<[string, string]> {
-  const c = cpus();
-  return [
-    ['node', process.version],
-    ['machine', `${process.platform}/${process.arch}, ${c.length} × ${c[0]?.model.trim() ?? 'cpu'}`],
-  ];
-}
-
-export const READING_NOTES = [
-  'Heat maps follow Sturmfels et al. (Distill 2020): the attribution is summed over colour channels, its absolute value taken, capped at the 99th percentile of the image and mapped to the inferno scale (black = none, yellow = most). Overlays draw that map over a grey copy of the input, more opaque where the attribution is larger.',
-  'Signed maps keep the sign: green pixels raise the explained output, pink ones lower it (PiYG scale, white = 0, capped at the 99th percentile of |attribution|).',
-  'δ is the completeness delta of path methods: Σφ − (f(x) − f(x′)). Integrated Gradients with enough steps makes it small; a large δ means too few steps. For baseline distributions (uniform, gaussian, training data) δ compares with the mean output over the drawn baselines: Σφ − (f(x) − mean f(x′)); Expected Gradients estimates the integral by sampling (a baseline and an α per sample), so its δ shrinks as 1/√samples. Gradient, Input × Gradient and SmoothGrad are not path methods and have no δ.',
-  'Every method explains the same scalar: the logit of the class under "explains" (by default each image\'s top class), so maps across columns are comparable in sign and units.',
-];
-
-/** The first deterministic baseline given for IG (the path figure's), or black. */
-export function pathBaseline(baselines: readonly BaselineSpec[]): BaselineSpec {
-  return baselines.find((b) => !isRandomBaseline(b)) ?? parseBaseline('black');
-}
-
-export async function pathsFor(session: Session, rows: number[], spec: BaselineSpec, settings: RunSettings) {
-  const per = sizeOfShape(session.opened.model.inputShape);
-  const sub = new Float32Array(rows.length * per);
-  rows.forEach((e, k) => sub.set(session.batch.subarray(e * per, (e + 1) * per), k * per));
-  const made = await baselineFor(session, spec, settings.seed);
-  session.progress.setLabel(`path (${spec.text})`);
-  return computePath(
-    session.model,
-    sub,
-    rows.map((e) => session.classes[e]),
-    made,
-    { ...settings, preprocessing: session.space, grid: 6, pathSteps: Math.min(settings.steps.steps, 100) },
-  );
+/** Steps of the path figure: IG's --steps (or its default; 'auto' from its start), at most 100. */
+function pathSteps(flags: Record<string, unknown>): number {
+  return Math.min(parseSteps(flags['steps'] === undefined ? undefined : String(flags['steps'])).steps, 100);
 }
 
 export async function compare(options: CompareOptions): Promise<CompareResult> {
   const t0 = performance.now();
-  if ((options as ExplainOptions).input) throw new UsageError('compare draws pictures: give --image files (use explain --input for .npy batches)');
+  if ((options as { input?: string }).input) throw new UsageError('compare draws pictures: give --image files (use explain --input for .npy batches)');
   const req = parseRequest(options, { methods: ['gradient', 'inputxgradient', 'smoothgrad', 'ig'], baselines: ['black'] });
   const pathCount = options.paths === undefined ? 4 : Number(options.paths);
   if (!Number.isInteger(pathCount) || pathCount < 0) throw new UsageError(`--paths must be a non-negative integer, got '${options.paths}'`);
-  const plans = planRuns(req.methods, req.baselines);
+  const plans = req.plans;
   const progress = options.progress ?? new Progress();
   const session = await openSession({
     model: options.model,
@@ -98,12 +68,13 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
   try {
     const n = session.names.length;
     const pathRows = Array.from({ length: Math.min(n, pathCount) }, (_, i) => i);
-    const spec = pathBaseline(req.baselines);
+    const spec = await pathBaseline(session, req.baselines, req.seed);
+    const steps = pathSteps(req.flags);
     const out = options.out ?? 'saliency-compare';
     const { result, files } = await OutputStage.run(out, async (stage) => {
-      progress.begin(estimateAll(session, plans, req.settings) + pathRows.length * (Math.min(req.settings.steps.steps, 100) + 1));
-      const outcomes = await runAll(session, plans, req.settings);
-      const path = pathRows.length > 0 ? await pathsFor(session, pathRows, spec, req.settings) : undefined;
+      progress.begin((await estimateAll(session, plans, req.seed)) + pathCost(pathRows.length, steps));
+      const outcomes = await runAll(session, plans, contextOf(session, req.seed, req.batchSize));
+      const path = pathRows.length > 0 ? await pathsFor(session, pathRows, spec, { seed: req.seed, batchSize: req.batchSize, steps }) : undefined;
       progress.end();
       const title = options.title ?? `${session.opened.name}: ${plans.length} attribution${plans.length > 1 ? 's' : ''} of ${n} image${n > 1 ? 's' : ''}`;
       const { section, gridSvg } = await buildSection(session, outcomes, {

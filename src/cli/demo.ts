@@ -16,27 +16,34 @@
  * estimator of IG averaged over a baseline distribution (one random alpha per drawn
  * baseline), which costs one gradient per draw instead of `steps`.
  *
- * The budget (under 2 minutes on a 2-core machine) sets the photo part's numbers: an input
+ * Every Integrated Gradients cell converges: |δ| <= 5% of |f(x) − f(x′)| (the Fashion-MNIST
+ * CNN at 64 Gauss-Legendre steps; the photos with steps 'auto' on the nested trapezoid
+ * rule, doubled from 16 until each photo meets the tolerance), and the grid prints δ
+ * relative to f(x) − f(x′); demo.json records each IG run's largest relative δ and steps.
+ * The budget (under 3 minutes on a 2-core machine) sets the other numbers: an input
  * gradient of MobileNetV2 costs ~0.12 s on the tfjs wasm backend, so that part explains 3
- * photos with IG at 16 Gauss-Legendre steps and 12 Expected Gradients samples; the small
- * CNN affords 64 steps and 128 samples. The parts below hold every choice.
+ * photos with 12 Expected Gradients samples; the small CNN affords 128. The parts below
+ * hold every choice.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { svgToPng } from '../io/image.js';
-import { renderReport, type ReportData, type ReportSection } from '../report/index.js';
-import { imageFilesIn } from './baselines.js';
-import { environment, pathsFor, READING_NOTES } from './compare.js';
-import { BadInputError } from './errors.js';
-import { legendBars } from './pictures.js';
+import { environment, READING_NOTES, renderReport, type ReportData, type ReportSection } from '../report/index.js';
+import { imageFilesIn } from '../baselines/build.js';
+import { isRandom } from '../baselines/baseline.js';
+import { parseBaseline } from '../baselines/spec.js';
+import { BadInputError } from '../app/errors.js';
+import type { ProgressSink } from '../app/progress.js';
+import { packageRoot } from '../app/package.js';
+import { legendBars } from '../app/pictures.js';
+import { pathCost, pathsFor } from '../app/paths.js';
+import { planRuns, type MethodOverrides, type RunPlan } from '../app/plan.js';
+import type { RunOutcome } from '../app/plan.js';
+import { buildSection, maxRelativeDelta } from '../app/section.js';
+import { baselineFor, contextOf, estimateAll, openSession, runAll, type Session } from '../app/session.js';
 import { Progress } from './progress.js';
-import { computeRun, estimateEvaluations, planRuns, type RunOutcome, type RunSettings } from './run.js';
-import { buildSection } from './section.js';
-import { baselineFor, openSession, type Session } from './session.js';
 import { OutputStage } from './staging.js';
-import { isRandomBaseline, parseBaseline, type BaselineSpec } from './specs.js';
-import { packageRoot } from './verify.js';
 
 /** Debian's dataset-fashion-mnist training images (used as the training-data baseline when present). */
 export const DEBIAN_FASHION_MNIST_TRAIN = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
@@ -50,8 +57,12 @@ export interface DemoPart {
   truth?: string[];
   /** Baselines in column order: IG for deterministic ones, Expected Gradients for distributions. */
   baselines: string[];
-  /** IG steps. */
-  steps: number;
+  /** IG steps, or 'auto': doubled from 16 until |δ| <= 5% of |f(x) − f(x′)| for every input. */
+  steps: number | 'auto';
+  /** With steps 'auto', the largest step count tried. */
+  maxSteps?: number;
+  /** IG's quadrature rule (default: the registry's). */
+  quadrature?: string;
   /** Expected Gradients samples (drawn baseline + alpha) per input, for each distribution baseline. */
   samples: number;
   /** SmoothGrad's noisy copies. */
@@ -95,8 +106,9 @@ function fashionMnistPart(root: string): DemoPart {
 
 function photosPart(root: string): DemoPart {
   const dir = join(root, 'fixtures', 'images');
-  // three of the four shipped photos: the budget (rocket.jpg stays for `saliency compare`)
-  const images = ['astronaut.jpg', 'chelsea.jpg', 'coffee.jpg'].map((f) => join(dir, f));
+  // three of the four shipped photos: the budget. coffee.jpg stays for `saliency compare`: under
+  // the black baseline its IG still had |δ| = 5.4% of f(x) − f(x′) at 481 trapezoid steps
+  const images = ['astronaut.jpg', 'chelsea.jpg', 'rocket.jpg'].map((f) => join(dir, f));
   return {
     id: 'photos',
     title: 'nsfwjs MobileNetV2 224 (TensorFlow.js, pretrained)',
@@ -106,13 +118,15 @@ function photosPart(root: string): DemoPart {
     model: 'nsfwjs:mobilenet_v2',
     images,
     baselines: ['black', 'maxdistance', 'blur:sigma=10', 'uniform', 'gaussian:sigma=0.2', `dataset:${dir}`],
-    steps: 16,
+    steps: 'auto',
+    maxSteps: 1024,
+    quadrature: 'trapezoid',
     samples: 12,
     smoothSamples: 8,
     pathRows: 3,
     pathSteps: 15,
     notes: [
-      'Budget: an input gradient of MobileNetV2 costs about 0.12 s on the tfjs wasm backend (one thread), so this part explains three photos with IG at 16 Gauss-Legendre steps, Expected Gradients with 12 samples for the distributions (uniform, gaussian σ = 0.2, training data), 8 SmoothGrad samples and 15-step path figures. MobileNetV2\'s output is jagged along the path (ReLU6; see the plots below): at 16 steps |δ| ranges from a few percent of f(x) − f(x′) to most of it (chelsea.jpg under the black baseline), and it is still about 4% at 128 steps (astronaut.jpg); `saliency compare --model nsfwjs:mobilenet_v2 --steps 128 ...` takes a few minutes per photo for full-quality maps.',
+      'Budget: an input gradient of MobileNetV2 costs about 0.12 s on the tfjs wasm backend (one thread). MobileNetV2\'s output is jagged along the path (ReLU6; see the plots below), so a fixed step count is either wasteful or wrong: at 16 steps |δ| ranged from a few percent of f(x) − f(x′) to most of it. Integrated Gradients here takes its steps automatically: the textbook trapezoid rule from 16 points, refined (its points nest, so no gradient is computed twice) until |δ| <= 5% of f(x) − f(x′) for each photo; the steps each photo needed are in the hover text and demo.json. Expected Gradients: 12 samples for the distributions (uniform, gaussian σ = 0.2, training data); 8 SmoothGrad samples; 15-step path figures.',
       'Training data: the other photographs (a stand-in: nsfwjs\'s training images are not distributed). Blur: σ = 10 px at 224 px (Fong & Vedaldi\'s choice).',
       'nsfwjs stretches images to 224×224; the pictures here are drawn back at each photo\'s own aspect ratio.',
     ],
@@ -125,7 +139,7 @@ export interface DemoOptions {
   out?: string;
   only?: 'fashion-mnist' | 'photos';
   command?: string;
-  progress?: Progress;
+  progress?: ProgressSink;
 }
 
 export interface DemoPartResult {
@@ -133,7 +147,8 @@ export interface DemoPartResult {
   model: string;
   images: number;
   wallMs: number;
-  runs: Array<{ id: string; wallMs: number; meanAbsDelta?: number }>;
+  /** Per run; IG runs also: the largest |δ| / |f(x) − f(x′)| over the images, and the steps each image needed. */
+  runs: Array<{ id: string; wallMs: number; meanAbsDelta?: number; maxRelativeDelta?: number; stepsUsed?: number[] }>;
   predictions: Array<{ image: string; label: string; probability: number }>;
 }
 
@@ -147,44 +162,36 @@ export interface DemoResult {
   skipped: Array<{ id: string; reason: string }>;
 }
 
-/** Why the photo part cannot run, if it cannot: nsfwjs is a devDependency (npm ci installs it). */
+/** Why the photo part cannot run, if it cannot: nsfwjs (~20 MB of weights) is a devDependency, not installed with saliency-lab. */
 function nsfwjsMissing(): string | undefined {
   try {
     createRequire(import.meta.url).resolve('nsfwjs');
     return undefined;
   } catch {
-    return 'the nsfwjs package is not installed (npm ci installs it; npm ci --omit=dev does not)';
+    return 'the nsfwjs package (the pretrained MobileNetV2) is not installed: run `npm i nsfwjs@4.4.0` beside saliency-lab for the photo part (in this repository `npm ci` installs it)';
   }
 }
 
-async function runPart(part: DemoPart, progress: Progress, root: string): Promise<{ session: Session; outcomes: RunOutcome[]; section: ReportSection; gridSvg: string; result: DemoPartResult }> {
+async function runPart(part: DemoPart, progress: ProgressSink, root: string): Promise<{ session: Session; outcomes: RunOutcome[]; section: ReportSection; gridSvg: string; result: DemoPartResult }> {
   const t0 = performance.now();
   const session = await openSession({ model: part.model, images: part.images, batchSize: part.batchSize, progress });
   try {
     const specs = part.baselines.map(parseBaseline);
-    const plans = [
-      ...planRuns(['gradient', 'inputxgradient', 'smoothgrad'], []),
-      ...specs.flatMap((b) => planRuns([isRandomBaseline(b) ? 'expectedgradients' : 'ig'], [b])),
-    ];
-    const base: RunSettings = { steps: { steps: part.steps, auto: false }, seed: 0, batchSize: part.batchSize, preprocessing: session.space };
-    const settingsFor = (random: boolean, method: string): RunSettings => ({ ...base, samples: method === 'smoothgrad' ? part.smoothSamples : method === 'expectedgradients' ? part.samples : undefined });
+    const ig: Record<string, unknown> = { steps: part.steps };
+    if (part.maxSteps !== undefined) ig['maxSteps'] = part.maxSteps;
+    if (part.quadrature !== undefined) ig['quadrature'] = part.quadrature;
+    const budget: MethodOverrides = { ig, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples } };
+    // deterministic baselines get Integrated Gradients, distributions Expected Gradients
+    const plans: RunPlan[] = planRuns(['gradient', 'inputxgradient', 'smoothgrad'], [], {}, budget);
+    for (const b of specs) {
+      const random = isRandom((await baselineFor(session, b, 0)).baseline);
+      plans.push(...planRuns([random ? 'expectedgradients' : 'ig'], [b], {}, budget));
+    }
     const n = session.names.length;
     const pathRows = Array.from({ length: Math.min(n, part.pathRows) }, (_, i) => i);
-    let total = pathRows.length * (part.pathSteps + 1);
-    for (const p of plans) {
-      const random = p.baseline ? isRandomBaseline(p.baseline) : false;
-      total += estimateEvaluations(p, n, settingsFor(random, p.method), random);
-    }
-    progress.begin(total, '');
-    const outcomes: RunOutcome[] = [];
-    for (const p of plans) {
-      progress.setLabel(`${part.id} ${p.id}`);
-      const random = p.baseline ? isRandomBaseline(p.baseline) : false;
-      const made = p.baseline ? await baselineFor(session, p.baseline, 0) : undefined;
-      outcomes.push(await computeRun(session.model, session.batch, session.classes, p, made, settingsFor(random, p.method)));
-    }
-    const black: BaselineSpec = parseBaseline('black');
-    const path = await pathsFor(session, pathRows, black, { ...base, steps: { steps: part.pathSteps, auto: false } });
+    progress.begin((await estimateAll(session, plans, 0)) + pathCost(pathRows.length, part.pathSteps), '');
+    const outcomes: RunOutcome[] = await runAll(session, plans, contextOf(session, 0, part.batchSize), `${part.id} `);
+    const path = await pathsFor(session, pathRows, parseBaseline('black'), { seed: 0, batchSize: part.batchSize, steps: part.pathSteps });
     progress.end();
     const wallMs = performance.now() - t0;
     const { section, gridSvg } = await buildSection(session, outcomes, {
@@ -203,7 +210,13 @@ async function runPart(part: DemoPart, progress: Progress, root: string): Promis
       model: part.model.startsWith(root) ? relative(root, part.model) : part.model,
       images: n,
       wallMs,
-      runs: section.columns.map((c) => ({ id: c.id, wallMs: c.timings.wallMs, meanAbsDelta: c.meanAbsDelta })),
+      runs: section.columns.map((c, r) => ({
+        id: c.id,
+        wallMs: c.timings.wallMs,
+        meanAbsDelta: c.meanAbsDelta,
+        maxRelativeDelta: maxRelativeDelta(outcomes[r]),
+        stepsUsed: outcomes[r].stepsUsed,
+      })),
       predictions: session.predictions.map((p, e) => ({ image: session.names[e], label: p[0].label, probability: p[0].probability })),
     };
     return { session, outcomes, section, gridSvg, result };

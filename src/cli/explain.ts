@@ -13,127 +13,36 @@
  */
 import { encodeNpy } from '../io/npy.js';
 import { sizeOfShape } from '../engine/model.js';
-import type { PreprocessingFlags } from '../io/preprocess.js';
 import { exampleOf } from '../viz/index.js';
-import { displayAspect, encodePicture, panelsOf } from './pictures.js';
+import { displayAspect, encodePicture, panelsOf } from '../app/pictures.js';
+import { inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
+import { parseRequest, type VerbOptions } from '../app/request.js';
+import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
 import { Progress } from './progress.js';
-import { planRuns, type Prediction, type RunOutcome, type RunSettings } from './run.js';
-import { estimateAll, labelOf, openSession, runAll, type Session } from './session.js';
 import { OutputStage } from './staging.js';
-import {
-  parseBaseline,
-  parseMethod,
-  parsePositiveInt,
-  parsePositiveNumber,
-  parseSeed,
-  parseSteps,
-  splitList,
-  type BaselineSpec,
-  type MethodName,
-} from './specs.js';
+
+export type { InputRecord, RunRecord } from '../app/records.js';
 
 /** Options as the CLI flags give them (strings) or as a program does (numbers). */
-export interface ExplainOptions {
-  /** An .onnx file, a tfjs model.json (or its directory), or 'nsfwjs:mobilenet_v2'. */
-  model: string;
-  images?: readonly string[];
+export interface ExplainOptions extends VerbOptions {
   /** A .npy of preprocessed inputs. */
   input?: string;
-  /** Method names (or comma-separated lists); default ['ig']. */
-  methods?: readonly string[];
-  /** Baseline specs; default ['black']. */
-  baselines?: readonly string[];
-  /** IG steps or 'auto'; default 64. */
-  steps?: string | number;
-  /** 'top1' (default), a class index, or a .npy / .json file of one class per input. */
-  target?: string | number;
   /** Output directory; default './saliency-out'. */
   out?: string;
-  batchSize?: string | number;
-  seed?: string | number;
-  /** SmoothGrad's noisy copies / random baselines' draws / Expected Gradients' samples. */
-  samples?: string | number;
-  /** SmoothGrad's noise level (fraction of the input's range); default 0.15. */
-  noise?: string | number;
-  preprocessing?: PreprocessingFlags;
-  progress?: Progress;
-}
-
-export interface ParsedRequest {
-  methods: MethodName[];
-  baselines: BaselineSpec[];
-  settings: RunSettings;
-  batchSize?: number;
 }
 
 const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
 
-/** The flags every attribution verb shares, parsed (usage errors name the flag). */
-export function parseRequest(o: Pick<ExplainOptions, 'methods' | 'baselines' | 'steps' | 'batchSize' | 'seed' | 'samples' | 'noise'>, defaults: { methods: string[]; baselines: string[] }): ParsedRequest {
-  const methodNames = splitList(o.methods && o.methods.length ? o.methods : defaults.methods);
-  const methods = [...new Set(methodNames.map(parseMethod))];
-  const baselineTexts = splitList(o.baselines && o.baselines.length ? o.baselines : defaults.baselines);
-  const baselines = baselineTexts.map(parseBaseline);
-  const batchSize = parsePositiveInt('--batch-size', str(o.batchSize));
-  return {
-    methods,
-    baselines,
-    batchSize,
-    settings: {
-      steps: parseSteps(str(o.steps)),
-      samples: parsePositiveInt('--samples', str(o.samples)),
-      noise: parsePositiveNumber('--noise', str(o.noise)),
-      seed: parseSeed(str(o.seed)),
-      batchSize,
-    },
-  };
-}
-
-export interface InputRecord {
-  index: number;
-  /** The image file, or 'x[i]' for --input. */
-  name: string;
-  file?: string;
-  /** The class explained and its label. */
-  target: { class: number; label: string };
-  prediction: Prediction;
-  top: Prediction[];
-}
-
-export interface RunRecord {
-  id: string;
-  method: string;
-  title: string;
-  baseline?: { spec: string; label: string; description: string; random: boolean };
-  params: Record<string, unknown>;
-  target: string;
-  timings: { wallMs: number; modelMs: number; modelCalls: number; forwardExamples: number; backwardExamples: number };
-  /** Per input. */
-  results: Array<{
-    input: number;
-    /** sum(phi) - (f(x) - f(x')), where defined. */
-    delta?: number;
-    /** Sum of the attribution. */
-    sum: number;
-    /** f(x) and f(x') of the target (plain Integrated Gradients). */
-    fx?: number;
-    fBaseline?: number;
-    stepsUsed?: number;
-    files?: Record<string, string>;
-  }>;
-  /** --input mode: the attribution file of all inputs. */
-  file?: string;
-}
-
 export interface ExplainRecord {
   tool: string;
   command: 'explain';
-  model: { spec: string; format: string; inputShape: number[]; outputShape: number[]; preprocessing?: Record<string, unknown> };
+  model: ModelRecord;
   inputs: InputRecord[];
   /** The input .npy's shape, or [n, ...inputShape]. */
   shape: number[];
   targetSpec: string;
-  settings: { steps: number | 'auto'; samples?: number; noise?: number; seed: number; batchSize?: number };
+  /** The method flags given (by flag name), the seed and the batch size; each run records its resolved options. */
+  settings: { options: Record<string, unknown>; seed: number; batchSize?: number };
   runs: RunRecord[];
   timings: { loadMs: number; predictMs: number; totalMs: number };
 }
@@ -144,70 +53,10 @@ export interface ExplainResult {
   files: string[];
 }
 
-export function inputRecords(session: Session): InputRecord[] {
-  return session.names.map((name, e) => ({
-    index: e,
-    name,
-    file: session.files?.[e],
-    target: { class: session.classes[e], label: labelOf(session, session.classes[e]) },
-    prediction: session.predictions[e][0],
-    top: session.predictions[e],
-  }));
-}
-
-function sumOf(values: Float32Array): number {
-  let s = 0;
-  for (const v of values) s += v;
-  return s;
-}
-
-export function runRecord(o: RunOutcome, per: number): RunRecord {
-  const a = o.attribution;
-  const n = a.values.length / per;
-  return {
-    id: o.plan.id,
-    method: a.method,
-    title: o.plan.subtitle ? `${o.plan.title} (${o.plan.subtitle})` : o.plan.title,
-    baseline: o.baseline && o.plan.baseline ? { spec: o.plan.baseline.text, label: o.plan.subtitle ?? o.plan.baseline.text, description: o.baseline.description, random: o.baseline.random } : undefined,
-    params: a.params,
-    target: a.target,
-    timings: {
-      wallMs: o.wallMs,
-      modelMs: a.timings.modelMs,
-      modelCalls: a.timings.modelCalls,
-      forwardExamples: a.timings.forwardExamples,
-      backwardExamples: a.timings.backwardExamples,
-    },
-    results: Array.from({ length: n }, (_, e) => ({
-      input: e,
-      delta: o.delta?.[e],
-      sum: sumOf(a.values.subarray(e * per, (e + 1) * per)),
-      fx: o.outputs?.input[e],
-      fBaseline: o.outputs?.baseline[e],
-      stepsUsed: o.stepsUsed?.[e],
-    })),
-  };
-}
-
-export function modelRecord(session: Session): ExplainRecord['model'] {
-  const p = session.prep;
-  return {
-    spec: session.opened.spec,
-    format: session.opened.info.format,
-    inputShape: [...session.opened.model.inputShape],
-    outputShape: [...session.opened.model.outputShape],
-    preprocessing: p
-      ? { size: [p.height, p.width], resize: p.resize, cropFraction: p.cropFraction, channels: p.channels, layout: p.layout, pixelRange: p.pixelRange, mean: p.mean, std: p.std }
-      : session.space
-        ? { ...session.space }
-        : undefined,
-  };
-}
-
 export async function explain(options: ExplainOptions): Promise<ExplainResult> {
   const t0 = performance.now();
   const req = parseRequest(options, { methods: ['ig'], baselines: ['black'] });
-  const plans = planRuns(req.methods, req.baselines);
+  const plans = req.plans;
   const progress = options.progress ?? new Progress();
   const session = await openSession({
     model: options.model,
@@ -223,8 +72,8 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
     const n = session.names.length;
     const out = options.out ?? 'saliency-out';
     const { result, files } = await OutputStage.run(out, async (stage) => {
-      progress.begin(estimateAll(session, plans, req.settings), '');
-      const outcomes = await runAll(session, plans, req.settings);
+      progress.begin(await estimateAll(session, plans, req.seed), '');
+      const outcomes = await runAll(session, plans, contextOf(session, req.seed, req.batchSize));
       progress.end();
       const runs = outcomes.map((o) => runRecord(o, per));
       if (session.images) {
@@ -265,13 +114,7 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
         inputs: inputRecords(session),
         shape: session.shape,
         targetSpec: str(options.target) ?? 'top1',
-        settings: {
-          steps: req.settings.steps.auto ? 'auto' : req.settings.steps.steps,
-          samples: req.settings.samples,
-          noise: req.settings.noise,
-          seed: req.settings.seed,
-          batchSize: req.batchSize,
-        },
+        settings: { options: req.flags, seed: req.seed, batchSize: req.batchSize },
         runs,
         timings: { loadMs: session.loadMs, predictMs: session.predictMs, totalMs: 0 },
       };

@@ -7,6 +7,7 @@ export { compare, type CompareOptions, type CompareResult, type CompareRecord } 
 export { demo, describeDemo, type DemoOptions, type DemoResult } from './demo.js';
 export { inspect, describeInspect } from './inspect.js';
 export { verify, describeVerify, type VerifyResult } from './verify.js';
-export { EXIT, UsageError, BadInputError, CheckFailedError, exitCodeOf } from './errors.js';
+export { UsageError, BadInputError, CheckFailedError } from '../app/errors.js';
+export { EXIT, exitCodeOf } from './exit.js';
 export { Progress } from './progress.js';
-export { openModel, type OpenedModel } from './model.js';
+export { openModel, type OpenedModel } from '../app/model.js';

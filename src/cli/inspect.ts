@@ -3,7 +3,7 @@
  * rule, and its taps (the inner tensors layer methods can name).
  */
 import type { ModelInfo } from '../engine/model.js';
-import { openModel } from './model.js';
+import { openModel } from '../app/model.js';
 
 export async function inspect(options: { model: string }): Promise<ModelInfo> {
   const opened = await openModel(options.model);

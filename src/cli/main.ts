@@ -2,21 +2,26 @@
 /**
  * The `saliency` command: commander wiring only; each verb is a library function
  * (explain.ts, compare.ts, demo.ts, inspect.ts, verify.ts) that a program can call with
- * the same options. Exit codes (errors.ts): 0 ok, 1 a check failed, 2 bad usage or flag
- * value, 3 bad input (missing file, not a model, unsupported op, undecodable image,
- * target out of range). Human output on stdout, --json for machines, progress on stderr.
+ * the same options, and the method flags are generated from the registry (flags.ts).
+ * Exit codes (exit.ts): 0 ok, 1 a check failed, 2 bad usage or flag value, 3 bad input
+ * (missing file, not a model, unsupported op, undecodable image, target out of range).
+ * Human output on stdout, --json for machines, progress on stderr.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import type { PreprocessingFlags } from '../io/preprocess.js';
 import { compare } from './compare.js';
 import { demo, describeDemo } from './demo.js';
-import { EXIT, exitCodeOf, UsageError } from './errors.js';
+import { UsageError } from '../app/errors.js';
+import { catalogue, describeCatalogue } from '../app/catalogue.js';
+import { EXIT, exitCodeOf } from './exit.js';
 import { describeExplain, explain } from './explain.js';
+import { addMethodFlags, methodFlagValues } from './flags.js';
+import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
 import { describeVerify, verify } from './verify.js';
 
-export { EXIT } from './errors.js';
+export { EXIT } from './exit.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -26,14 +31,11 @@ interface CommonFlags extends PreprocessingFlags {
   input?: string;
   method?: string[];
   baseline?: string[];
-  steps?: string;
   target?: string;
   out?: string;
   json?: boolean;
   batchSize?: string;
   seed?: string;
-  samples?: string;
-  noise?: string;
   paths?: string;
   title?: string;
 }
@@ -44,13 +46,11 @@ function runFlags(o: CommonFlags) {
     model: o.model,
     images: o.image,
     baselines: o.baseline,
-    steps: o.steps,
+    options: methodFlagValues(o as unknown as Record<string, unknown>),
     target: o.target,
     out: o.out,
     batchSize: o.batchSize,
     seed: o.seed,
-    samples: o.samples,
-    noise: o.noise,
     preprocessing: preprocessingFlags(o),
   };
 }
@@ -72,15 +72,12 @@ function preprocessingFlags(o: CommonFlags): PreprocessingFlags {
 
 /** Flags shared by explain and compare. */
 function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }): Command {
-  return cmd
+  return addMethodFlags(cmd
     .requiredOption('-m, --model <model>', 'an .onnx file, a tfjs model.json (or its directory), or nsfwjs:mobilenet_v2')
     .option('-i, --image <files...>', 'image files (any format sharp decodes)')
-    .option(`${methodFlag} <names...>`, `ig, gradient, inputxgradient, smoothgrad, expectedgradients (repeat or comma-separate; default ${defaults.methods})`)
-    .option('-b, --baseline <specs...>', `black, white, gray, maxdistance, blur[:sigma=5], uniform, gaussian[:sigma=0.1], dataset:DIR|FILE.npy|IDX (default ${defaults.baselines})`)
-    .option('--steps <n|auto>', "Integrated Gradients steps, or 'auto' (double from 16 until |delta| <= 5% of |f(x) - f(x')|)", '64')
+    .option(`${methodFlag} <names...>`, `${listMethods().map((d) => d.name).join(', ')} (repeat or comma-separate; default ${defaults.methods}; 'saliency methods' lists them)`)
+    .option('-b, --baseline <specs...>', `black, white, gray, maxdistance, blur[:sigma=5], uniform, gaussian[:sigma=0.1], dataset:DIR|FILE.npy|IDX, x.npy (default ${defaults.baselines})`)
     .option('-t, --target <top1|N|file>', "the class explained: each input's top class (top1), a class index, or a .npy/.json of one class per input", 'top1')
-    .option('--samples <n>', 'SmoothGrad noisy copies (25), draws of a random baseline (10), Expected Gradients samples (20)')
-    .option('--noise <sigma>', "SmoothGrad noise, as a fraction of each input's value range", '0.15')
     .option('--seed <n>', 'seed of every random draw (noise, random baselines); same seed, same numbers', '0')
     .option('--batch-size <n>', 'examples per model call')
     .option('--json', 'print the JSON record on stdout instead of a summary')
@@ -93,7 +90,7 @@ function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods:
     .option('--range <min,max>', 'pixel value range before normalisation, e.g. 0,1 or 0,255')
     .option('--mean <values>', 'per-channel mean subtracted from pixels, e.g. 0.485,0.456,0.406')
     .option('--std <values>', 'per-channel standard deviation dividing pixels')
-    .option('--labels <file>', 'class names: one per line, or JSON');
+    .option('--labels <file>', 'class names: one per line, or JSON'));
 }
 
 function print(json: boolean, value: unknown, human: () => string): void {
@@ -157,6 +154,15 @@ export async function main(argv: string[]): Promise<number> {
       if (o.only !== undefined && !['fashion-mnist', 'photos'].includes(o.only)) throw new UsageError(`--only must be fashion-mnist or photos, got '${o.only}'`);
       const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | undefined, command });
       print(Boolean(o.json), r, () => describeDemo(r));
+    });
+
+  program
+    .command('methods')
+    .description('list every registered attribution method and metric: family, options with defaults and ranges, one-line summary')
+    .option('--json', 'as JSON: { methods: [...], metrics: [...] }')
+    .action((o: { json?: boolean }) => {
+      const c = catalogue();
+      print(Boolean(o.json), c, () => describeCatalogue(c));
     });
 
   program

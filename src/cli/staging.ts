@@ -16,7 +16,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BadInputError } from './errors.js';
+import { BadInputError } from '../app/errors.js';
 import { onInterrupt } from './interrupt.js';
 
 const LOCK = '.saliency-lock';

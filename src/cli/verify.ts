@@ -8,13 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { loadOnnxModel } from '../engine/onnx.js';
 import { readNpy } from '../io/npy.js';
 import { relativeL2 } from '../engine/numeric.js';
+import { packageRoot } from '../app/package.js';
 
 export const VERIFY_TOLERANCE = 1e-4;
 
-/** The repository (or installed package) root: src/cli/ under tsx, dist/cli/ once built. */
-export function packageRoot(): string {
-  return fileURLToPath(new URL('../../', import.meta.url));
-}
+export { packageRoot };
 
 function fixturesDir(): string {
   const dir = join(packageRoot(), 'fixtures', 'torch');

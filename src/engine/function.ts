@@ -6,6 +6,7 @@
  */
 import type { Model, ModelInfo, RunAsk, RunResult, Target } from './model.js';
 import { countExamples, sizeOfShape } from './model.js';
+import { checkRequest } from './request.js';
 
 export interface FunctionModelSpec {
   /** Shape of one example's input and output. */
@@ -26,6 +27,7 @@ export class FunctionModel implements Model {
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[] = [];
   readonly batchSize: number;
+  onProgress?: (examples: number) => void;
   /** Number of examples evaluated (forward) and differentiated, for tests. */
   forwardCount = 0;
   backwardCount = 0;
@@ -47,7 +49,7 @@ export class FunctionModel implements Model {
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
     this.calls++;
-    const n = countExamples(batch, this.inputShape);
+    const n = checkRequest(batch, this.inputShape, this.outputShape, ask, { finite: false });
     const per = sizeOfShape(this.inputShape);
     const outSize = sizeOfShape(this.outputShape);
     for (const o of ask.outputs ?? []) this.shapeOf(o);
@@ -56,9 +58,6 @@ export class FunctionModel implements Model {
       if ((g.rule ?? 'gradient') !== 'gradient') throw new Error(`a function model only has the plain gradient, not rule set '${g.rule}'`);
       for (const w of g.wrt) if (w !== 'input') throw new Error(`a function model gives gradients with respect to 'input' only, not '${w}'`);
       if (!this.spec.vjp) throw new Error('this function model has no vjp: gradients are not available');
-      if (g.seed instanceof Float32Array && g.seed.length !== n * outSize) {
-        throw new Error(`the seed holds ${g.seed.length} values; expected ${n} x ${outSize}`);
-      }
     }
     const logits = new Float32Array(n * outSize);
     for (let i = 0; i < n; i++) {
@@ -85,6 +84,7 @@ export class FunctionModel implements Model {
       for (const w of g.wrt) result[`grad:${w}`] = grad;
       if (target) result['target'] = values;
     }
+    this.onProgress?.(n);
     return result;
   }
 

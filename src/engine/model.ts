@@ -95,6 +95,17 @@ export interface Model {
   readonly inputRange?: readonly [number, number];
   /** Names of inner tensors a method may ask about. */
   readonly taps: readonly string[];
+  /**
+   * Examples per `run` call the model works best with: methods stream their points in
+   * chunks of this size unless asked otherwise (`batchSize` option). Undefined: 16.
+   */
+  readonly batchSize?: number;
+  /**
+   * Progress hook: the model calls it with the number of examples it has just evaluated
+   * (forward or forward + backward), piece by piece as it works through a call. The CLI's
+   * progress bar sets it; nothing else needs to.
+   */
+  onProgress?: (examples: number) => void;
   /** Shape of one example of a tap (or of 'input' / 'logits'). */
   shapeOf(name: string): readonly number[];
   /** Forward values and gradients for n examples (batch holds n * prod(inputShape) values). */

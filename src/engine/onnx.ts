@@ -12,9 +12,10 @@ import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { missingBackwardRules } from '../graph/gradientPath.js';
 import { activationBytes, preferredBatchSize } from './memory.js';
-import { ruleSet } from '../graph/rules/index.js';
+import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, ModelInputError, sizeOfShape } from './model.js';
+import { checkRequest } from './request.js';
 
 export interface OnnxModelOptions {
   /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16. */
@@ -57,11 +58,14 @@ export class OnnxModel implements Model {
   readonly batchSize: number;
   /** Bytes of activations one example computes (what a call's memory grows with). */
   readonly activationBytesPerExample: number;
+  onProgress?: (examples: number) => void;
   private readonly inputName: string;
   private readonly outputName: string;
   private readonly tapInfo: TapInfo[];
   private readonly shapeCache = new Map<number, ShapeInfo>();
   private readonly sessions = new Map<string, Promise<Compiled>>();
+  /** Graphs rewritten by a rule set's `prepare` (e.g. BatchNorm folded), by rewrite: rule sets sharing one share the graph. */
+  private readonly prepared = new Map<(graph: Graph) => Graph, Graph>();
   private disposed = false;
 
   constructor(
@@ -200,11 +204,20 @@ export class OnnxModel implements Model {
       let seedInput: string | undefined;
       if (grad) {
         const wrtTensors = grad.wrt.map((w) => this.resolve(w));
-        const built = buildGradientGraph(this.graph, info, {
+        const def = ruleSetDefinition(grad.rule);
+        let source = this.graph;
+        let sourceInfo = info;
+        if (def.prepare) {
+          source = this.prepared.get(def.prepare) ?? def.prepare(this.graph);
+          this.prepared.set(def.prepare, source);
+          sourceInfo = inferShapes(source, { [this.inputName]: [n, ...this.inputShape] });
+        }
+        const built = buildGradientGraph(source, sourceInfo, {
           outputs: [...new Set(tensors)],
           seeds: [this.outputName],
           wrt: [...new Set(wrtTensors)],
-          rules: ruleSet(grad.rule),
+          rules: def.rules,
+          nodeRules: def.overrides?.(source, sourceInfo),
           ruleSetName: grad.rule,
         });
         graph = built.graph;
@@ -242,23 +255,15 @@ export class OnnxModel implements Model {
   }
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
-    const n = countExamples(batch, this.inputShape);
-    checkFinite(batch, 'input');
+    const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
     const wanted = [...new Set(ask.outputs ?? [])];
     for (const w of wanted) this.resolve(w);
     const g = ask.gradients;
     const target = g && !(g.seed instanceof Float32Array) ? (g.seed as Target) : undefined;
     const outSize = sizeOfShape(this.outputShape);
-    if (g) {
-      if (g.wrt.length === 0) throw new Error('gradients.wrt is empty: ask for "input" and/or tap names');
-      for (const w of g.wrt) this.resolve(w);
-      if (g.seed instanceof Float32Array && g.seed.length !== n * outSize) {
-        throw new Error(`the seed holds ${g.seed.length} values; expected ${n} x ${outSize} (one cotangent per example output)`);
-      }
-    }
+    for (const w of g?.wrt ?? []) this.resolve(w);
     // The output is always computed with a Target so its value can be reported.
     const fetchOutputs = target && !wanted.includes('logits') ? [...wanted, 'logits'] : wanted;
-    if (!g && fetchOutputs.length === 0) throw new Error('nothing asked: give outputs and/or gradients');
 
     const result: RunResult = {};
     const alloc = (key: string, perExample: number) => (result[key] ??= new Float32Array(n * perExample));
@@ -305,6 +310,7 @@ export class OnnxModel implements Model {
         const values = alloc('target', 1);
         for (let i = 0; i < m; i++) values[start + i] = target.value(logits.subarray(i * outSize, (i + 1) * outSize), start + i);
       }
+      this.onProgress?.(m);
     }
     if (target && !wanted.includes('logits')) delete result['logits'];
     for (const w of g?.wrt ?? []) if (w.startsWith('bias:')) scaleByChannel(result[`grad:${w}`], this.biasLayer(w).bias, n);
@@ -337,10 +343,3 @@ function scaleByChannel(data: Float32Array, perChannel: Float32Array, n: number)
   for (let i = 0; i < data.length; i++) data[i] *= perChannel[Math.floor(i / inner) % c];
 }
 
-function checkFinite(data: Float32Array, what: string): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new ModelInputError(`the ${what} holds a non-finite value (${data[i]}) at index ${i}; clean NaN/Infinity before explaining`);
-    }
-  }
-}

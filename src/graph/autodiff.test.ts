@@ -3,7 +3,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { makeGraph } from './gradcheck.js';
+import { makeGraph } from '../engine/gradcheck.js';
 import { float32Tensor } from './ir.js';
 import { buildGradientGraph, UnsupportedOpError, type BackwardRule } from './autodiff.js';
 import { inferShapes } from './shapes.js';

@@ -12,6 +12,7 @@ import { NameSource, describeNode } from './ir.js';
 import { Emitter } from './emitter.js';
 import type { ShapeInfo } from './shapes.js';
 import { activeTensors, relevantTensors } from './gradientPath.js';
+import { SaliencyError } from '../errors.js';
 
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
 export class GradContext extends Emitter {
@@ -71,13 +72,17 @@ export type RuleSet = Readonly<Record<string, BackwardRule>>;
 
 export { NON_DIFFERENTIABLE } from './gradientPath.js';
 
-export class UnsupportedOpError extends Error {
+/** Per-node override: a rule for this particular node, or undefined to use its op type's rule. */
+export type NodeRuleChooser = (node: Node) => BackwardRule | undefined;
+
+export class UnsupportedOpError extends SaliencyError {
   constructor(
     readonly opType: string,
     readonly nodeName: string,
     ruleSetName: string,
   ) {
     super(
+      'unsupported-op',
       `no backward rule for op '${opType}' (node '${nodeName}') in the '${ruleSetName}' rule set. ` +
         'Gradients cannot flow through it; if the node is not on the path from the input to the explained output, ' +
         'ask for a different output or tap. Otherwise please report the op so a rule can be added.',
@@ -95,6 +100,8 @@ export interface GradientRequest {
   wrt: string[];
   /** The backward rules; defaults to the plain gradient. */
   rules: RuleSet;
+  /** Per-node overrides, consulted before `rules` (e.g. another rule for the first Conv). */
+  nodeRules?: NodeRuleChooser;
   ruleSetName?: string;
 }
 
@@ -163,7 +170,7 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
     if (!node.outputs.some((o) => active.has(o) && relevant.has(o))) continue;
     const dY = node.outputs.map((o) => (o && active.has(o) ? adjoint(o) : undefined));
     if (dY.every((g) => g === undefined)) continue;
-    const rule = request.rules[node.opType];
+    const rule = request.nodeRules?.(node) ?? request.rules[node.opType];
     if (!rule || node.domain !== '') throw new UnsupportedOpError(node.opType, node.name, ruleSetName);
     let dX: Array<string | undefined>;
     try {

@@ -93,10 +93,12 @@ export interface MissingRule {
 export function missingBackwardRules(
   forward: Graph,
   info: ShapeInfo,
-  request: { seeds: readonly string[]; wrt: readonly string[]; rules: Readonly<Record<string, unknown>> },
+  request: { seeds: readonly string[]; wrt: readonly string[]; rules: Readonly<Record<string, unknown>>; nodeRules?: (node: Node) => unknown },
 ): MissingRule[] {
+  // the rewrite's choice: a per-node rule, else the op type's rule (autodiff.ts)
+  const ruleOf = (n: Node) => request.nodeRules?.(n) ?? request.rules[n.opType];
   return gradientPath(forward, info, request.seeds, request.wrt)
-    .filter((n) => !request.rules[n.opType] || n.domain !== '')
+    .filter((n) => !ruleOf(n) || n.domain !== '')
     .map((n) => ({ node: n.name, opType: n.domain ? `${n.domain}.${n.opType}` : n.opType }))
     .reverse();
 }

@@ -16,6 +16,7 @@ import type {
   Dim,
 } from './ir.js';
 import { sizeOf, typedArrayFor } from './ir.js';
+import { SaliencyError } from '../errors.js';
 
 const { onnx } = onnxProto;
 const INT64_MAX = 9223372036854775807n;
@@ -77,9 +78,9 @@ function toNumber(v: unknown): number {
   return Number(v);
 }
 
-export class OnnxLoadError extends Error {
+export class OnnxLoadError extends SaliencyError {
   constructor(message: string) {
-    super(message);
+    super('bad-model', message);
     this.name = 'OnnxLoadError';
   }
 }

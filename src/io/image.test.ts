@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadImage, loadImages, writePng, readPng, encodePng, svgToPng, gridImage, ImageError } from './image.js';
 import { resolvePreprocessing, preprocessingFor } from './preprocess.js';
-import { inputSpace } from '../baselines/space.js';
+import { inputSpace } from '../engine/space.js';
 import { loadOnnxModel } from '../engine/onnx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'saliency-image-'));

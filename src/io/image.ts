@@ -13,6 +13,7 @@ import { existsSync, renameSync, unlinkSync, writeFileSync, statSync } from 'nod
 import { dirname, basename, join } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { ResolvedPreprocessing } from './preprocess.js';
+import { SaliencyError } from '../errors.js';
 
 /** RGBA pixels as the viz functions make them (structurally viz's RgbaImage). */
 export interface RgbaPixels {
@@ -21,13 +22,13 @@ export interface RgbaPixels {
   readonly data: Uint8ClampedArray | Uint8Array;
 }
 
-export class ImageError extends Error {
+export class ImageError extends SaliencyError {
   override name = 'ImageError';
   constructor(
     readonly path: string,
     message: string,
   ) {
-    super(message);
+    super('bad-input', message);
   }
 }
 

@@ -14,7 +14,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { Layout, Preprocessing } from '../baselines/space.js';
+import type { Layout, Preprocessing } from '../engine/space.js';
+import { SaliencyError } from '../errors.js';
 
 /** 'stretch': to the size, aspect ratio ignored; 'crop': scale to cover, centre crop; 'pad': scale to fit, pad with black. */
 export type ResizeMode = 'stretch' | 'crop' | 'pad';
@@ -71,8 +72,11 @@ export interface Assumption {
   because: string;
 }
 
-export class PreprocessingError extends Error {
+export class PreprocessingError extends SaliencyError {
   override name = 'PreprocessingError';
+  constructor(message: string) {
+    super('bad-input', message);
+  }
 }
 
 const KEYS = new Set(['size', 'resize', 'cropFraction', 'channels', 'layout', 'pixelRange', 'mean', 'std', 'labels', 'note']);

@@ -10,9 +10,9 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { describeBaseline, toSampler, type Baseline } from '../baselines/baseline.js';
 import { datasetBaseline } from '../baselines/dataset.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { Attribution, CommonOptions, Method } from './attribution.js';
-import { integratedGradients } from './integratedGradients.js';
+import { integratedGradients, descriptor as igDescriptor } from './integratedGradients.js';
 import { Runner } from './runner.js';
 import { runVariants } from './variants.js';
 
@@ -39,7 +39,8 @@ export async function averageOverBaselines<O extends CommonOptions = CommonOptio
   const per = runner.per;
   const target = await runner.resolveTarget(options.target, input);
   const sampler = options.baseline instanceof Float32Array ? datasetBaseline(options.baseline, per) : toSampler(options.baseline, per);
-  const k = options.samples ?? 10;
+  // the default draws are Integrated Gradients' `samples` option (its draws of a random baseline)
+  const k = options.samples ?? igDescriptor.options.samples.default;
   if (!Number.isInteger(k) || k < 1) throw new Error(`samples must be a positive integer, got ${k}`);
   const seed = options.seed ?? 0;
   const rngs = Array.from({ length: n }, (_, e) => rngFor(seed, e));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { loadOnnxModel } from '../engine/onnx.js';
 import { readNpy } from '../io/npy.js';
 import { blurImage } from '../baselines/blur.js';
-import { inputSpace } from '../baselines/space.js';
+import { inputSpace } from '../engine/space.js';
 import { gradient } from './gradient.js';
 import { inputXGradient } from './inputXGradient.js';
 import { integratedGradients } from './integratedGradients.js';

@@ -10,7 +10,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { Baseline } from '../baselines/baseline.js';
-import type { Preprocessing } from '../baselines/space.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, TargetSpec } from './attribution.js';
 
 export type MethodFamily = 'gradient' | 'path' | 'cam' | 'propagation' | 'perturbation' | 'mask';
@@ -39,7 +39,7 @@ export type OptionSpec =
   | (OptionBase & { kind: 'integer'; default: number; min?: number; max?: number; /** also accepts the word 'auto' */ auto?: boolean })
   | (OptionBase & { kind: 'number'; default: number; min?: number; max?: number; /** the minimum itself is not allowed */ exclusiveMin?: boolean })
   | (OptionBase & { kind: 'boolean'; default: boolean })
-  | (OptionBase & { kind: 'choice'; choices: readonly string[]; default: string })
+  | (OptionBase & { kind: 'choice'; choices: readonly string[]; default: string; /** other spellings accepted: { sg2: 'smoothgrad_sq' } */ aliases?: Readonly<Record<string, string>> })
   | (OptionBase & { kind: 'string'; default: string });
 
 export type OptionSchema = Record<string, OptionSpec>;

@@ -10,9 +10,10 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { describeBaseline, toSampler, type Baseline } from '../baselines/baseline.js';
 import { datasetBaseline } from '../baselines/dataset.js';
-import { rngFor, type Rng } from '../baselines/random.js';
+import { rngFor, type Rng } from '../random.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { Runner } from './runner.js';
+import { defineMethod } from './descriptor.js';
 
 export interface ExpectedGradientsOptions extends CommonOptions {
   /**
@@ -34,7 +35,7 @@ export async function expectedGradients(model: Model, input: Float32Array, optio
   if (options.baseline === undefined) throw new Error('expectedGradients needs a baseline distribution (e.g. datasetBaseline(trainingExamples, size))');
   const target = await runner.resolveTarget(options.target, input);
   const sampler = options.baseline instanceof Float32Array ? datasetBaseline(options.baseline, per) : toSampler(options.baseline, per);
-  const k = options.samples ?? 20;
+  const k = options.samples ?? descriptor.options.samples.default;
   if (!Number.isInteger(k) || k < 1) throw new Error(`samples must be a positive integer, got ${k}`);
   const seed = options.seed ?? 0;
   const wantDelta = options.delta ?? true;
@@ -88,3 +89,23 @@ export async function expectedGradients(model: Model, input: Float32Array, optio
     timings: runner.finish(),
   };
 }
+
+export const descriptor = defineMethod({
+  name: 'expectedgradients',
+  aliases: ['eg', 'gradientshap'],
+  title: 'Expected Gradients',
+  family: 'path',
+  summary: "IG averaged over a baseline distribution, one random baseline and alpha per sample (Erion et al. 2021)",
+  needs: { gradients: true, baseline: true },
+  options: {
+    samples: { kind: 'integer', default: 20, min: 1, max: 100000, description: 'samples (a drawn baseline and a random alpha) per input' },
+  },
+  random: true,
+  // a gradient per sample, the sampled baselines' outputs for the delta, and f(x)
+  cost: (n, o) => n * 2 * o.samples + n,
+  run: (model, input, o, c) => {
+    if (c.baseline === undefined) throw new Error('expectedgradients needs a baseline distribution (e.g. --baseline uniform or dataset:DIR)');
+    return expectedGradients(model, input, { target: c.target, batchSize: c.batchSize, seed: c.seed, samples: o.samples, baseline: c.baseline });
+  },
+  order: 40,
+});

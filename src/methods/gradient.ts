@@ -6,6 +6,7 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { Runner } from './runner.js';
+import { defineMethod } from './descriptor.js';
 
 export interface GradientOptions extends CommonOptions {
   /** Take |gradient| (Captum's Saliency default). Default false. */
@@ -33,13 +34,30 @@ export async function gradient(model: Model, input: Float32Array, options: Gradi
   const runner = new Runner(model, options);
   const target = await runner.resolveTarget(options.target, input);
   const { grads } = await gradientsAt(runner, input);
-  if (options.absolute) for (let i = 0; i < grads.length; i++) grads[i] = Math.abs(grads[i]);
+  const absolute = options.absolute ?? descriptor.options.absolute.default;
+  if (absolute) for (let i = 0; i < grads.length; i++) grads[i] = Math.abs(grads[i]);
   return {
     values: grads,
     shape: [n, ...model.inputShape],
     method: 'gradient',
-    params: { absolute: options.absolute ?? false, batchSize: runner.batch },
+    params: { absolute, batchSize: runner.batch },
     target: target.label,
     timings: runner.finish(),
   };
 }
+
+export const descriptor = defineMethod({
+  name: 'gradient',
+  aliases: ['grad', 'saliency', 'vanilla', 'vanillagradient'],
+  title: 'Gradient',
+  family: 'gradient',
+  summary: 'd target / d input: the vanilla gradient map (Simonyan et al. 2014)',
+  needs: { gradients: true },
+  options: {
+    absolute: { kind: 'boolean', default: false, description: "take |gradient| (Captum's Saliency default)" },
+  },
+  random: false,
+  cost: (n) => n,
+  run: (model, input, o, c) => gradient(model, input, { target: c.target, batchSize: c.batchSize, absolute: o.absolute }),
+  order: 10,
+});

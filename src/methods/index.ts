@@ -26,3 +26,20 @@ export { integratedGradientsPath, type PathData, type PathOptions } from './inte
 export { expectedGradients, type ExpectedGradientsOptions } from './expectedGradients.js';
 export { smoothGrad, smoothGradXInput, type SmoothKind, type SmoothOptions } from './smooth.js';
 export { averageOverBaselines, type AverageOptions } from './averageBaselines.js';
+export { AUTO_START_STEPS, stepsPlan } from './integratedGradients.js';
+export {
+  defineMethod,
+  FAMILY_ORDER,
+  FAMILY_TITLES,
+  type MethodDescriptor,
+  type AnyMethodDescriptor,
+  type MethodFamily,
+  type MethodNeeds,
+  type MethodContext,
+  type CostContext,
+  type OptionSpec,
+  type OptionSchema,
+  type OptionValues,
+} from './descriptor.js';
+export { listMethods, findMethod, getMethod, parseMethod, registerMethod, methodOptions, methodCost, methodIsRandom } from './registry.js';
+export { parseOptionText, checkOptionValue, resolveOptions, defaultsOf, flagName, type ResolvedOptions } from './options.js';

@@ -7,6 +7,7 @@ import { countExamples } from '../engine/model.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { Runner } from './runner.js';
 import { gradientsAt } from './gradient.js';
+import { defineMethod } from './descriptor.js';
 
 export async function inputXGradient(model: Model, input: Float32Array, options: CommonOptions = {}): Promise<Attribution> {
   const n = countExamples(input, model.inputShape);
@@ -23,3 +24,17 @@ export async function inputXGradient(model: Model, input: Float32Array, options:
     timings: runner.finish(),
   };
 }
+
+export const descriptor = defineMethod({
+  name: 'inputxgradient',
+  aliases: ['ixg', 'gradientxinput', 'gradienttimesinput', 'inputtimesgradient'],
+  title: 'Input × Gradient',
+  family: 'gradient',
+  summary: 'x * d target / d x (Shrikumar et al. 2016); IG with a zero baseline for linear models',
+  needs: { gradients: true },
+  options: {},
+  random: false,
+  cost: (n) => n,
+  run: (model, input, _o, c) => inputXGradient(model, input, { target: c.target, batchSize: c.batchSize }),
+  order: 20,
+});

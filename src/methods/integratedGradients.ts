@@ -8,22 +8,29 @@
  *
  * autoSteps doubles the steps until |delta| <= tolerance * |f(x) - f(x')| for every
  * input (inputs that converged are not recomputed), and reports the steps each input
- * needed and the delta at every step count tried.
+ * needed and the delta at every step count tried. With the textbook 'trapezoid' rule the
+ * points nest, so each doubling (n -> 2n - 1 points) only evaluates the new midpoints.
  */
 import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
-import { drawBaselines, describeBaseline, type Baseline } from '../baselines/baseline.js';
+import { drawBaselines, describeBaseline, isRandom, type Baseline } from '../baselines/baseline.js';
 import { constantBaseline } from '../baselines/constant.js';
-import { rngFor } from '../baselines/random.js';
-import type { Preprocessing } from '../baselines/space.js';
+import { rngFor } from '../random.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions } from './attribution.js';
-import { quadrature, type QuadratureName } from './quadrature.js';
+import { quadrature, QUADRATURES, type QuadratureName } from './quadrature.js';
 import { Runner } from './runner.js';
+import { NestedTrapezoid } from './nestedTrapezoid.js';
+import { defineMethod } from './descriptor.js';
+import { averageOverBaselines } from './averageBaselines.js';
+
+/** With steps 'auto', the first step count tried (doubled until the delta meets the tolerance). */
+export const AUTO_START_STEPS = 16;
 
 export interface AutoStepsOptions {
-  /** Relative tolerance on |delta| / |f(x) - f(x')|. Default 0.05 (the IG paper's 5%). */
+  /** Relative tolerance on |delta| / |f(x) - f(x')|. Default 0.05 (the IG paper's 5%): descriptor.options.tolerance. */
   tolerance?: number;
-  /** Largest step count tried. Default 4096. */
+  /** Largest step count tried. Default 4096: descriptor.options.maxSteps. */
   maxSteps?: number;
 }
 
@@ -32,9 +39,12 @@ export interface IntegratedGradientsOptions extends CommonOptions {
   baseline?: Baseline;
   /** Preprocessing for the default black baseline. */
   preprocessing?: Preprocessing;
-  /** Number of quadrature points (the starting count with autoSteps). Default 50. */
-  steps?: number;
-  /** Quadrature rule. Default 'gausslegendre' (Captum's default). */
+  /**
+   * Number of quadrature points (the starting count with autoSteps), or 'auto': autoSteps
+   * from AUTO_START_STEPS. Default 64 (descriptor.options.steps, as the CLI's --steps).
+   */
+  steps?: number | 'auto';
+  /** Quadrature rule. Default 'gausslegendre' (Captum's default; descriptor.options.quadrature). */
   method?: QuadratureName;
   /** Double the steps until the completeness delta meets the tolerance. */
   autoSteps?: boolean | AutoStepsOptions;
@@ -114,10 +124,13 @@ export async function integratedGradients(
   const seed = options.seed ?? 0;
   const baselineSpec = options.baseline ?? constantBaseline(model, 'black', options.preprocessing);
   const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
-  const method = options.method ?? 'gausslegendre';
-  const auto = options.autoSteps ? (options.autoSteps === true ? {} : options.autoSteps) : undefined;
+  const defaults = descriptor.options;
+  const method = options.method ?? (defaults.quadrature.default as QuadratureName);
+  const requested = options.steps ?? defaults.steps.default;
+  const autoSteps = requested === 'auto' ? options.autoSteps || true : options.autoSteps;
+  const auto = autoSteps ? (autoSteps === true ? {} : autoSteps) : undefined;
   const wantDelta = auto ? true : options.delta ?? true; // autoSteps needs the delta
-  let steps = options.steps ?? 50;
+  let steps = requested === 'auto' ? AUTO_START_STEPS : requested;
 
   let fx: Float64Array | undefined;
   let fb: Float64Array | undefined;
@@ -143,12 +156,14 @@ export async function integratedGradients(
     values.set(phi);
     if (wantDelta) for (let e = 0; e < n; e++) delta[e] = deltaOf(phi, e, e);
   } else {
-    const tolerance = auto.tolerance ?? 0.05;
-    const maxSteps = auto.maxSteps ?? 4096;
+    const tolerance = auto.tolerance ?? defaults.tolerance.default;
+    const maxSteps = auto.maxSteps ?? defaults.maxSteps.default;
     convergence = { tolerance, steps: new Array(n).fill(0), converged: new Array(n).fill(false), curve: [] };
     let pending = [...Array(n).keys()];
+    // the trapezoid rule's points nest: refine (n -> 2n - 1 points) instead of starting afresh
+    const nested = method === 'trapezoid' ? new NestedTrapezoid(runner, input, baselines) : undefined;
     for (;;) {
-      const phi = await integrate(runner, input, baselines, pending, steps, method);
+      const phi = nested ? await nested.refine(pending, steps) : await integrate(runner, input, baselines, pending, steps, method);
       const point = { steps, delta: new Array(n).fill(NaN), relative: new Array(n).fill(NaN) };
       const still: number[] = [];
       pending.forEach((e, r) => {
@@ -166,8 +181,9 @@ export async function integratedGradients(
       });
       convergence.curve.push(point);
       pending = still;
-      if (pending.length === 0 || steps * 2 > maxSteps) break;
-      steps *= 2;
+      const next = nested ? 2 * steps - 1 : 2 * steps;
+      if (pending.length === 0 || next > maxSteps) break;
+      steps = next;
     }
   }
   return {
@@ -176,9 +192,9 @@ export async function integratedGradients(
     method: 'integratedGradients',
     params: {
       baseline: describeBaseline(baselineSpec),
-      steps: options.steps ?? 50,
+      steps: requested,
       method,
-      autoSteps: auto ? { tolerance: convergence!.tolerance, maxSteps: auto.maxSteps ?? 4096 } : false,
+      autoSteps: auto ? { tolerance: convergence!.tolerance, maxSteps: auto.maxSteps ?? defaults.maxSteps.default } : false,
       seed,
       batchSize: runner.batch,
     },
@@ -189,3 +205,54 @@ export async function integratedGradients(
     timings: runner.finish(),
   };
 }
+
+/** Steps as the CLI and the cost estimate see them: a count, or 'auto' starting at AUTO_START_STEPS. */
+export function stepsPlan(steps: number | 'auto'): { steps: number; auto: boolean } {
+  return steps === 'auto' ? { steps: AUTO_START_STEPS, auto: true } : { steps, auto: false };
+}
+
+export const descriptor = defineMethod({
+  name: 'ig',
+  aliases: ['integratedgradients'],
+  title: 'Integrated Gradients',
+  family: 'path',
+  summary: "(x - x') times the gradient integrated along the straight path from the baseline (Sundararajan et al. 2017)",
+  needs: { gradients: true, baseline: true },
+  options: {
+    steps: {
+      kind: 'integer',
+      default: 64,
+      min: 1,
+      max: 100000,
+      auto: true,
+      description: `quadrature points, or 'auto': double from ${AUTO_START_STEPS} until |delta| <= tolerance * |f(x) - f(x')|`,
+    },
+    quadrature: {
+      kind: 'choice',
+      choices: [...QUADRATURES, 'trapezoid'],
+      default: 'gausslegendre',
+      description: "quadrature rule: Captum's five (same names and numbers), or the textbook trapezoid, whose points nest (cheapest with --steps auto)",
+    },
+    tolerance: { kind: 'number', default: 0.05, min: 0, max: 1, exclusiveMin: true, description: "with --steps auto: relative tolerance on |delta| / |f(x) - f(x')|" },
+    maxSteps: { kind: 'integer', default: 4096, min: 1, max: 100000, description: 'with --steps auto: the largest step count tried' },
+    samples: { kind: 'integer', default: 10, min: 1, max: 100000, description: 'draws of a random baseline (uniform, gaussian, dataset), averaged' },
+  },
+  random: (_o, c) => c.randomBaseline,
+  cost: (n, o, c) => {
+    const per = stepsPlan(o.steps).steps + 2;
+    return c.randomBaseline ? n * o.samples * per : n * per;
+  },
+  run: async (model, input, o, c) => {
+    const ig = {
+      steps: o.steps,
+      method: o.quadrature as QuadratureName,
+      autoSteps: o.steps === 'auto' ? { tolerance: o.tolerance, maxSteps: o.maxSteps } : false,
+    };
+    const common = { target: c.target, batchSize: c.batchSize, seed: c.seed };
+    if (c.baseline !== undefined && isRandom(c.baseline)) {
+      return averageOverBaselines(model, input, { ...common, baseline: c.baseline, samples: o.samples, methodOptions: ig });
+    }
+    return integratedGradients(model, input, { ...common, ...ig, baseline: c.baseline, preprocessing: c.preprocessing });
+  },
+  order: 0,
+});

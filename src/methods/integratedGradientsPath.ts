@@ -12,8 +12,8 @@ import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
 import { drawBaselines, describeBaseline, type Baseline } from '../baselines/baseline.js';
 import { constantBaseline } from '../baselines/constant.js';
-import { rngFor } from '../baselines/random.js';
-import type { Preprocessing } from '../baselines/space.js';
+import { rngFor } from '../random.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { CommonOptions, Timings } from './attribution.js';
 import { Runner } from './runner.js';
 

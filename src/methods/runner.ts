@@ -7,6 +7,7 @@
 import type { Model, Target } from '../engine/model.js';
 import { countExamples, sizeOfShape } from '../engine/model.js';
 import { classLogit } from '../targets/index.js';
+import { argmax } from '../engine/numeric.js';
 import type { CommonOptions, TargetSpec, Timings } from './attribution.js';
 
 /** The target of point i is the target of input `exampleOf(i)`. */
@@ -19,9 +20,9 @@ export function remapTarget(target: Target, exampleOf: (i: number) => number): T
   };
 }
 
-/** Default batch size: the option, else the model's own (OnnxModel, FunctionModel), else 16. */
+/** Default batch size: the option, else the model's preferred size (Model.batchSize), else 16. */
 export function chunkSize(model: Model, options: CommonOptions): number {
-  const b = options.batchSize ?? (model as { batchSize?: number }).batchSize ?? 16;
+  const b = options.batchSize ?? model.batchSize ?? 16;
   if (!(b >= 1) || !Number.isInteger(b)) throw new Error(`batchSize must be a positive integer, got ${b}`);
   return b;
 }
@@ -51,9 +52,7 @@ export class Runner {
       const logits = await this.forward(inputs);
       const classes: number[] = [];
       for (let e = 0; e < n; e++) {
-        let best = 0;
-        for (let k = 1; k < this.outSize; k++) if (logits[e * this.outSize + k] > logits[e * this.outSize + best]) best = k;
-        classes.push(best);
+        classes.push(argmax(logits.subarray(e * this.outSize, (e + 1) * this.outSize)));
       }
       const t = classLogit(classes, this.outSize);
       return (this.target = { ...t, label: `logit of the top class (${[...new Set(classes)].join(', ')})` });

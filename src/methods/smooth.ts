@@ -15,12 +15,13 @@
  */
 import type { Model } from '../engine/model.js';
 import { countExamples } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
-import { inputSpace, type Preprocessing } from '../baselines/space.js';
+import { rngFor } from '../random.js';
+import { inputSpace, type Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions, Method } from './attribution.js';
 import { gradient } from './gradient.js';
 import { Runner } from './runner.js';
 import { runVariants } from './variants.js';
+import { defineMethod } from './descriptor.js';
 
 export type SmoothKind = 'smoothgrad' | 'smoothgrad_sq' | 'vargrad';
 
@@ -53,10 +54,11 @@ export async function smoothGrad<O extends CommonOptions = CommonOptions>(
   const per = runner.per;
   const target = await runner.resolveTarget(options.target, input);
   const method = (options.method ?? gradient) as Method<O>;
-  const k = options.samples ?? 25;
+  const defaults = descriptor.options;
+  const k = options.samples ?? defaults.samples.default;
   if (!Number.isInteger(k) || k < 1) throw new Error(`samples must be a positive integer, got ${k}`);
-  const kind = options.kind ?? 'smoothgrad';
-  const sigma = options.sigma ?? 0.15;
+  const kind = options.kind ?? (defaults.kind.default as SmoothKind);
+  const sigma = options.sigma ?? defaults.sigma.default;
   const seed = options.seed ?? 0;
   const relativeTo = options.relativeTo ?? 'input';
 
@@ -144,3 +146,29 @@ export async function smoothGradXInput(model: Model, input: Float32Array, option
   for (let i = 0; i < r.values.length; i++) r.values[i] *= input[i];
   return { ...r, method: 'smoothGradXInput' };
 }
+
+export const descriptor = defineMethod({
+  name: 'smoothgrad',
+  aliases: ['sg', 'noisetunnel'],
+  title: 'SmoothGrad',
+  family: 'gradient',
+  summary: 'the gradient averaged over noisy copies of the input (Smilkov et al. 2017); also SmoothGrad² and VarGrad',
+  needs: { gradients: true },
+  options: {
+    samples: { kind: 'integer', default: 25, min: 1, max: 100000, description: 'noisy copies per input' },
+    sigma: { kind: 'number', default: 0.15, min: 0, exclusiveMin: true, flag: 'noise', description: "noise standard deviation, as a fraction of each input's value range" },
+    kind: {
+      kind: 'choice',
+      choices: ['smoothgrad', 'smoothgrad_sq', 'vargrad'],
+      aliases: { sg2: 'smoothgrad_sq', sgsq: 'smoothgrad_sq', smoothgradsquared: 'smoothgrad_sq', var: 'vargrad' },
+      default: 'smoothgrad',
+      flag: 'smooth-kind',
+      description: 'aggregate of the noisy maps: mean (smoothgrad), mean of squares (smoothgrad_sq, alias sg2) or variance (vargrad)',
+    },
+  },
+  random: true,
+  cost: (n, o) => n * o.samples,
+  run: (model, input, o, c) =>
+    smoothGrad(model, input, { target: c.target, batchSize: c.batchSize, seed: c.seed, samples: o.samples, sigma: o.sigma, kind: o.kind as SmoothKind }),
+  order: 30,
+});

@@ -9,6 +9,7 @@ import { saveOnnx } from '../graph/onnx.js';
 import { loadOnnxModel, type OnnxModel, type OnnxModelOptions } from '../engine/onnx.js';
 import { functionModel, type FunctionModel } from '../engine/function.js';
 import type { Model, RunAsk } from '../engine/model.js';
+import { Rng } from '../random.js';
 
 class Builder {
   readonly graph: Graph = {
@@ -137,8 +138,6 @@ export function spyModel<M extends Model>(model: M): M & { maxExamples: number; 
 
 /** Deterministic pseudo-random values in [lo, hi). */
 export function pseudoRandom(n: number, seed = 1, lo = 0, hi = 1): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => {
-    const v = Math.sin((i + 1) * 12.9898 + seed * 78.233) * 43758.5453;
-    return lo + (hi - lo) * (v - Math.floor(v));
-  });
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.float());
 }

@@ -5,7 +5,7 @@
  * stays bounded by one group), and each variant's attribution is handed back.
  */
 import type { Model, Target } from '../engine/model.js';
-import { rngFor } from '../baselines/random.js';
+import { rngFor } from '../random.js';
 import type { Attribution, CommonOptions, Method, Timings } from './attribution.js';
 import { addTimings, remapTarget } from './runner.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { Baseline } from '../baselines/baseline.js';
-import type { Preprocessing } from '../baselines/space.js';
+import type { Preprocessing } from '../engine/space.js';
 import type { TargetSpec } from '../methods/attribution.js';
 import type { OptionSchema, OptionValues } from '../methods/descriptor.js';
 
@@ -36,6 +36,8 @@ export interface MetricContext {
   groundTruth?: Float32Array;
   /** The method being evaluated, applied to other inputs (robustness): same target semantics. */
   explain?: (model: Model, input: Float32Array, target: TargetSpec) => Promise<Float32Array>;
+  /** Progress of the metric's model evaluations (done, total), for progress bars. */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface MetricCurve {

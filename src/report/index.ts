@@ -3,3 +3,4 @@
  */
 export { renderReport, escapeHtml, formatMs, formatValue } from './html.js';
 export type { ReportData, ReportSection, ReportColumn, ReportRow, ReportCell, ReportPath, ReportImage, ReportPrediction } from './types.js';
+export { environment, READING_NOTES } from './notes.js';

@@ -2,6 +2,7 @@
  * Targets: what is being explained, as a scalar function of one example's output.
  */
 import type { Target } from '../engine/model.js';
+import { softmax } from '../engine/numeric.js';
 
 export type { Target } from '../engine/model.js';
 
@@ -28,15 +29,6 @@ export function classLogit(classes: number | readonly number[], outputSize: numb
   };
 }
 
-function softmax(output: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of output) max = Math.max(max, v);
-  const p = new Float64Array(output.length);
-  let total = 0;
-  for (let k = 0; k < output.length; k++) total += p[k] = Math.exp(output[k] - max);
-  for (let k = 0; k < output.length; k++) p[k] /= total;
-  return p;
-}
 
 /** The softmax probability of a class (the model output taken as logits). */
 export function classProbability(classes: number | readonly number[], outputSize: number): Target {

@@ -4,7 +4,7 @@
  * per-example shapes [C, H, W] are 'NCHW', [H, W, C] 'NHWC' (inferred: the smaller end is the
  * channel axis, ties channels-first); a 2-d example [H, W] is one grey channel.
  */
-import { inputSpace, type Layout } from '../baselines/space.js';
+import { inputSpace, type Layout } from '../engine/space.js';
 
 export type { Layout };
 

@@ -232,7 +232,7 @@ describe('TfjsModel behaviour', () => {
     const model = await loadTfjsModel(layersPath);
     const x = seededValues(sizeOfShape(LAYERS_INPUT), 1, 0, 1);
     await assert.rejects(model.run(x, { outputs: ['nope'] }), /no tap named 'nope'/);
-    await assert.rejects(model.run(x, { gradients: { seed: classLogit(0, 5), wrt: ['input'], rule: 'guided' } }), /only the plain gradient/);
+    await assert.rejects(model.run(x, { gradients: { seed: classLogit(0, 5), wrt: ['input'], rule: 'deeplift' } }), /LRP and DeepLIFT need the ONNX engine/);
     await assert.rejects(model.run(x.subarray(1), { outputs: ['logits'] }), /whole number of examples/);
     const bad = x.slice();
     bad[3] = NaN;

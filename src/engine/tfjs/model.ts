@@ -12,7 +12,8 @@
  *   layer; GraphModel: a Softmax node before the output), so 'logits' are logits and
  *   classProbability applies the softmax itself. `keepSoftmax: true` keeps it.
  * - Taps: layer names (LayersModel) or node names (GraphModel); see taps.ts.
- * - Only the plain gradient rule: propagation rules need the ONNX engine.
+ * - Backward rules: the plain gradient, guided backprop and deconvnet (rules.ts, by swapping the
+ *   ReLU-like kernels' gradients); LRP and DeepLIFT need the ONNX engine.
  * - Batching: gradients are computed `batchSize` examples at a time. Left automatic, the
  *   first gradient request of each kind runs one example first: it checks that every op
  *   on the path has a gradient (a failing gradient otherwise strands memory: the wasm
@@ -33,6 +34,8 @@ import { readModelFiles, readNsfwjsModel, NSFWJS_MODELS, type LoadedArtifacts, t
 import { GraphRunner, LayersRunner, type Runner } from './taps.js';
 import { unfuseGraphTopology } from './unfused.js';
 import { valueAndGradients, GradientError } from './tape.js';
+import { checkRequest } from '../request.js';
+import { withBackwardRule } from './rules.js';
 
 export interface TfjsModelOptions {
   /** 'wasm' (default; SIMD, one thread) or 'cpu' (pure JS, ~15x slower). */
@@ -70,6 +73,8 @@ interface Plan {
   /** The name 'input' was asked by, when its gradient is wanted. */
   wrtInput?: string;
   wrtTaps: Array<{ key: string; tap: string }>;
+  /** Backward rule set: 'gradient', 'guided' or 'deconvnet'. */
+  rule: string;
 }
 
 export async function loadTfjsModel(source: TfjsSource, options: TfjsModelOptions = {}): Promise<TfjsModel> {
@@ -136,6 +141,7 @@ export class TfjsModel implements Model {
   readonly outputShape: readonly number[] = [];
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[];
+  onProgress?: (examples: number) => void;
   /** One example as the model takes it (NHWC for image models). */
   readonly nativeInputShape: readonly number[];
   private readonly layout: 'NHWC' | 'NCHW';
@@ -229,9 +235,8 @@ export class TfjsModel implements Model {
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
     if (this.disposed) throw new Error('this model has been disposed');
-    const n = countExamples(batch, this.inputShape);
-    checkFinite(batch);
-    const plan: Plan = { logits: false, outputs: [], wrtTaps: [] };
+    const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
+    const plan: Plan = { logits: false, outputs: [], wrtTaps: [], rule: 'gradient' };
     for (const o of new Set(ask.outputs ?? [])) {
       const r = this.resolve(o);
       if (r.kind === 'input') throw new Error(`'${o}' is the input, not an output; ask for 'logits' or tap names`);
@@ -241,23 +246,15 @@ export class TfjsModel implements Model {
     const g = ask.gradients;
     const outSize = sizeOfShape(this.outputShape);
     if (g) {
-      if (g.wrt.length === 0) throw new Error('gradients.wrt is empty: ask for "input" and/or tap names');
       for (const w of new Set(g.wrt)) {
         const r = this.resolve(w);
         if (r.kind === 'logits') throw new Error("the gradient with respect to 'logits' is the seed itself; ask for 'input' or a tap");
         if (r.kind === 'input') plan.wrtInput = w;
         else plan.wrtTaps.push({ key: w, tap: r.tap });
       }
-      const rule = g.rule ?? 'gradient';
-      if (rule !== 'gradient') {
-        throw new Error(`TensorFlow.js models support only the plain gradient (rule '${rule}' was asked for); propagation rules need the ONNX engine (convert the model with tf2onnx)`);
-      }
-      if (g.seed instanceof Float32Array && g.seed.length !== n * outSize) {
-        throw new Error(`the seed holds ${g.seed.length} values; expected ${n} x ${outSize} (one cotangent per example output)`);
-      }
+      plan.rule = g.rule ?? 'gradient';
+      withBackwardRule(plan.rule, () => undefined); // refuses rules tfjs cannot apply, before any work
       plan.seed = g.seed;
-    } else if (!plan.logits && plan.outputs.length === 0) {
-      throw new Error('nothing asked: give outputs and/or gradients');
     }
 
     await useBackend(this.backend);
@@ -271,6 +268,7 @@ export class TfjsModel implements Model {
         // the dry run explains example 0 for real
         this.gradientBatch.set(key, await this.dryRun(batch.subarray(0, per), n, plan, result));
         first = 1;
+        this.onProgress?.(1);
       }
       size = this.gradientBatch.get(key)!;
     }
@@ -278,6 +276,7 @@ export class TfjsModel implements Model {
       if (start > first) await useBackend(this.backend); // another model may have switched backends meanwhile
       const m = Math.min(size, n - start);
       this.runChunk(batch.subarray(start * per, (start + m) * per), m, start, n, plan, result);
+      this.onProgress?.(m);
     }
     return result;
   }
@@ -364,7 +363,7 @@ export class TfjsModel implements Model {
         if (!target) dy = tf.tensor((seed as Float32Array).slice(start * outSize, (start + m) * outSize), [m, ...this.outputShape]);
         else if (target.dependsOnOutput) dy = tf.ones([m, ...this.outputShape]);
         else dy = tf.tensor(cotangents(undefined, target, start, m, outSize), [m, ...this.outputShape]);
-        const { value, grads } = valueAndGradients(f, xs, dy);
+        const { value, grads } = withBackwardRule(plan.rule, () => valueAndGradients(f, xs, dy));
         const logits = value.dataSync() as Float32Array;
         if (plan.logits) put('logits', logits);
         if (target) {
@@ -427,10 +426,4 @@ function seedFromOutput(logits: Tensor, target: Target, start: number, outSize: 
   return seeded(logits);
 }
 
-function checkFinite(data: Float32Array): void {
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new Error(`the input holds a non-finite value (${data[i]}) at index ${i}; clean NaN/Infinity before explaining`);
-    }
-  }
-}
+

@@ -8,10 +8,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { SaliencyError } from '../../errors.js';
 
-export class GradientError extends Error {
+export class GradientError extends SaliencyError {
   constructor(message: string, readonly kernel?: string) {
-    super(message);
+    super('unsupported-op', message);
     this.name = 'GradientError';
   }
 }

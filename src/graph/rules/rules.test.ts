@@ -27,7 +27,7 @@ import {
   type InputKind,
   type OpGraphOptions,
   type OpInput,
-} from '../gradcheck.js';
+} from '../../engine/gradcheck.js';
 
 // tf_half_pixel_for_nn is deprecated since opset 13 and onnxruntime warns each time it sees it
 ort.env.logLevel = 'error';

@@ -1,0 +1,146 @@
+/**
+ * Metrics benchmark against Quantus in the same run (issue 14): pixel flipping, region
+ * perturbation, ROAD, max-sensitivity and faithfulness correlation on the demo's
+ * Fashion-MNIST CNN (16 images) and on torchvision mobilenet_v2 (4 images, random weights,
+ * bench/models/ from bench/export_models.py). Quantus runs in one persistent Python process
+ * (bench/quantus_metrics.py, which documents each measurement; both sides do the same
+ * number of model evaluations) and the two sides alternate measurement by measurement.
+ * Target: ours <= 0.1x Quantus. Writes JSON to bench/results/metrics-<date>.json.
+ *
+ *   SALIENCY_QUANTUS_PATH=/tmp/quantus SALIENCY_CAPTUM_PATH=/tmp/captum node --import tsx bench/metrics.bench.ts
+ *   ... --rounds 1 --repeats 1 --only fm_pf,fm_rp
+ *
+ * Without the two paths it times our side only.
+ */
+import { existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
+import { Rng } from '../src/random.js';
+import { gradient } from '../src/methods/gradient.js';
+import type { Model } from '../src/engine/model.js';
+import type { TargetSpec } from '../src/methods/attribution.js';
+import { pixelFlipping } from '../src/metrics/pixelFlipping.js';
+import { regionPerturbation } from '../src/metrics/regionPerturbation.js';
+import { road } from '../src/metrics/road.js';
+import { maxSensitivity } from '../src/metrics/maxSensitivity.js';
+import { faithfulnessCorrelation } from '../src/metrics/faithfulnessCorrelation.js';
+import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '1' },
+    only: { type: 'string', default: 'fm_pf,fm_rp,fm_road,fm_ms,fm_fc,mb_pf,mb_rp,mb_road,mb_ms,mb_fc' },
+    out: { type: 'string' },
+    threads: { type: 'string' },
+  },
+});
+const PYTHON = '/usr/bin/python3';
+const here = new URL('.', import.meta.url).pathname;
+const root = join(here, '..');
+const only = args.only!.split(',');
+const TARGET = 0.1;
+
+function ensureMobilenet(): void {
+  if (existsSync(join(here, 'models', 'mobilenet_v2.onnx'))) return;
+  console.error('exporting mobilenet_v2 to bench/models ...');
+  execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', 'mobilenet_v2'], { stdio: 'inherit' });
+}
+
+async function startQuantus(): Promise<{ measure(name: string, n: number): Promise<number[]>; close(): void } | undefined> {
+  const qp = process.env['SALIENCY_QUANTUS_PATH'], cp = process.env['SALIENCY_CAPTUM_PATH'];
+  if (!qp || !cp) return undefined;
+  const child = spawn(PYTHON, [join(here, 'quantus_metrics.py'), '--quantus', qp, '--captum', cp, '--models', join(here, 'models'), '--serve'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: '/',
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('the Quantus process ended early (see its error above)');
+    return JSON.parse(r.value);
+  };
+  await next();
+  return {
+    async measure(name, n) {
+      child.stdin!.write(`${name} ${n}\n`);
+      return (await next()).ms;
+    },
+    close: () => child.stdin!.end(),
+  };
+}
+
+const explain = async (m: Model, input: Float32Array, t: TargetSpec) => (await gradient(m, input, { target: t })).values;
+
+function ourRuns(fm: OnnxModel | undefined, mb: OnnxModel | undefined): Record<string, () => Promise<unknown>> {
+  const rng = new Rng(0);
+  const fx = rng.fillUniform(new Float32Array(16 * 784)), fa = rng.fillNormal(new Float32Array(16 * 784));
+  const mx = rng.fillUniform(new Float32Array(4 * 3 * 224 * 224), -1, 1), ma = rng.fillNormal(new Float32Array(4 * 224 * 224));
+  const ma3 = rng.fillNormal(new Float32Array(4 * 3 * 224 * 224));
+  const f = { target: 0, seed: 0 }, zero = { substrate: 'zero' as const };
+  return {
+    fm_pf: () => pixelFlipping(fm!, fx, fa, { ...f, ...zero, featuresInStep: 28 }),
+    mb_pf: () => pixelFlipping(mb!, mx, ma, { ...f, ...zero, featuresInStep: 523 }), // 96 steps, as Quantus
+    fm_rp: () => regionPerturbation(fm!, fx, fa, { ...f, ...zero, patchSize: 4, regions: 49, control: false }),
+    mb_rp: () => regionPerturbation(mb!, mx, ma, { ...f, ...zero, patchSize: 16, regions: 50, control: false }),
+    fm_road: () => road(fm!, fx, fa, { ...f, noise: 0.01 }),
+    mb_road: () => road(mb!, mx, ma, { ...f, noise: 0.01 }),
+    fm_ms: () => maxSensitivity(fm!, fx, fa, { ...f, explain, samples: 10 }),
+    mb_ms: () => maxSensitivity(mb!, mx, ma3, { ...f, explain, samples: 10 }),
+    fm_fc: () => faithfulnessCorrelation(fm!, fx, fa, { ...f, ...zero, runs: 100, subsetSize: 28 }),
+    mb_fc: () => faithfulnessCorrelation(mb!, mx, ma, { ...f, ...zero, runs: 100, subsetSize: 224 }),
+  };
+}
+
+async function main(): Promise<void> {
+  ensureMobilenet();
+  const quantus = await startQuantus();
+  const ours: Record<string, number[]> = {}, theirs: Record<string, number[]> = {};
+  const load: number[] = [];
+  // one model at a time: an idle onnxruntime session's spinning intra-op threads slow the
+  // other model's runs several times on a 2-core machine
+  const groups: Array<[string, string, number]> = [
+    ['fm_', join(root, 'models', 'fashion-mnist', 'model.onnx'), 64],
+    ['mb_', join(here, 'models', 'mobilenet_v2.onnx'), 16],
+  ];
+  try {
+    for (const [prefix, path, batchSize] of groups) {
+      const measures = only.filter((m) => m.startsWith(prefix));
+      if (!measures.length) continue;
+      const model = await loadOnnxModel(path, { batchSize, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+      try {
+        const run = prefix === 'fm_' ? ourRuns(model, undefined) : ourRuns(undefined, model);
+        for (const m of measures) await run[m]();
+        for (let r = 0; r < Number(args.rounds); r++) {
+          for (const m of measures) {
+            console.error(`round ${r + 1}: ${m}`);
+            (ours[m] ??= []).push(...(await timeRuns(run[m], Number(args.repeats), false)));
+            if (quantus && m !== 'mb_road') (theirs[m] ??= []).push(...(await quantus.measure(m, Number(args.repeats))));
+            console.error(`  ${m}: ours ${ours[m].map((t) => t.toFixed(0)).join(', ')} ms; quantus ${(theirs[m] ?? []).map((t) => t.toFixed(0)).join(', ')} ms`);
+            load.push(loadavg()[0]);
+          }
+        }
+      } finally {
+        await model.dispose();
+      }
+    }
+  } finally {
+    quantus?.close();
+  }
+  const summary: Record<string, Record<string, number | string | boolean>> = {};
+  const rows = ['measure    ours ms   quantus ms   ratio (target <= 0.1)'];
+  for (const m of only) {
+    const o = median(ours[m]);
+    const q = theirs[m] ? median(theirs[m]) : NaN;
+    summary[m] = { ours_ms: o, quantus_ms: q, ratio: o / q, ratio_of_minima: Math.min(...ours[m]) / Math.min(...(theirs[m] ?? [NaN])), target: TARGET, met: o / q <= TARGET };
+    rows.push(`${m.padEnd(9)} ${o.toFixed(0).padStart(8)} ${Number.isNaN(q) ? '         -' : q.toFixed(0).padStart(12)}   ${Number.isNaN(q) ? '-' : (o / q).toFixed(3)}`);
+  }
+  const date = new Date().toISOString();
+  writeResult('metrics', { date, cpus: cpus().length, loadavg: load, summary, samples: { ours, quantus: theirs } } as { date: string }, rows, args.out);
+}
+
+runBenchmark(main);

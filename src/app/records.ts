@@ -1,0 +1,121 @@
+/**
+ * The JSON records of a session's runs (explain.json, compare.json): the inputs with
+ * their predictions, the model, and per run its method, options, baseline, completeness
+ * delta, f(x), f(x') and timings.
+ */
+import { isRandom } from '../baselines/baseline.js';
+import { baselineId, baselineTitle } from '../baselines/spec.js';
+import type { RunOutcome } from './plan.js';
+import type { Prediction } from './predict.js';
+import { labelOf, type Session } from './session.js';
+
+export interface InputRecord {
+  index: number;
+  /** The image file, or 'x[i]' for --input. */
+  name: string;
+  file?: string;
+  /** The class explained and its label. */
+  target: { class: number; label: string };
+  prediction: Prediction;
+  top: Prediction[];
+}
+
+export interface RunRecord {
+  id: string;
+  method: string;
+  title: string;
+  /** The baseline, one name per concept: as written, for file names, for column heads, in a sentence. */
+  baseline?: { text: string; id: string; title: string; description: string; random: boolean };
+  /** The method's options as resolved from flags and defaults (the registry's). */
+  options: Record<string, unknown>;
+  params: Record<string, unknown>;
+  target: string;
+  timings: { wallMs: number; modelMs: number; modelCalls: number; forwardExamples: number; backwardExamples: number };
+  /** Per input. */
+  results: Array<{
+    input: number;
+    /** sum(phi) - (f(x) - f(x')), where defined. */
+    delta?: number;
+    /** Sum of the attribution. */
+    sum: number;
+    /** f(x) and f(x') of the target (plain Integrated Gradients). */
+    fx?: number;
+    fBaseline?: number;
+    stepsUsed?: number;
+    files?: Record<string, string>;
+  }>;
+  /** --input mode: the attribution file of all inputs. */
+  file?: string;
+}
+
+export function inputRecords(session: Session): InputRecord[] {
+  return session.names.map((name, e) => ({
+    index: e,
+    name,
+    file: session.files?.[e],
+    target: { class: session.classes[e], label: labelOf(session, session.classes[e]) },
+    prediction: session.predictions[e][0],
+    top: session.predictions[e],
+  }));
+}
+
+function sumOf(values: Float32Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+export function runRecord(o: RunOutcome, per: number): RunRecord {
+  const a = o.attribution;
+  const n = a.values.length / per;
+  return {
+    id: o.plan.id,
+    method: a.method,
+    title: o.plan.subtitle ? `${o.plan.title} (${o.plan.subtitle})` : o.plan.title,
+    baseline: o.baseline
+      ? { text: o.baseline.spec.text, id: baselineId(o.baseline.spec), title: baselineTitle(o.baseline.spec), description: o.baseline.description, random: isRandom(o.baseline.baseline) }
+      : undefined,
+    options: o.plan.options,
+    params: a.params,
+    target: a.target,
+    timings: {
+      wallMs: o.wallMs,
+      modelMs: a.timings.modelMs,
+      modelCalls: a.timings.modelCalls,
+      forwardExamples: a.timings.forwardExamples,
+      backwardExamples: a.timings.backwardExamples,
+    },
+    results: Array.from({ length: n }, (_, e) => ({
+      input: e,
+      delta: o.delta?.[e],
+      sum: sumOf(a.values.subarray(e * per, (e + 1) * per)),
+      fx: o.outputs?.input[e],
+      fBaseline: o.outputs?.baseline[e],
+      stepsUsed: o.stepsUsed?.[e],
+    })),
+  };
+}
+
+export interface ModelRecord {
+  spec: string;
+  format: string;
+  inputShape: number[];
+  outputShape: number[];
+  preprocessing?: Record<string, unknown>;
+}
+
+export function modelRecord(session: Session): ModelRecord {
+  const p = session.prep;
+  return {
+    spec: session.opened.spec,
+    format: session.opened.info.format,
+    inputShape: [...session.opened.model.inputShape],
+    outputShape: [...session.opened.model.outputShape],
+    preprocessing: p
+      ? { size: [p.height, p.width], resize: p.resize, cropFraction: p.cropFraction, channels: p.channels, layout: p.layout, pixelRange: p.pixelRange, mean: p.mean, std: p.std }
+      : session.space
+        ? { ...session.space }
+        : undefined,
+  };
+}
+

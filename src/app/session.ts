@@ -1,0 +1,214 @@
+/**
+ * A session: what explain, compare and demo share. The model opened, the inputs read
+ * (image files through the preprocessing, or a .npy batch of model inputs), the model's
+ * predictions, the explained classes, the baselines built once, and the planned runs
+ * estimated and computed with progress.
+ */
+import { basename, extname } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Preprocessing } from '../baselines/index.js';
+import { sizeOfShape } from '../engine/model.js';
+import { ImageError, loadImages, type LoadedImage } from '../io/image.js';
+import { readNpy } from '../io/npy.js';
+import type { ImagePreprocessing, PreprocessingFlags, ResolvedPreprocessing } from '../io/preprocess.js';
+import { buildBaseline, type BuiltBaseline } from '../baselines/build.js';
+import { baselineId, type BaselineSpec } from '../baselines/spec.js';
+import { BadInputError, UsageError } from './errors.js';
+import { openModel, requireGradients, resolveFor, type OpenedModel } from './model.js';
+import { noProgress, type ProgressSink } from './progress.js';
+import type { Model } from '../engine/model.js';
+import { computeRun, planCost, type RunContext, type RunOutcome, type RunPlan } from './plan.js';
+import { predict, type Prediction } from './predict.js';
+import { parseTarget, resolveTargetClasses, type TargetRequest } from './request.js';
+
+export interface SessionOptions {
+  model: string;
+  images?: readonly string[];
+  /** A .npy of preprocessed inputs ([n, ...inputShape] or one example). */
+  input?: string;
+  target?: string;
+  batchSize?: number;
+  preprocessing?: PreprocessingFlags;
+  progress?: ProgressSink;
+}
+
+export interface Session {
+  opened: OpenedModel;
+  /** The model, reporting its evaluations to the progress bar (Model.onProgress). */
+  model: Model;
+  progress: ProgressSink;
+  /** How image files were read (image mode). */
+  prep?: ResolvedPreprocessing;
+  /** Pixel <-> model space for baselines (undefined for raw inputs with no preprocessing known). */
+  space?: Preprocessing;
+  batch: Float32Array;
+  /** [n, ...inputShape] (image mode), or the input .npy's own shape (attributions are written in it). */
+  shape: number[];
+  images?: LoadedImage[];
+  /** Per input: the file's stem (image mode) or 'x[i]'. */
+  names: string[];
+  /** Per input: its files' paths (image mode). */
+  files?: string[];
+  /** Per input: classes ranked by the model (top 5). */
+  predictions: Prediction[][];
+  labels?: string[];
+  /** The class explained for each input. */
+  classes: number[];
+  targetRequest: TargetRequest;
+  loadMs: number;
+  predictMs: number;
+  baselines: Map<string, BuiltBaseline>;
+}
+
+function hasSpace(p: ImagePreprocessing): boolean {
+  return p.pixelRange !== undefined || p.mean !== undefined || p.std !== undefined || p.layout !== undefined;
+}
+
+/** File stems, made unique ('a', 'a-2'). */
+function stems(paths: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return paths.map((p) => {
+    const stem = basename(p, extname(p)).replace(/[^A-Za-z0-9._-]+/g, '_') || 'image';
+    const k = (seen.get(stem) ?? 0) + 1;
+    seen.set(stem, k);
+    return k === 1 ? stem : `${stem}-${k}`;
+  });
+}
+
+/** A .npy of model inputs -> a float32 batch. */
+function readInputs(path: string, inputShape: readonly number[]): { batch: Float32Array; shape: number[] } {
+  if (!existsSync(path)) throw new BadInputError(`cannot read input ${path}: no such file`);
+  let arr;
+  try {
+    arr = readNpy(path);
+  } catch (e) {
+    throw new BadInputError(`cannot read input ${path}: ${(e as Error).message}`);
+  }
+  if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array)) {
+    throw new BadInputError(`input ${path} holds ${arr.data.constructor.name} values; model inputs are float32 (or float64) arrays`);
+  }
+  const per = sizeOfShape(inputShape);
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  // [n, ...inputShape], or one example without its batch axis (attributions keep the file's shape)
+  if (!same(arr.shape, inputShape) && !(arr.shape.length === inputShape.length + 1 && same(arr.shape.slice(1), inputShape))) {
+    throw new BadInputError(`input ${path} has shape [${arr.shape.join(', ')}]; the model takes [n, ${inputShape.join(', ')}] (${per} values per example)`);
+  }
+  const batch = arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data);
+  return { batch, shape: [...arr.shape] };
+}
+
+export async function openSession(o: SessionOptions): Promise<Session> {
+  const progress = o.progress ?? noProgress;
+  const targetRequest = parseTarget(o.target);
+  if ((o.images?.length ?? 0) > 0 && o.input) throw new UsageError('give either --image files or --input x.npy, not both');
+  if (!(o.images?.length ?? 0) && !o.input) throw new UsageError('nothing to explain: give --image FILE... or --input x.npy');
+  const t0 = performance.now();
+  const opened = await openModel(o.model, { batchSize: o.batchSize, flags: o.preprocessing });
+  try {
+    requireGradients(opened);
+    const model = opened.model;
+    let prep: ResolvedPreprocessing | undefined;
+    let space: Preprocessing | undefined;
+    let batch: Float32Array;
+    let shape: number[];
+    let images: LoadedImage[] | undefined;
+    let names: string[];
+    let labels: string[] | undefined;
+    if (o.images && o.images.length > 0) {
+      prep = resolveFor(opened);
+      space = prep;
+      labels = prep.labels;
+      try {
+        ({ batch, shape, images } = await loadImages(o.images, prep));
+      } catch (e) {
+        if (e instanceof ImageError) throw new BadInputError(e.message);
+        throw e;
+      }
+      names = stems(o.images);
+    } else {
+      ({ batch, shape } = readInputs(o.input!, opened.model.inputShape));
+      const p = opened.preprocessing;
+      space = hasSpace(p) ? { layout: p.layout, pixelRange: p.pixelRange, mean: p.mean, std: p.std } : undefined;
+      try {
+        // images (dataset:DIR baselines) and labels, when the preprocessing describes them
+        prep = resolveFor(opened);
+        labels = prep.labels;
+      } catch {
+        prep = undefined;
+      }
+      const n = batch.length / sizeOfShape(opened.model.inputShape);
+      names = Array.from({ length: n }, (_, i) => `x[${i}]`);
+    }
+    const loadMs = performance.now() - t0;
+    const n = batch.length / sizeOfShape(opened.model.inputShape);
+    const t1 = performance.now();
+    const { ranked } = await predict(opened.model, batch, labels);
+    const predictMs = performance.now() - t1;
+    const outputSize = sizeOfShape(opened.model.outputShape);
+    const classes = resolveTargetClasses(targetRequest, n, outputSize, ranked.map((r) => r[0].class));
+    // from here on every evaluation moves the progress bar
+    model.onProgress = (examples) => progress.advance(examples);
+    return {
+      opened,
+      model,
+      progress,
+      prep,
+      space,
+      batch,
+      shape,
+      images,
+      names,
+      files: o.images ? [...o.images] : undefined,
+      predictions: ranked,
+      labels,
+      classes,
+      targetRequest,
+      loadMs,
+      predictMs,
+      baselines: new Map(),
+    };
+  } catch (e) {
+    await opened.dispose();
+    throw e;
+  }
+}
+
+/** The baseline of a spec, built once per session. */
+export async function baselineFor(session: Session, spec: BaselineSpec, seed: number): Promise<BuiltBaseline> {
+  const key = `${baselineId(spec)}|${spec.source ?? ''}|${spec.limit ?? ''}|${seed}`;
+  let built = session.baselines.get(key);
+  if (!built) {
+    built = await buildBaseline(spec, { model: session.model, preprocessing: session.space, images: session.prep, seed });
+    session.baselines.set(key, built);
+  }
+  return built;
+}
+
+/** The run context of a session: its preprocessing, with the seed and batch size asked. */
+export function contextOf(session: Session, seed: number, batchSize?: number): RunContext {
+  return { seed, batchSize, preprocessing: session.space };
+}
+
+/** Build every plan's baseline, then the evaluations all the runs will take (random baselines average over draws). */
+export async function estimateAll(session: Session, plans: readonly RunPlan[], seed: number): Promise<number> {
+  const n = session.names.length;
+  let total = 0;
+  for (const p of plans) total += planCost(p, n, session.opened.model.inputShape, p.baseline ? await baselineFor(session, p.baseline, seed) : undefined);
+  return total;
+}
+
+/** Compute the runs in order, with the progress bar labelled by the run. */
+export async function runAll(session: Session, plans: readonly RunPlan[], ctx: RunContext, label = ''): Promise<RunOutcome[]> {
+  const outcomes: RunOutcome[] = [];
+  for (const plan of plans) {
+    session.progress.setLabel(`${label}${plan.id}`);
+    const built = plan.baseline ? await baselineFor(session, plan.baseline, ctx.seed) : undefined;
+    outcomes.push(await computeRun(session.model, session.batch, session.classes, plan, built, ctx));
+  }
+  return outcomes;
+}
+
+/** The label of class c. */
+export function labelOf(session: Session, c: number): string {
+  return session.labels?.[c] ?? `class ${c}`;
+}

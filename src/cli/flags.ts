@@ -1,0 +1,72 @@
+/**
+ * Method option flags generated from the registry: one flag per option name across
+ * every registered method (`--steps`, `--quadrature`, `--samples` ...); options of
+ * several methods with the same flag share it, each method keeping its own default.
+ * A new method's options appear here, in `--help` and in `saliency methods` by themselves;
+ * an option that would take a verb's flag gets '--<method>-<flag>' (app/plan.ts optionFlag).
+ */
+import { Option, type Command } from 'commander';
+import type { OptionSpec } from '../methods/descriptor.js';
+import { listMethods } from '../methods/registry.js';
+import { optionFlag, type FlagValues } from '../app/plan.js';
+
+interface FlagUse {
+  method: string;
+  key: string;
+  spec: OptionSpec;
+}
+
+/** Every method option flag, with the methods using it. */
+export function methodFlags(): Map<string, FlagUse[]> {
+  const flags = new Map<string, FlagUse[]>();
+  for (const d of listMethods()) {
+    for (const [key, spec] of Object.entries(d.options as Record<string, OptionSpec>)) {
+      const flag = optionFlag(d, key, spec);
+      const uses = flags.get(flag) ?? [];
+      uses.push({ method: d.name, key, spec });
+      flags.set(flag, uses);
+    }
+  }
+  return flags;
+}
+
+function placeholder(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'integer':
+      return spec.auto ? '<n|auto>' : '<n>';
+    case 'number':
+      return '<x>';
+    case 'choice':
+      return '<name>';
+    case 'boolean':
+      return '[bool]';
+    case 'string':
+      return '<text>';
+  }
+}
+
+function help(uses: FlagUse[]): string {
+  const parts = uses.map((u) => {
+    const choices = u.spec.kind === 'choice' ? `: ${u.spec.choices.join(', ')}` : '';
+    return `${u.method}: ${u.spec.description}${choices} (default ${String(u.spec.default)})`;
+  });
+  return parts.join('; ');
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Add every method option flag to a command. */
+export function addMethodFlags(cmd: Command): Command {
+  for (const [flag, uses] of methodFlags()) cmd.addOption(new Option(`--${flag} ${placeholder(uses[0].spec)}`, help(uses)));
+  return cmd;
+}
+
+/** The method flags a command received, by flag name (booleans given bare are true). */
+export function methodFlagValues(opts: Record<string, unknown>): FlagValues {
+  const out: FlagValues = {};
+  for (const flag of methodFlags().keys()) {
+    const v = opts[camel(flag)];
+    if (v !== undefined) out[flag] = v as string | boolean;
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+/**
+ * The metric registry, the same shape as the method registry (src/methods/registry.ts):
+ * every descriptor in catalog.ts (plus any registered at run time), found by name or
+ * alias ignoring case, '-', '_' and spaces, listed by family (METRIC_FAMILY_ORDER), then
+ * `order`, then name, with options resolved against their schema.
+ */
+import { UsageError } from '../errors.js';
+import { normaliseName, resolveOptions, type ResolvedOptions } from '../methods/options.js';
+import * as catalog from './catalog.js';
+import { METRIC_FAMILY_ORDER, type AnyMetricDescriptor } from './descriptor.js';
+
+const extra: AnyMetricDescriptor[] = [];
+
+export function listMetrics(): AnyMetricDescriptor[] {
+  const all = [...(Object.values(catalog) as AnyMetricDescriptor[]), ...extra];
+  return all.sort(
+    (a, b) =>
+      METRIC_FAMILY_ORDER.indexOf(a.family) - METRIC_FAMILY_ORDER.indexOf(b.family) || (a.order ?? 100) - (b.order ?? 100) || a.name.localeCompare(b.name),
+  );
+}
+
+function index(): Map<string, AnyMetricDescriptor> {
+  const map = new Map<string, AnyMetricDescriptor>();
+  for (const d of listMetrics()) {
+    for (const name of [d.name, ...d.aliases]) {
+      const key = normaliseName(name);
+      const other = map.get(key);
+      if (other && other !== d) throw new Error(`metrics '${other.name}' and '${d.name}' both claim the name '${name}'`);
+      map.set(key, d);
+    }
+  }
+  return map;
+}
+
+/** Add a metric at run time (a plug-in, a test); returns a function removing it. */
+export function registerMetric(d: AnyMetricDescriptor): () => void {
+  extra.push(d);
+  try {
+    index();
+  } catch (e) {
+    extra.pop();
+    throw e;
+  }
+  return () => {
+    const i = extra.indexOf(d);
+    if (i >= 0) extra.splice(i, 1);
+  };
+}
+
+export function findMetric(name: string): AnyMetricDescriptor | undefined {
+  return index().get(normaliseName(name));
+}
+
+export function getMetric(name: string): AnyMetricDescriptor {
+  const d = findMetric(name);
+  if (!d) {
+    const known = listMetrics().map((m) => m.name);
+    throw new UsageError(`unknown metric '${name}' (known: ${known.length ? known.join(', ') : 'none registered yet'}); 'saliency methods' lists them`);
+  }
+  return d;
+}
+
+export function metricOptions(d: AnyMetricDescriptor, given: Record<string, unknown> = {}): ResolvedOptions {
+  return resolveOptions(d.options, given, d.name);
+}
+
+export function metricCost(d: AnyMetricDescriptor, n: number, options: ResolvedOptions, inputShape: readonly number[]): number {
+  return d.cost(n, options, inputShape);
+}
