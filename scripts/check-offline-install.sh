@@ -31,4 +31,10 @@ env -u npm_config_onnxruntime_node_install -u ONNXRUNTIME_NODE_INSTALL \
 if [ -s "$tmp/contacted.log" ]; then echo "FAIL: the install tried to download from:"; cat "$tmp/contacted.log"; exit 1; fi
 npx saliency demo --only fashion-mnist --out demo-out
 test -s demo-out/report.html
+# nsfwjs is not installed here: the photo part alone must fail loudly (exit 3), writing nothing
+set +e
+npx saliency demo --only photos --out photos-out 2> photos.err
+code=$?
+set -e
+if [ "$code" -ne 3 ] || [ -e photos-out ] || ! grep -q 'npm i nsfwjs' photos.err; then echo "FAIL: demo --only photos without nsfwjs exited $code"; cat photos.err; exit 1; fi
 echo "OK: installed offline (nothing but the npm registry contacted) and the demo ran"

@@ -84,6 +84,8 @@ export function flagPreprocessing(flags: PreprocessingFlags = {}): ImagePreproce
 export interface OpenOptions {
   /** Examples per engine call. */
   batchSize?: number;
+  /** Which output to explain (ONNX; default the first). */
+  output?: string;
   /** Preprocessing flags (override the sidecar). */
   flags?: PreprocessingFlags;
 }
@@ -97,13 +99,13 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     base = await sidecar(spec);
     const prep = { ...base, ...overrides };
     try {
-      model = await loadOnnxModel(spec, { batchSize: options.batchSize });
+      model = await loadOnnxModel(spec, { batchSize: options.batchSize, output: options.output });
     } catch (e) {
       const message = (e as Error).message;
       // a symbolic input size: take it from the preprocessing when that says it
       if (/unknown dimensions/.test(message) && prep.size !== undefined) {
         const shape = resolvePreprocessing(prep).shape;
-        model = await asModelError(spec, () => loadOnnxModel(spec, { batchSize: options.batchSize, inputShape: shape }));
+        model = await asModelError(spec, () => loadOnnxModel(spec, { batchSize: options.batchSize, inputShape: shape, output: options.output }));
       } else {
         throw new BadInputError(message.startsWith(spec) || message.includes(spec) ? message : `cannot open model ${spec}: ${message}`);
       }

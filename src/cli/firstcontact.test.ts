@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +81,7 @@ function ids(uid?: number): { uid?: number; gid?: number } {
   return uid === undefined ? {} : { uid, gid: uid };
 }
 
-async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 90_000): Promise<void> {
   const t0 = Date.now();
   while (!ok()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -159,7 +159,7 @@ test('1. outputs are staged inside --out: a writable folder under a read-only pa
   for (const out of [parent, join(parent, 'missing')]) {
     const t0 = Date.now();
     const bad = saliency([...LONG, '--out', out], { uid: USER });
-    assert.equal(bad.code, 3, bad.stderr);
+    assert.equal(bad.code, 4, bad.stderr);
     assert.ok(Date.now() - t0 < 15_000, 'failed before computing');
     assert.match(bad.stderr, /permission denied; choose a folder you can write to \(--out\)/);
     assert.ok(bad.stderr.includes(out), bad.stderr);
@@ -185,7 +185,7 @@ test('9. two runs, one output folder: the second is told another run holds it; a
   const first = start(['explain', '--model', FASHION, '--image', COAT, '--steps', '6000', '--out', out, '--json']);
   await waitFor('the first run to lock the folder', () => existsSync(join(out, '.saliency-lock')));
   const second = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', out, '--json']);
-  assert.equal(second.code, 3, second.stderr);
+  assert.equal(second.code, 4, second.stderr);
   assert.match(second.stderr, new RegExp(`another saliency run \\(pid ${first.child.pid},.*is writing to ${out.replace(/[/.]/g, '\\$&')}; wait for it to finish or choose another --out`));
   const r = await first.done;
   assert.equal(r.code, 0, r.stderr);
@@ -299,3 +299,93 @@ function spawnAsync(cmd: string, args: string[], options: { cwd: string; env: No
     });
   });
 }
+
+test('4. every guess is stated (stderr and JSON); labels, dataset .npy and extra outputs are checked or named', () => {
+  // the shipped model without its sidecar
+  const bare = join(work, 'bare');
+  mkdirSync(bare);
+  copyFileSync(FASHION, join(bare, 'model.onnx'));
+  const r = saliency(['explain', '--model', join(bare, 'model.onnx'), '--image', COAT, '--method', 'gradient', '--out', join(work, 'bare-out'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /assuming preprocessing = null \(no sidecar \(.*model\.preprocess\.json\) and no preprocessing flags/);
+  assert.match(r.stderr, /assuming pixelRange = \[0,1\] \(default: pixels \/ 255; set with --range\)/);
+  assert.match(r.stderr, /assuming mean = 0 .*--mean/);
+  const record = JSON.parse(r.stdout) as { assumptions: Array<{ key: string; flag: string }> };
+  assert.deepEqual(record.assumptions.map((a) => a.key), ['preprocessing', 'layout', 'resize', 'cropFraction', 'pixelRange', 'mean', 'std', 'batchSize']);
+  // with its sidecar, only the batch size is chosen by the tool
+  const full = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', join(work, 'full-out'), '--json']);
+  assert.deepEqual((JSON.parse(full.stdout) as { assumptions: Array<{ key: string }> }).assumptions.map((a) => a.key), ['batchSize']);
+
+  // a label file with a header line: 11 names for 10 outputs
+  const labels = join(work, 'labels-header.txt');
+  writeFileSync(labels, ['name', ...readFileSync(join(ROOT, 'models/fashion-mnist/labels.txt'), 'utf8').trim().split('\n')].join('\n') + '\n');
+  for (const input of [['--image', COAT], ['--input', join(work, 'coat.npy')]]) {
+    if (input[0] === '--input') writeFileSync(join(work, 'coat.npy'), encodeNpy({ shape: [1, 1, 28, 28], data: new Float32Array(784).fill(0.5) }));
+    const bad = saliency(['explain', '--model', FASHION, ...input, '--labels', labels, '--method', 'gradient', '--out', join(work, 'labels-out')]);
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stderr, /has 11 names but the model has 10 outputs \(a header line/);
+  }
+  // a dataset baseline of the right size in the wrong shape (channels last) is refused, not reinterpreted
+  const hwc = join(work, 'dataset-hwc.npy');
+  writeFileSync(hwc, encodeNpy({ shape: [4, 28, 28, 1], data: new Float32Array(4 * 784) }));
+  const ds = saliency(['explain', '--model', FASHION, '--image', COAT, '--baseline', `dataset:${hwc}`, '--steps', '4', '--out', join(work, 'ds-out')]);
+  assert.equal(ds.code, 3, ds.stderr);
+  assert.match(ds.stderr, /has shape \[4, 28, 28, 1\]; the model takes \[n, 1, 28, 28\]/);
+  // a second model output: named, and --output picks another
+  const g = loadOnnx(FASHION);
+  const relu = g.nodes.find((n) => n.opType === 'Relu')!;
+  g.outputs.push({ name: relu.outputs[0], dtype: 'float32', shape: null });
+  const two = join(bare, 'two.onnx');
+  writeFileSync(two, saveOnnx(g));
+  const t = saliency(['explain', '--model', two, '--input', join(work, 'coat.npy'), '--method', 'gradient', '--out', join(work, 'two-out')]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stderr, new RegExp(`assuming output = "logits" \\(the model has 2 outputs \\(logits, ${relu.outputs[0].replace(/[/.]/g, '\\$&')}\\); only this one is explained`));
+});
+
+test('6. exit codes: NaN, empty, int64 and truncated inputs are bad input (3) in words; unknown preset is usage (2); --version; --help has the table', () => {
+  const cases: Array<[string, Uint8Array, RegExp]> = [];
+  const nan = new Float32Array(784);
+  nan[100] = NaN;
+  cases.push(['nan', encodeNpy({ shape: [1, 1, 28, 28], data: nan }), /non-finite value \(NaN\) in example 0/]);
+  cases.push(['empty', encodeNpy({ shape: [0, 1, 28, 28], data: new Float32Array(0) }), /holds no examples/]);
+  cases.push(['int64', encodeNpy({ shape: [1, 1, 28, 28], data: new BigInt64Array(784) }), /holds int64 values; model inputs are float32 \(or float64\)/]);
+  const whole = encodeNpy({ shape: [2, 1, 28, 28], data: new Float32Array(2 * 784) });
+  cases.push(['truncated', whole.subarray(0, whole.length - 100), /is truncated: its header says float32 \[2, 1, 28, 28\]/]);
+  for (const [what, bytes, message] of cases) {
+    const file = join(work, `${what}.npy`);
+    writeFileSync(file, bytes);
+    const r = saliency(['explain', '--model', FASHION, '--input', file, '--method', 'gradient', '--out', join(work, `${what}-out`)]);
+    assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, message, what);
+    assert.doesNotMatch(r.stderr, /BigInt64Array|Invalid typed array length|at .*\.ts:\d+/, what);
+  }
+  const preset = saliency(['explain', '--model', FASHION, '--image', COAT, '--preprocess', 'imagenett', '--out', join(work, 'preset-out')]);
+  assert.equal(preset.code, 2, preset.stderr);
+  assert.match(preset.stderr, /--preprocess 'imagenett' is not a preset \(presets: imagenet, keras-tf\)/);
+  const version = saliency(['--version']);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout.trim(), (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  const help = saliency(['--help']);
+  assert.equal(help.code, 0);
+  for (const code of ['0', '1', '2', '3', '4', '70']) assert.match(help.stdout, new RegExp(`^  ${code} +\\S`, 'm'), `exit code ${code} in --help`);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  for (const code of ['0', '1', '2', '3', '4', '70']) assert.match(readme, new RegExp(`\\| ${code} \\|`), `exit code ${code} in the README`);
+});
+
+test('7. convergence: the summary gives steps and δ relative to f(x) - f(x\'), and warns above 5%', () => {
+  const r = saliency(['explain', '--model', VIT, '--input', VIT_INPUT, '--steps', '2', '--out', join(work, 'steps2')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ig-black .* \(-?\d+\.\d% of f\(x\) - f\(x'\), 2 steps\)/);
+  assert.match(r.stderr, /warning: ig-black on x\[1\]: \|δ\| is \d+\.\d% of \|f\(x\) - f\(x'\)\| \(tolerance 5%\) with 2 steps/);
+  const record = JSON.parse(readFileSync(join(work, 'steps2', 'explain.json'), 'utf8')) as { warnings: string[]; runs: Array<{ results: Array<{ relativeDelta: number; stepsUsed: number; delta: number; fx: number; fBaseline: number }> }> };
+  assert.equal(record.warnings.length, 2);
+  for (const x of record.runs[0].results) {
+    assert.equal(x.stepsUsed, 2);
+    assert.ok(Math.abs(x.relativeDelta - x.delta / (x.fx - x.fBaseline)) < 1e-12);
+  }
+  const auto = saliency(['explain', '--model', VIT, '--input', VIT_INPUT, '--steps', 'auto', '--out', join(work, 'auto'), '--json']);
+  assert.equal(auto.code, 0, auto.stderr);
+  const a = JSON.parse(auto.stdout) as { warnings: string[]; runs: Array<{ results: Array<{ relativeDelta: number; stepsUsed: number }> }> };
+  assert.deepEqual(a.warnings, []);
+  for (const x of a.runs[0].results) assert.ok(x.stepsUsed >= 16 && Math.abs(x.relativeDelta) <= 0.05, JSON.stringify(x));
+});

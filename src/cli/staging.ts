@@ -16,14 +16,14 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BadInputError } from '../app/errors.js';
+import { OutputError } from '../errors.js';
 import { onInterrupt } from './interrupt.js';
 
 const LOCK = '.saliency-lock';
 const PARTIAL = '.saliency-partial-';
 
 /** Another run holds the output folder. */
-export class OutputBusyError extends BadInputError {
+export class OutputBusyError extends OutputError {
   override name = 'OutputBusyError';
 }
 
@@ -77,28 +77,28 @@ export class OutputStage {
   constructor(out: string, command?: string) {
     this.out = resolve(out);
     if (existsSync(this.out) && !statSync(this.out).isDirectory()) {
-      throw new BadInputError(`--out ${out} exists and is not a folder; give a folder (it is created if missing)`);
+      throw new OutputError(`--out ${out} exists and is not a folder; give a folder (it is created if missing)`);
     }
     this.created = !existsSync(this.out);
     try {
       mkdirSync(this.out, { recursive: true });
     } catch (e) {
-      throw new BadInputError(describeFsError(e, `cannot create the output folder ${out}`));
+      throw new OutputError(describeFsError(e, `cannot create the output folder ${out}`));
     }
     this.lock = join(this.out, LOCK);
     try {
       this.takeLock({ pid: process.pid, host: hostname(), started: new Date().toISOString(), command });
     } catch (e) {
       this.removeCreated();
-      if (e instanceof BadInputError) throw e;
-      throw new BadInputError(describeFsError(e, `cannot write to the output folder ${out}`));
+      if (e instanceof OutputError) throw e;
+      throw new OutputError(describeFsError(e, `cannot write to the output folder ${out}`));
     }
     this.dir = join(this.out, `${PARTIAL}${process.pid}-${Date.now().toString(36)}`);
     try {
       mkdirSync(this.dir);
     } catch (e) {
       this.release();
-      throw new BadInputError(describeFsError(e, `cannot write to the output folder ${out}`));
+      throw new OutputError(describeFsError(e, `cannot write to the output folder ${out}`));
     }
   }
 
@@ -148,7 +148,7 @@ export class OutputStage {
     try {
       writeFileSync(p, data);
     } catch (e) {
-      throw new BadInputError(describeFsError(e, `cannot write ${name} to ${this.out}`));
+      throw new OutputError(describeFsError(e, `cannot write ${name} to ${this.out}`));
     }
     return p;
   }
@@ -163,7 +163,7 @@ export class OutputStage {
       }
     } catch (e) {
       this.abort();
-      throw new BadInputError(describeFsError(e, `cannot move the results into ${this.out}`));
+      throw new OutputError(describeFsError(e, `cannot move the results into ${this.out}`));
     }
     rmSync(this.dir, { recursive: true, force: true });
     this.release();

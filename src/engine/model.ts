@@ -5,6 +5,7 @@
  * to the input or inner tensors, under a backward rule set) and the model provides it.
  * Batching lives here, in one place: methods pass any number of examples.
  */
+import { SaliencyError } from '../errors.js';
 
 /** What is being explained: a scalar function of one example's model output. */
 export interface Target {
@@ -120,8 +121,11 @@ export function sizeOfShape(shape: readonly number[]): number {
 }
 
 /** Values given to a model that it cannot take: an empty or misshapen batch, NaN or infinities. */
-export class ModelInputError extends Error {
+export class ModelInputError extends SaliencyError {
   override name = 'ModelInputError';
+  constructor(message: string) {
+    super('bad-input', message);
+  }
 }
 
 /** Number of examples in a flat batch, with a clear error when the size does not fit. */

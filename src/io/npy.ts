@@ -2,6 +2,7 @@
  * NumPy .npy files (format versions 1-3), the exchange format of attributions and fixtures.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { SaliencyError } from '../errors.js';
 
 export interface NpyArray {
   shape: number[];
@@ -9,8 +10,11 @@ export interface NpyArray {
 }
 
 /** A .npy file that cannot be read, or does not hold what was asked of it. */
-export class NpyError extends Error {
+export class NpyError extends SaliencyError {
   override name = 'NpyError';
+  constructor(message: string) {
+    super('bad-input', message);
+  }
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
