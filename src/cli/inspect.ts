@@ -4,17 +4,23 @@
  */
 import type { ModelInfo } from '../engine/model.js';
 import { openModel } from '../app/model.js';
+import { camLayers } from '../methods/cam/layers.js';
 
-export async function inspect(options: { model: string }): Promise<ModelInfo> {
+/** What `inspect` reports: the model's info plus the layers a CAM can use (last = `--layer auto`). */
+export type InspectInfo = ModelInfo & { camLayers: Array<{ name: string; shape: number[]; layout: string }> };
+
+export async function inspect(options: { model: string }): Promise<InspectInfo> {
   const opened = await openModel(options.model);
   try {
-    return opened.model.inspect();
+    const info = opened.model.inspect();
+    const layers = camLayers(opened.model).map((l) => ({ name: l.name, shape: l.shape, layout: l.layout }));
+    return { ...info, camLayers: layers };
   } finally {
     await opened.dispose();
   }
 }
 
-export function describeInspect(spec: string, info: ModelInfo): string {
+export function describeInspect(spec: string, info: ModelInfo & { camLayers?: InspectInfo['camLayers'] }): string {
   const lines: string[] = [];
   const origin = info.format === 'onnx' ? `ONNX opset ${info.opset}${info.producer ? `, from ${info.producer}` : ''}` : (info.producer ?? info.format);
   lines.push(`model     ${spec} (${origin})`);
@@ -24,5 +30,11 @@ export function describeInspect(spec: string, info: ModelInfo): string {
   lines.push(`gradient  ${info.opsWithoutGradient.length === 0 ? 'every op has a backward rule' : `no backward rule for: ${info.opsWithoutGradient.join(', ')}`}`);
   lines.push(`taps      ${info.taps.length} (name the tensor or its node)`);
   for (const t of info.taps) lines.push(`  ${t.opType.padEnd(20)} [${t.shape.join(', ')}]`.padEnd(46) + `  ${t.name}`);
+  if (info.camLayers) {
+    const spatial = info.camLayers.filter((l) => l.layout !== 'tokens');
+    const auto = spatial.at(-1) ?? info.camLayers.at(-1);
+    lines.push(`cam       ${info.camLayers.length} candidate layers for --layer (CAM family)${auto ? `; auto = ${auto.name}` : ''}`);
+    for (const l of info.camLayers.slice(-8)) lines.push(`  ${l.layout.padEnd(20)} [${l.shape.join(', ')}]`.padEnd(46) + `  ${l.name}`);
+  }
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@
  * users whose model is not an ONNX file. It has no taps and only the plain gradient.
  */
 import type { Model, ModelInfo, RunAsk, RunResult, Target } from './model.js';
-import { countExamples, sizeOfShape } from './model.js';
+import { refuseOverrides, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
 
 export interface FunctionModelSpec {
@@ -48,6 +48,7 @@ export class FunctionModel implements Model {
   }
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
+    refuseOverrides(ask, 'plain-function');
     this.calls++;
     const n = checkRequest(batch, this.inputShape, this.outputShape, ask, { finite: false });
     const per = sizeOfShape(this.inputShape);

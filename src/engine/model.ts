@@ -38,6 +38,13 @@ export interface RunAsk {
   /** Forward values wanted: 'logits' (the model output) and/or tap names. */
   outputs?: string[];
   gradients?: GradientAsk;
+  /**
+   * Replace taps by given values (n x prod(tap shape) each): every consumer of the tap
+   * reads these instead of the computed value; paths that bypass the tap still run from
+   * the input (Ablation-CAM, layer Integrated Gradients). Gradients `wrt` an overridden
+   * tap are with respect to the given values. Engines that cannot do it throw.
+   */
+  overrides?: Record<string, Float32Array>;
 }
 
 /**
@@ -139,4 +146,11 @@ export function countExamples(batch: Float32Array, inputShape: readonly number[]
     );
   }
   return batch.length / per;
+}
+
+/** Engines without tap overrides call this first in run(), so a method never gets silently wrong values. */
+export function refuseOverrides(ask: RunAsk, engine: string): void {
+  if (ask.overrides && Object.keys(ask.overrides).length > 0) {
+    throw new Error(`${engine} models cannot replace a tap's values (overrides: Ablation-CAM, layer Integrated Gradients); use an ONNX model`);
+  }
 }

@@ -7,12 +7,14 @@
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import type { Graph } from '../graph/ir.js';
+import { attrFloat } from '../graph/ir.js';
 import { loadOnnx, saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { missingBackwardRules } from '../graph/gradientPath.js';
 import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
+import { findLinearHead, type LinearHead } from './head.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, ModelInputError, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
@@ -114,19 +116,38 @@ export class OnnxModel implements Model {
   }
 
   /**
-   * Layers with a constant bias (Conv, ConvTranspose, Gemm): `wrt: ['bias:<node>']` gives
+   * Layers with a constant bias (Conv, ConvTranspose, Gemm, and BatchNormalization's
+   * implicit bias): `wrt: ['bias:<node>']` gives
    * FullGrad's bias-gradient of that layer, d target / d output * bias (per channel),
    * shaped like the layer's output.
    */
   biasLayers(): Array<{ node: string; tensor: string; bias: Float32Array }> {
     const layers: Array<{ node: string; tensor: string; bias: Float32Array }> = [];
+    const constant = (name: string) => {
+      const init = this.graph.initializers.get(name);
+      return init && init.dtype === 'float32' ? (init.value().data as Float32Array) : undefined;
+    };
     for (const n of this.graph.nodes) {
+      if (n.opType === 'BatchNormalization') {
+        // the implicit bias of an inference-mode batch norm: B - mean * scale / sqrt(var + eps)
+        const [scale, b, mean, v] = n.inputs.slice(1, 5).map(constant);
+        if (!scale || !b || !mean || !v) continue;
+        const eps = attrFloat(n, 'epsilon', 1e-5);
+        const bias = b.map((bc, c) => bc - (mean[c] * scale[c]) / Math.sqrt(v[c] + eps));
+        layers.push({ node: n.name, tensor: n.outputs[0], bias });
+        continue;
+      }
       if (!['Conv', 'ConvTranspose', 'Gemm'].includes(n.opType) || !n.inputs[2]) continue;
       const init = this.graph.initializers.get(n.inputs[2]);
       if (!init || init.dtype !== 'float32') continue;
       layers.push({ node: n.name, tensor: n.outputs[0], bias: init.value().data as Float32Array });
     }
     return layers;
+  }
+
+  /** The GAP + linear head fed by a layer (CAM's class weights); throws naming what is missing. */
+  linearHead(layer: string): LinearHead {
+    return findLinearHead(this.graph, this.resolve(layer), this.outputName);
   }
 
   private biasLayer(name: string): { node: string; tensor: string; bias: Float32Array } {
@@ -185,9 +206,9 @@ export class OnnxModel implements Model {
     return info;
   }
 
-  private compile(n: number, outputs: string[], grad?: { wrt: string[]; rule: string }): Promise<Compiled> {
+  private compile(n: number, outputs: string[], grad?: { wrt: string[]; rule: string }, overrides: string[] = []): Promise<Compiled> {
     if (this.disposed) throw new Error('this model has been disposed');
-    const key = JSON.stringify([n, outputs, grad ?? null]);
+    const key = JSON.stringify([n, outputs, grad ?? null, overrides]);
     const hit = this.sessions.get(key);
     if (hit) {
       // refresh LRU position
@@ -198,6 +219,7 @@ export class OnnxModel implements Model {
     const build = async (): Promise<Compiled> => {
       const info = this.shapes(n);
       const tensors = outputs.map((o) => this.resolve(o));
+      const source = overrides.length ? cutAt(this.graph, overrides, info) : this.graph;
       let graph: Graph;
       const fetch: Record<string, string> = {};
       outputs.forEach((o, i) => (fetch[o] = tensors[i]));
@@ -205,19 +227,20 @@ export class OnnxModel implements Model {
       if (grad) {
         const wrtTensors = grad.wrt.map((w) => this.resolve(w));
         const def = ruleSetDefinition(grad.rule);
-        let source = this.graph;
+        let prepared = source;
         let sourceInfo = info;
         if (def.prepare) {
-          source = this.prepared.get(def.prepare) ?? def.prepare(this.graph);
-          this.prepared.set(def.prepare, source);
-          sourceInfo = inferShapes(source, { [this.inputName]: [n, ...this.inputShape] });
+          if (overrides.length) throw new Error(`rule set '${grad.rule}' rewrites the graph first; it cannot be combined with tap overrides`);
+          prepared = this.prepared.get(def.prepare) ?? def.prepare(this.graph);
+          this.prepared.set(def.prepare, prepared);
+          sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
         }
-        const built = buildGradientGraph(source, sourceInfo, {
+        const built = buildGradientGraph(prepared, sourceInfo, {
           outputs: [...new Set(tensors)],
           seeds: [this.outputName],
           wrt: [...new Set(wrtTensors)],
           rules: def.rules,
-          nodeRules: def.overrides?.(source, sourceInfo),
+          nodeRules: def.overrides?.(prepared, sourceInfo),
           ruleSetName: grad.rule,
         });
         graph = built.graph;
@@ -225,9 +248,9 @@ export class OnnxModel implements Model {
         grad.wrt.forEach((w, i) => (fetch[`grad:${w}`] = built.gradOutputs[wrtTensors[i]]));
       } else {
         graph = {
-          ...this.graph,
-          nodes: [...this.graph.nodes],
-          initializers: new Map(this.graph.initializers),
+          ...source,
+          nodes: [...source.nodes],
+          initializers: new Map(source.initializers),
           outputs: [...new Set(tensors)].map((t) => ({ name: t, dtype: 'float32' as const, shape: info.shapes.get(t)! })),
         };
         pruneDeadNodes(graph);
@@ -258,6 +281,14 @@ export class OnnxModel implements Model {
     const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
     const wanted = [...new Set(ask.outputs ?? [])];
     for (const w of wanted) this.resolve(w);
+    const overrides = Object.entries(ask.overrides ?? {}).map(([name, values]) => {
+      const tensor = this.resolve(name);
+      if (tensor === this.inputName || tensor === this.outputName) throw new Error(`overrides take inner taps, not '${name}'`);
+      const size = sizeOfShape(this.shapeOf(tensor));
+      if (values.length !== n * size) throw new Error(`override '${name}' holds ${values.length} values; expected ${n} x ${size}`);
+      return { tensor, values, size };
+    });
+    const cut = overrides.map((o) => o.tensor).sort();
     const g = ask.gradients;
     const target = g && !(g.seed instanceof Float32Array) ? (g.seed as Target) : undefined;
     const outSize = sizeOfShape(this.outputShape);
@@ -274,16 +305,19 @@ export class OnnxModel implements Model {
       const feeds: Record<string, ort.Tensor> = {
         [this.inputName]: new ort.Tensor('float32', chunk, [m, ...this.inputShape]),
       };
+      for (const o of overrides) {
+        feeds[o.tensor] = new ort.Tensor('float32', o.values.subarray(start * o.size, (start + m) * o.size), [m, ...this.shapeOf(o.tensor)]);
+      }
       let compiled: Compiled;
       let targetOutput: Float32Array | undefined;
       if (g) {
-        compiled = await this.compile(m, fetchOutputs, { wrt: g.wrt, rule: g.rule ?? 'gradient' });
+        compiled = await this.compile(m, fetchOutputs, { wrt: g.wrt, rule: g.rule ?? 'gradient' }, cut);
         let seed: Float32Array;
         if (g.seed instanceof Float32Array) {
           seed = g.seed.subarray(start * outSize, (start + m) * outSize);
         } else {
           if (target!.dependsOnOutput) {
-            const fwd = await this.compile(m, ['logits']);
+            const fwd = await this.compile(m, ['logits'], undefined, cut);
             const r = await fwd.session.run(feeds);
             targetOutput = r[fwd.fetch['logits']].data as Float32Array;
           }
@@ -297,7 +331,7 @@ export class OnnxModel implements Model {
         }
         feeds[compiled.seedInput!] = new ort.Tensor('float32', seed, [m, ...this.outputShape]);
       } else {
-        compiled = await this.compile(m, fetchOutputs);
+        compiled = await this.compile(m, fetchOutputs, undefined, cut);
       }
       const out = await compiled.session.run(feeds);
       for (const [key, tensorName] of Object.entries(compiled.fetch)) {
@@ -329,6 +363,22 @@ export class OnnxModel implements Model {
       }
     }
   }
+}
+
+/**
+ * The graph with each tensor in `tensors` turned into a graph input of the same name (its
+ * producer's output renamed, so it is pruned unless something else needs that node):
+ * consumers read the fed value, paths bypassing the cut still run from the input.
+ */
+function cutAt(graph: Graph, tensors: string[], info: ShapeInfo): Graph {
+  const cut = new Set(tensors);
+  return {
+    ...graph,
+    nodes: graph.nodes.map((node) =>
+      node.outputs.some((o) => cut.has(o)) ? { ...node, outputs: node.outputs.map((o) => (cut.has(o) ? `${o}/overridden` : o)) } : node,
+    ),
+    inputs: [...graph.inputs, ...tensors.map((t) => ({ name: t, dtype: 'float32' as const, shape: info.shapes.get(t)! }))],
+  };
 }
 
 async function releaseCompiled(c: Compiled): Promise<void> {

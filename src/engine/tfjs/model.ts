@@ -28,7 +28,7 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from '../model.js';
-import { countExamples, sizeOfShape } from '../model.js';
+import { countExamples, refuseOverrides, sizeOfShape } from '../model.js';
 import { useBackend, type TfjsBackend } from './backend.js';
 import { readModelFiles, readNsfwjsModel, NSFWJS_MODELS, type LoadedArtifacts, type NsfwjsModelName } from './load.js';
 import { GraphRunner, LayersRunner, type Runner } from './taps.js';
@@ -235,6 +235,7 @@ export class TfjsModel implements Model {
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
     if (this.disposed) throw new Error('this model has been disposed');
+    refuseOverrides(ask, 'TensorFlow.js');
     const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
     const plan: Plan = { logits: false, outputs: [], wrtTaps: [], rule: 'gradient' };
     for (const o of new Set(ask.outputs ?? [])) {

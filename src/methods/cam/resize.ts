@@ -1,0 +1,94 @@
+/**
+ * Resizing maps [n, h, w] -> [n, H, W], as PyTorch's F.interpolate does it:
+ * - 'bilinear' with align_corners = false (half-pixel centres; also OpenCV's INTER_LINEAR,
+ *   which pytorch-grad-cam's scale_cam_image uses), or with align_corners = true
+ *   (nn.UpsamplingBilinear2d, which pytorch-grad-cam's Score-CAM uses for its masks);
+ * - 'nearest': PyTorch's legacy 'nearest' (source index floor(dst * in / out)), as Captum's
+ *   LayerAttribution.interpolate default.
+ */
+export type UpsampleMode = 'bilinear' | 'nearest' | 'none';
+
+interface Axis {
+  i0: Int32Array;
+  i1: Int32Array;
+  t: Float64Array;
+}
+
+function axis(inSize: number, outSize: number, alignCorners: boolean): Axis {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const t = new Float64Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    let src: number;
+    if (alignCorners) src = outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0;
+    else src = Math.max(0, (o + 0.5) * (inSize / outSize) - 0.5);
+    const lo = Math.min(Math.floor(src), inSize - 1);
+    i0[o] = lo;
+    i1[o] = Math.min(lo + 1, inSize - 1);
+    t[o] = src - lo;
+  }
+  return { i0, i1, t };
+}
+
+/** Bilinear resize of n maps of h x w to H x W (float32 out). */
+export function resizeBilinear(maps: Float32Array, n: number, h: number, w: number, H: number, W: number, alignCorners = false): Float32Array {
+  const out = new Float32Array(n * H * W);
+  const ay = axis(h, H, alignCorners);
+  const ax = axis(w, W, alignCorners);
+  for (let e = 0; e < n; e++) {
+    const src = e * h * w;
+    for (let y = 0; y < H; y++) {
+      const r0 = src + ay.i0[y] * w;
+      const r1 = src + ay.i1[y] * w;
+      const ty = ay.t[y];
+      const row = (e * H + y) * W;
+      for (let x = 0; x < W; x++) {
+        const a = ax.i0[x];
+        const b = ax.i1[x];
+        const tx = ax.t[x];
+        const top = maps[r0 + a] + (maps[r0 + b] - maps[r0 + a]) * tx;
+        const bottom = maps[r1 + a] + (maps[r1 + b] - maps[r1 + a]) * tx;
+        out[row + x] = top + (bottom - top) * ty;
+      }
+    }
+  }
+  return out;
+}
+
+/** Nearest-neighbour resize (PyTorch 'nearest': source index floor(dst * in / out)). */
+export function resizeNearest(maps: Float32Array, n: number, h: number, w: number, H: number, W: number): Float32Array {
+  const out = new Float32Array(n * H * W);
+  const sy = Int32Array.from({ length: H }, (_, y) => Math.min(Math.floor(y * (h / H)), h - 1));
+  const sx = Int32Array.from({ length: W }, (_, x) => Math.min(Math.floor(x * (w / W)), w - 1));
+  for (let e = 0; e < n; e++) {
+    for (let y = 0; y < H; y++) {
+      const src = (e * h + sy[y]) * w;
+      const row = (e * H + y) * W;
+      for (let x = 0; x < W; x++) out[row + x] = maps[src + sx[x]];
+    }
+  }
+  return out;
+}
+
+export function resize(maps: Float32Array, n: number, h: number, w: number, H: number, W: number, mode: UpsampleMode): Float32Array {
+  if (mode === 'none' || (h === H && w === W)) return Float32Array.from(maps);
+  return mode === 'nearest' ? resizeNearest(maps, n, h, w, H, W) : resizeBilinear(maps, n, h, w, H, W);
+}
+
+/**
+ * Min-max scaling of each of `count` blocks in place, with pytorch-grad-cam's epsilon
+ * placement: (x - min) / (max - min + eps). An all-equal block becomes zeros.
+ */
+export function minMaxInPlace(values: Float32Array, count: number, eps = 1e-7): void {
+  const per = values.length / count;
+  for (let b = 0; b < count; b++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = b * per; i < (b + 1) * per; i++) {
+      if (values[i] < lo) lo = values[i];
+      if (values[i] > hi) hi = values[i];
+    }
+    const scale = hi - lo + eps;
+    for (let i = b * per; i < (b + 1) * per; i++) values[i] = (values[i] - lo) / scale;
+  }
+}
