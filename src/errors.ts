@@ -7,9 +7,10 @@
  *   bad-input       input that cannot be used: missing or unreadable file or image, target out of range
  *   bad-model       a file that is not a readable model (graph/onnx.ts: OnnxLoadError)
  *   unsupported-op  an op the gradient cannot flow through (UnsupportedOpError, tfjs GradientError)
+ *   output          the output cannot be written: --out not writable, full, or held by another run
  *   check           a check reported a failure (`verify` found a mismatch)
  */
-export type ErrorCode = 'usage' | 'bad-input' | 'bad-model' | 'unsupported-op' | 'check';
+export type ErrorCode = 'usage' | 'bad-input' | 'bad-model' | 'unsupported-op' | 'output' | 'check';
 
 export class SaliencyError extends Error {
   constructor(
@@ -33,6 +34,14 @@ export class BadInputError extends SaliencyError {
   override name = 'BadInputError';
   constructor(message: string) {
     super('bad-input', message);
+  }
+}
+
+/** The output cannot be written (exit code 4). */
+export class OutputError extends SaliencyError {
+  override name = 'OutputError';
+  constructor(message: string) {
+    super('output', message);
   }
 }
 

@@ -6,12 +6,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import type { Model, ModelInfo } from '../engine/model.js';
+import { sizeOfShape, type Model, type ModelInfo } from '../engine/model.js';
 import { loadOnnxModel } from '../engine/onnx.js';
 import {
   preprocessingFor,
   preprocessingFromFlags,
   resolvePreprocessing,
+  sidecarPath,
   type ImagePreprocessing,
   type PreprocessingFlags,
   type ResolvedPreprocessing,
@@ -30,6 +31,10 @@ export interface OpenedModel {
   info: ModelInfo;
   /** The description before it is resolved against the input shape (sidecar / built in, then flags). */
   preprocessing: ImagePreprocessing;
+  /** Where the description came from: 'sidecar PATH', 'built in (nsfwjs)', 'flags'; empty when nothing gave one. */
+  preprocessingFrom: string[];
+  /** The sidecar file looked for (ONNX and tfjs files), whether or not it exists. */
+  sidecar?: string;
   dispose(): Promise<void>;
 }
 
@@ -79,6 +84,8 @@ export function flagPreprocessing(flags: PreprocessingFlags = {}): ImagePreproce
 export interface OpenOptions {
   /** Examples per engine call. */
   batchSize?: number;
+  /** Which output to explain (ONNX; default the first). */
+  output?: string;
   /** Preprocessing flags (override the sidecar). */
   flags?: PreprocessingFlags;
 }
@@ -92,13 +99,13 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     base = await sidecar(spec);
     const prep = { ...base, ...overrides };
     try {
-      model = await loadOnnxModel(spec, { batchSize: options.batchSize });
+      model = await loadOnnxModel(spec, { batchSize: options.batchSize, output: options.output });
     } catch (e) {
       const message = (e as Error).message;
       // a symbolic input size: take it from the preprocessing when that says it
       if (/unknown dimensions/.test(message) && prep.size !== undefined) {
         const shape = resolvePreprocessing(prep).shape;
-        model = await asModelError(spec, () => loadOnnxModel(spec, { batchSize: options.batchSize, inputShape: shape }));
+        model = await asModelError(spec, () => loadOnnxModel(spec, { batchSize: options.batchSize, inputShape: shape, output: options.output }));
       } else {
         throw new BadInputError(message.startsWith(spec) || message.includes(spec) ? message : `cannot open model ${spec}: ${message}`);
       }
@@ -119,6 +126,11 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     }
   }
   const info = model.inspect();
+  const from: string[] = [];
+  const side = format === 'nsfwjs' ? undefined : sidecarPath(spec);
+  if (format === 'nsfwjs') from.push(`built in (${spec})`);
+  else if (side && existsSync(side)) from.push(`sidecar ${side}`);
+  if (Object.values(options.flags ?? {}).some((v) => v !== undefined)) from.push('flags');
   return {
     model,
     spec,
@@ -126,6 +138,8 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     name: shortName(spec),
     info,
     preprocessing: { ...base, ...overrides },
+    preprocessingFrom: from,
+    sidecar: side,
     dispose: () => model.dispose(),
   };
 }
@@ -150,19 +164,25 @@ async function asModelError<T>(spec: string, f: () => Promise<T>): Promise<T> {
 /** The preprocessing resolved against the model's input shape (a mismatch is bad input). */
 export function resolveFor(opened: OpenedModel): ResolvedPreprocessing {
   try {
-    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape);
+    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: sizeOfShape(opened.model.outputShape) });
   } catch (e) {
     throw new BadInputError(`${opened.spec}: ${(e as Error).message}`);
   }
 }
 
-/** Fail before any work when an op on the gradient path has no backward rule (names them). */
+/** Fail before any work when a node on the gradient path has no backward rule (names the nodes). */
 export function requireGradients(opened: OpenedModel): void {
   const missing = opened.info.opsWithoutGradient;
-  if (missing.length > 0) {
-    throw new BadInputError(
-      `${opened.spec}: no backward rule for op${missing.length > 1 ? 's' : ''} ${missing.map((o) => `'${o}'`).join(', ')} on the path from the input to the output; ` +
-        'gradient methods cannot run on this model (`saliency inspect` lists its ops)',
-    );
-  }
+  if (missing.length === 0) return;
+  const nodes = opened.info.nodesWithoutGradient;
+  const named = nodes?.length
+    ? `${nodes
+        .slice(0, 5)
+        .map((n) => `'${n.node}' (${n.opType})`)
+        .join(', ')}${nodes.length > 5 ? ` and ${nodes.length - 5} more` : ''}`
+    : missing.map((o) => `'${o}'`).join(', ');
+  throw new BadInputError(
+    `${opened.spec}: no backward rule for op${missing.length > 1 ? 's' : ''} ${missing.map((o) => `'${o}'`).join(', ')} on the gradient path from the input to the output ` +
+      `(node${(nodes?.length ?? 0) > 1 ? 's' : ''} ${named}); gradient methods cannot run on this model (\`saliency inspect\` lists its ops)`,
+  );
 }

@@ -41,6 +41,9 @@ export interface RunRecord {
     /** f(x) and f(x') of the target (plain Integrated Gradients). */
     fx?: number;
     fBaseline?: number;
+    /** delta / (f(x) - f(x')): the completeness error relative to what is explained. */
+    relativeDelta?: number;
+    /** Integrated Gradients steps taken for this input (as given, or what --steps auto reached). */
     stepsUsed?: number;
     files?: Record<string, string>;
   }>;
@@ -65,9 +68,18 @@ function sumOf(values: Float32Array): number {
   return s;
 }
 
+/** |delta| above this share of |f(x) - f(x')| is warned about (--steps auto's tolerance). */
+export const DELTA_TOLERANCE = 0.05;
+
 export function runRecord(o: RunOutcome, per: number): RunRecord {
   const a = o.attribution;
   const n = a.values.length / per;
+  const fixedSteps = typeof a.params['steps'] === 'number' && !a.params['autoSteps'] ? (a.params['steps'] as number) : undefined;
+  const relative = (e: number) => {
+    const d = o.delta?.[e];
+    const span = o.outputs ? o.outputs.input[e] - o.outputs.baseline[e] : undefined;
+    return d === undefined || span === undefined || span === 0 ? undefined : d / span;
+  };
   return {
     id: o.plan.id,
     method: a.method,
@@ -91,9 +103,39 @@ export function runRecord(o: RunOutcome, per: number): RunRecord {
       sum: sumOf(a.values.subarray(e * per, (e + 1) * per)),
       fx: o.outputs?.input[e],
       fBaseline: o.outputs?.baseline[e],
-      stepsUsed: o.stepsUsed?.[e],
+      relativeDelta: relative(e),
+      stepsUsed: o.stepsUsed?.[e] ?? (o.delta ? fixedSteps : undefined),
     })),
   };
+}
+
+/** A sentence per (run, input) whose completeness error exceeds DELTA_TOLERANCE. */
+export function completenessWarnings(runs: readonly RunRecord[], names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const run of runs) {
+    for (const x of run.results) {
+      if (x.relativeDelta === undefined || !(Math.abs(x.relativeDelta) > DELTA_TOLERANCE)) continue;
+      out.push(
+        `${run.id} on ${names[x.input]}: |δ| is ${(100 * Math.abs(x.relativeDelta)).toFixed(1)}% of |f(x) - f(x')| (tolerance ${100 * DELTA_TOLERANCE}%)` +
+          `${x.stepsUsed ? ` with ${x.stepsUsed} steps` : ''}: the attribution does not add up to the change it explains; use more --steps, or --steps auto`,
+      );
+    }
+  }
+  return out;
+}
+
+/** 'δ -3.76e-1 (8.8% of f(x) - f(x'), 64 steps)'; several inputs: the worst one. */
+export function deltaSummary(run: RunRecord): string {
+  const rows = run.results.filter((x) => x.delta !== undefined);
+  if (rows.length === 0) return 'n/a (not a path method)';
+  const size = (x: (typeof rows)[number]) => Math.abs(x.relativeDelta ?? x.delta!);
+  const worst = rows.reduce((a, b) => (size(b) > size(a) ? b : a));
+  const rel = worst.relativeDelta === undefined ? '' : `${(100 * worst.relativeDelta).toFixed(1)}% of f(x) - f(x')`;
+  const steps = [...new Set(rows.map((x) => x.stepsUsed).filter((s): s is number => s !== undefined))];
+  const stepText = steps.length === 0 ? '' : `${steps.length === 1 ? steps[0] : `${Math.min(...steps)}-${Math.max(...steps)}`} steps`;
+  const detail = [rel, stepText].filter(Boolean).join(', ');
+  const lead = rows.length === 1 ? `δ ${worst.delta!.toExponential(2)}` : `worst δ ${worst.delta!.toExponential(2)} of ${rows.length} inputs`;
+  return detail ? `${lead} (${detail})` : lead;
 }
 
 export interface ModelRecord {

@@ -155,4 +155,8 @@ export interface VerbOptions extends AttributionRequest {
   target?: string | number;
   preprocessing?: PreprocessingFlags;
   progress?: ProgressSink;
+  /** Which model output to explain when it has several (default the first). */
+  output?: string;
+  /** Told each assumption and warning as a line of text (the CLI: stderr). */
+  onNote?: (line: string) => void;
 }

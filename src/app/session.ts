@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import type { Preprocessing } from '../baselines/index.js';
 import { sizeOfShape } from '../engine/model.js';
 import { ImageError, loadImages, type LoadedImage } from '../io/image.js';
-import { readNpy } from '../io/npy.js';
-import type { ImagePreprocessing, PreprocessingFlags, ResolvedPreprocessing } from '../io/preprocess.js';
+import { modelInputsFromNpy, NpyError, readNpy } from '../io/npy.js';
+import { checkLabelCount, readLabels, type Assumption, type ImagePreprocessing, type PreprocessingFlags, type ResolvedPreprocessing } from '../io/preprocess.js';
 import { buildBaseline, type BuiltBaseline } from '../baselines/build.js';
 import { baselineId, type BaselineSpec } from '../baselines/spec.js';
 import { BadInputError, UsageError } from './errors.js';
@@ -28,6 +28,8 @@ export interface SessionOptions {
   input?: string;
   target?: string;
   batchSize?: number;
+  /** Which model output is explained (default the first). */
+  output?: string;
   preprocessing?: PreprocessingFlags;
   progress?: ProgressSink;
 }
@@ -58,6 +60,8 @@ export interface Session {
   loadMs: number;
   predictMs: number;
   baselines: Map<string, BuiltBaseline>;
+  /** Everything the tool chose because nothing said it (the CLI prints them; records keep them). */
+  assumptions: Assumption[];
 }
 
 function hasSpace(p: ImagePreprocessing): boolean {
@@ -75,26 +79,39 @@ function stems(paths: readonly string[]): string[] {
   });
 }
 
-/** A .npy of model inputs -> a float32 batch. */
+/** A .npy of model inputs -> a float32 batch ([n, ...inputShape] or one example; float, finite, not empty). */
 function readInputs(path: string, inputShape: readonly number[]): { batch: Float32Array; shape: number[] } {
   if (!existsSync(path)) throw new BadInputError(`cannot read input ${path}: no such file`);
-  let arr;
   try {
-    arr = readNpy(path);
+    const { batch, shape } = modelInputsFromNpy(readNpy(path), inputShape, `input ${path}`);
+    return { batch, shape };
   } catch (e) {
-    throw new BadInputError(`cannot read input ${path}: ${(e as Error).message}`);
+    if (!(e instanceof NpyError)) throw e;
+    throw new BadInputError(e.message.startsWith('input ') ? e.message : e.message.startsWith(path) ? `input ${e.message}` : `cannot read input ${path}: ${e.message}`);
   }
-  if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array)) {
-    throw new BadInputError(`input ${path} holds ${arr.data.constructor.name} values; model inputs are float32 (or float64) arrays`);
+}
+
+/** What the tool assumed: preprocessing values nobody gave, the output explained, the batch size. */
+function assumptionsOf(opened: OpenedModel, prep: ResolvedPreprocessing | undefined, imageMode: boolean, batchSize: number | undefined): Assumption[] {
+  const list: Assumption[] = [];
+  if (imageMode && opened.preprocessingFrom.length === 0) {
+    list.push({
+      key: 'preprocessing',
+      value: null,
+      flag: '--preprocess',
+      because: `no sidecar (${opened.sidecar ?? 'none'}) and no preprocessing flags, so the values below are guesses; a sidecar or --preprocess imagenet|keras-tf|FILE states them`,
+    });
   }
-  const per = sizeOfShape(inputShape);
-  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-  // [n, ...inputShape], or one example without its batch axis (attributions keep the file's shape)
-  if (!same(arr.shape, inputShape) && !(arr.shape.length === inputShape.length + 1 && same(arr.shape.slice(1), inputShape))) {
-    throw new BadInputError(`input ${path} has shape [${arr.shape.join(', ')}]; the model takes [n, ${inputShape.join(', ')}] (${per} values per example)`);
+  if (imageMode && prep) list.push(...prep.assumed);
+  const names = opened.info.outputNames ?? [];
+  if (names.length > 1) {
+    list.push({ key: 'output', value: opened.info.outputName, flag: '--output', because: `the model has ${names.length} outputs (${names.join(', ')}); only this one is explained` });
   }
-  const batch = arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data);
-  return { batch, shape: [...arr.shape] };
+  const memory = opened.info.memory;
+  if (batchSize === undefined && memory) {
+    list.push({ key: 'batchSize', value: memory.batchSize, flag: '--batch-size', because: `from the model's activations (${(memory.activationBytesPerExample / 2 ** 20).toFixed(0)} MB per example, 256 MB per call)` });
+  }
+  return list;
 }
 
 export async function openSession(o: SessionOptions): Promise<Session> {
@@ -103,7 +120,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   if ((o.images?.length ?? 0) > 0 && o.input) throw new UsageError('give either --image files or --input x.npy, not both');
   if (!(o.images?.length ?? 0) && !o.input) throw new UsageError('nothing to explain: give --image FILE... or --input x.npy');
   const t0 = performance.now();
-  const opened = await openModel(o.model, { batchSize: o.batchSize, flags: o.preprocessing });
+  const opened = await openModel(o.model, { batchSize: o.batchSize, flags: o.preprocessing, output: o.output });
   try {
     requireGradients(opened);
     const model = opened.model;
@@ -136,6 +153,15 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       } catch {
         prep = undefined;
       }
+      // labels apply to raw inputs as much as to images: a file that does not fit is an error
+      if (!labels && p.labels !== undefined) {
+        try {
+          labels = typeof p.labels === 'string' ? readLabels(p.labels) : [...p.labels];
+          checkLabelCount(labels, sizeOfShape(opened.model.outputShape), typeof p.labels === 'string' ? p.labels : 'the labels');
+        } catch (e) {
+          throw new BadInputError((e as Error).message);
+        }
+      }
       const n = batch.length / sizeOfShape(opened.model.inputShape);
       names = Array.from({ length: n }, (_, i) => `x[${i}]`);
     }
@@ -166,6 +192,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       loadMs,
       predictMs,
       baselines: new Map(),
+      assumptions: assumptionsOf(opened, prep, Boolean(o.images?.length), o.batchSize),
     };
   } catch (e) {
     await opened.dispose();

@@ -19,7 +19,7 @@ import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
 import { loadImages } from '../io/image.js';
 import { readIdx } from '../io/idx.js';
-import { readNpy } from '../io/npy.js';
+import { modelInputsFromNpy, readNpy } from '../io/npy.js';
 import type { ResolvedPreprocessing } from '../io/preprocess.js';
 import { BadInputError, UsageError } from '../errors.js';
 import { BASELINE_DEFAULTS, type BaselineSpec } from './spec.js';
@@ -78,19 +78,17 @@ export async function readDataset(spec: BaselineSpec, ctx: BaselineContext): Pro
     return { examples: batch, count: chosen.length, total: files.length, source: `${chosen.length} images in ${source}` };
   }
   if (extname(source).toLowerCase() === '.npy') {
-    let arr;
+    let data: Float32Array;
+    let total: number;
     try {
-      arr = readNpy(source);
+      // [k, ...inputShape] exactly: a file of the right size in another shape (channels last) is refused, not reinterpreted
+      ({ batch: data, count: total } = modelInputsFromNpy(readNpy(source), ctx.model.inputShape, source));
     } catch (e) {
       throw new BadInputError(`--baseline ${spec.text}: ${(e as Error).message}`);
     }
-    if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array) || arr.data.length % per !== 0 || arr.data.length === 0) {
-      throw new BadInputError(`--baseline ${spec.text}: ${source} must hold float model inputs of shape [k, ${ctx.model.inputShape.join(', ')}], got [${arr.shape.join(', ')}]`);
-    }
-    const total = arr.data.length / per;
     const chosen = sample(total, limit, ctx.seed);
     const examples = new Float32Array(chosen.length * per);
-    chosen.forEach((k, r) => examples.set(arr.data.subarray(k * per, (k + 1) * per) as ArrayLike<number>, r * per));
+    chosen.forEach((k, r) => examples.set(data.subarray(k * per, (k + 1) * per), r * per));
     return { examples, count: chosen.length, total, source: `${chosen.length} of ${total} inputs in ${basename(source)}` };
   }
   // IDX (MNIST-style) images, gzipped or not

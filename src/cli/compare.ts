@@ -16,6 +16,7 @@ import { buildSection } from '../app/section.js';
 import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
+import { describeAssumptions, type Assumption } from '../io/preprocess.js';
 
 export interface CompareOptions extends VerbOptions {
   /** Output directory; default './saliency-compare'. */
@@ -30,6 +31,8 @@ export interface CompareOptions extends VerbOptions {
 export interface CompareRecord {
   tool: string;
   command: 'compare';
+  /** Everything the tool chose because nothing said it (see explain.json). */
+  assumptions: Assumption[];
   model: ReturnType<typeof modelRecord>;
   inputs: InputRecord[];
   runs: RunRecord[];
@@ -63,8 +66,10 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     target: options.target === undefined ? undefined : String(options.target),
     batchSize: req.batchSize,
     preprocessing: options.preprocessing,
+    output: options.output,
     progress,
   });
+  for (const line of describeAssumptions(session.assumptions)) options.onNote?.(`assuming ${line}`);
   try {
     const n = session.names.length;
     const pathRows = Array.from({ length: Math.min(n, pathCount) }, (_, i) => i);
@@ -102,6 +107,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
         command: 'compare',
         model: modelRecord(session),
         inputs: inputRecords(session),
+        assumptions: session.assumptions,
         runs: outcomes.map((o) => runRecord(o, per)),
         paths: section.paths.map((p, k) => ({ input: pathRows[k], baseline: p.baseline, fx: p.fx, fBaseline: p.fBaseline, attributionSum: p.attributionSum })),
         timings: { loadMs: session.loadMs, predictMs: session.predictMs, totalMs: performance.now() - t0 },

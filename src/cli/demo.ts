@@ -238,6 +238,8 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
   }
   if (options.only !== 'fashion-mnist') {
     const why = nsfwjsMissing();
+    // asked for the photos alone: fail loudly rather than write a report without them
+    if (why && options.only === 'photos') throw new BadInputError(`demo --only photos: ${why}`);
     if (why) skipped.push({ id: 'photos', reason: why });
     else parts.push(photosPart(root));
   }

@@ -15,7 +15,8 @@ import { encodeNpy } from '../io/npy.js';
 import { sizeOfShape } from '../engine/model.js';
 import { exampleOf } from '../viz/index.js';
 import { displayAspect, encodePicture, panelsOf } from '../app/pictures.js';
-import { inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
+import { completenessWarnings, deltaSummary, inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
+import { describeAssumptions, type Assumption } from '../io/preprocess.js';
 import { parseRequest, type VerbOptions } from '../app/request.js';
 import { contextOf, estimateAll, openSession, runAll } from '../app/session.js';
 import { Progress } from './progress.js';
@@ -43,6 +44,10 @@ export interface ExplainRecord {
   targetSpec: string;
   /** The method flags given (by flag name), the seed and the batch size; each run records its resolved options. */
   settings: { options: Record<string, unknown>; seed: number; batchSize?: number };
+  /** Everything the tool chose because nothing said it: key, value, why, the flag that sets it. */
+  assumptions: Assumption[];
+  /** Runs whose |delta| exceeds 5% of |f(x) - f(x')|, as sentences. */
+  warnings: string[];
   runs: RunRecord[];
   timings: { loadMs: number; predictMs: number; totalMs: number };
 }
@@ -65,17 +70,21 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
     target: str(options.target),
     batchSize: req.batchSize,
     preprocessing: options.preprocessing,
+    output: options.output,
     progress,
   });
   try {
     const per = sizeOfShape(session.opened.model.inputShape);
     const n = session.names.length;
     const out = options.out ?? 'saliency-out';
+    for (const line of describeAssumptions(session.assumptions)) options.onNote?.(`assuming ${line}`);
     const { result, files } = await OutputStage.run(out, async (stage) => {
       progress.begin(await estimateAll(session, plans, req.seed), '');
       const outcomes = await runAll(session, plans, contextOf(session, req.seed, req.batchSize));
       progress.end();
       const runs = outcomes.map((o) => runRecord(o, per));
+      const warnings = completenessWarnings(runs, session.names);
+      for (const w of warnings) options.onNote?.(`warning: ${w}`);
       if (session.images) {
         for (let e = 0; e < n; e++) {
           const img = session.images[e];
@@ -115,6 +124,8 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
         shape: session.shape,
         targetSpec: str(options.target) ?? 'top1',
         settings: { options: req.flags, seed: req.seed, batchSize: req.batchSize },
+        assumptions: session.assumptions,
+        warnings,
         runs,
         timings: { loadMs: session.loadMs, predictMs: session.predictMs, totalMs: 0 },
       };
@@ -141,12 +152,9 @@ export function describeExplain(r: ExplainResult): string {
   }
   lines.push('');
   const w = Math.max(12, ...rec.runs.map((x) => x.id.length));
-  lines.push(`${'run'.padEnd(w)}  ${'time'.padStart(8)}  delta = sum(phi) - (f(x) - f(x'))`);
-  for (const run of rec.runs) {
-    const deltas = run.results.map((x) => x.delta).filter((d): d is number => d !== undefined);
-    const d = deltas.length === 0 ? 'n/a (not a path method)' : deltas.length === 1 ? deltas[0].toExponential(2) : `max |delta| ${Math.max(...deltas.map(Math.abs)).toExponential(2)} over ${deltas.length} inputs`;
-    lines.push(`${run.id.padEnd(w)}  ${(run.timings.wallMs / 1000).toFixed(2).padStart(6)} s  ${d}`);
-  }
+  lines.push(`${'run'.padEnd(w)}  ${'time'.padStart(8)}  δ = sum(phi) - (f(x) - f(x')) (relative to f(x) - f(x'), steps)`);
+  for (const run of rec.runs) lines.push(`${run.id.padEnd(w)}  ${(run.timings.wallMs / 1000).toFixed(2).padStart(6)} s  ${deltaSummary(run)}`);
+  for (const warning of rec.warnings) lines.push(`warning: ${warning}`);
   lines.push('');
   lines.push(`wrote ${r.files.length} files to ${r.out}/ (explain.json describes them)`);
   return lines.join('\n');

@@ -3,8 +3,7 @@
  * The `saliency` command: commander wiring only; each verb is a library function
  * (explain.ts, compare.ts, demo.ts, inspect.ts, verify.ts) that a program can call with
  * the same options, and the method flags are generated from the registry (flags.ts).
- * Exit codes (exit.ts): 0 ok, 1 a check failed, 2 bad usage or flag value, 3 bad input
- * (missing file, not a model, unsupported op, undecodable image, target out of range).
+ * Exit codes: one table in exit.ts (EXIT_TABLE), printed by --help and the README.
  * Human output on stdout, --json for machines, progress on stderr.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -14,7 +13,8 @@ import { compare } from './compare.js';
 import { demo, describeDemo } from './demo.js';
 import { UsageError } from '../app/errors.js';
 import { catalogue, describeCatalogue } from '../app/catalogue.js';
-import { EXIT, exitCodeOf } from './exit.js';
+import { EXIT, EXIT_TABLE, exitCodeOf } from './exit.js';
+import { createRequire } from 'node:module';
 import { describeExplain, explain } from './explain.js';
 import { addMethodFlags, methodFlagValues } from './flags.js';
 import { listMethods } from '../methods/registry.js';
@@ -38,6 +38,7 @@ interface CommonFlags extends PreprocessingFlags {
   seed?: string;
   paths?: string;
   title?: string;
+  output?: string;
 }
 
 /** The flags explain and compare share, as their library options. */
@@ -52,6 +53,8 @@ function runFlags(o: CommonFlags) {
     batchSize: o.batchSize,
     seed: o.seed,
     preprocessing: preprocessingFlags(o),
+    output: o.output,
+    onNote: (line: string) => process.stderr.write(`${line}\n`),
   };
 }
 
@@ -79,7 +82,8 @@ function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods:
     .option('-b, --baseline <specs...>', `black, white, gray, maxdistance, blur[:sigma=5], uniform, gaussian[:sigma=0.1], dataset:DIR|FILE.npy|IDX, x.npy (default ${defaults.baselines})`)
     .option('-t, --target <top1|N|file>', "the class explained: each input's top class (top1), a class index, or a .npy/.json of one class per input", 'top1')
     .option('--seed <n>', 'seed of every random draw (noise, random baselines); same seed, same numbers', '0')
-    .option('--batch-size <n>', 'examples per model call')
+    .option('--batch-size <n>', "examples per model call (default: as many as fit 256 MB of the model's activations, 1 to 16)")
+    .option('--output <name>', 'the model output explained when it has several (default: the first; `saliency inspect` lists them)')
     .option('--json', 'print the JSON record on stdout instead of a summary')
     .addOption(new Option('--preprocess <preset|file>', 'preprocessing preset (imagenet, keras-tf) or JSON file (default: the sidecar next to the model)'))
     .option('--size <N|HxW>', 'model input size')
@@ -91,6 +95,24 @@ function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods:
     .option('--mean <values>', 'per-channel mean subtracted from pixels, e.g. 0.485,0.456,0.406')
     .option('--std <values>', 'per-channel standard deviation dividing pixels')
     .option('--labels <file>', 'class names: one per line, or JSON'));
+}
+
+/** The package's version (package.json above src/ or dist/). */
+function version(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const EXIT_HELP = `\nExit codes:\n${EXIT_TABLE.map(([c, what]) => `  ${c.padEnd(12)}${what}`).join('\n')}\n`;
+
+/** An error's message for the terminal: ours as they are; anything else is a bug, and says so. */
+function errorMessage(e: unknown, exit: number): string {
+  const message = (e as Error)?.message ?? String(e);
+  if (exit !== EXIT.internal) return `error: ${message}\n`;
+  return `internal error (a bug in saliency-lab, not a problem with your input): ${message}\nrun again with SALIENCY_DEBUG=1 to print the stack, and please report it\n`;
 }
 
 function print(json: boolean, value: unknown, human: () => string): void {
@@ -105,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('saliency')
     .description('Saliency Lab: attributions for ONNX and TensorFlow.js models, and tests of whether to trust them')
+    .version(version(), '-V, --version', 'print the version')
+    .addHelpText('after', EXIT_HELP)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -189,8 +213,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     const exit = exitCodeOf(e);
-    if (!(e instanceof CommanderError)) process.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
-    if (exit === EXIT.checkFailed && !(e instanceof CommanderError) && process.env['SALIENCY_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
+    if (!(e instanceof CommanderError)) process.stderr.write(errorMessage(e, exit));
+    if (!(e instanceof CommanderError) && process.env['SALIENCY_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
     return exit;
   }
   return code;

@@ -4,6 +4,7 @@
  * taken a second, only on a terminal, and never on stdout (so --json output stays clean).
  */
 import cliProgress from 'cli-progress';
+import { markTerminalTouched, onInterrupt } from './interrupt.js';
 
 export interface ProgressOptions {
   /** Default: stderr is a terminal. */
@@ -14,6 +15,8 @@ export interface ProgressOptions {
 
 export class Progress {
   private bar?: cliProgress.SingleBar;
+  /** Drops the interrupt clean-up (stop the bar, restore the terminal) once the bar is gone. */
+  private unregister?: () => void;
   private total = 0;
   private value = 0;
   private label = '';
@@ -64,6 +67,9 @@ export class Progress {
         },
         cliProgress.Presets.shades_classic,
       );
+      markTerminalTouched();
+      const bar = this.bar;
+      this.unregister = onInterrupt(() => bar.stop());
       this.bar.start(this.total, this.value, { label: this.pad(this.label) });
     } else if (this.bar) {
       this.bar.setTotal(this.total);
@@ -76,6 +82,8 @@ export class Progress {
       this.bar.update(this.total);
       this.bar.stop();
       this.bar = undefined;
+      this.unregister?.();
+      this.unregister = undefined;
     }
   }
 

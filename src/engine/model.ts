@@ -5,6 +5,7 @@
  * to the input or inner tensors, under a backward rule set) and the model provides it.
  * Batching lives here, in one place: methods pass any number of examples.
  */
+import { SaliencyError } from '../errors.js';
 
 /** What is being explained: a scalar function of one example's model output. */
 export interface Target {
@@ -69,16 +70,28 @@ export interface ModelInfo {
   inputName: string;
   inputShape: number[];
   outputName: string;
+  /** Every output of the model, the explained one (outputName) among them; when there are several, the others are not explained. */
+  outputNames?: string[];
   outputShape: number[];
   opset?: number;
   producer?: string;
   /** Op type -> count. */
   ops: Record<string, number>;
-  /** Op types on a path from the input to the output that have no backward rule. */
+  /** Op types on the gradient path from the input to the output that have no backward rule. */
   opsWithoutGradient: string[];
+  /** The nodes behind opsWithoutGradient, in graph order (when the format names nodes). */
+  nodesWithoutGradient?: Array<{ node: string; opType: string }>;
   /** Layers with a constant bias; `wrt: ['bias:<node>']` gives their FullGrad bias-gradient. */
   biases?: Array<{ node: string; tensor: string; channels: number }>;
   taps: TapInfo[];
+  /** What a call's memory grows with, and the batch size chosen from it (engine/memory.ts). */
+  memory?: {
+    activationBytesPerExample: number;
+    /** The default examples per call for this model. */
+    preferredBatchSize: number;
+    /** The batch size in use (the user's, or the preferred one). */
+    batchSize: number;
+  };
 }
 
 export interface Model {
@@ -114,11 +127,20 @@ export function sizeOfShape(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Values given to a model that it cannot take: an empty or misshapen batch, NaN or infinities. */
+export class ModelInputError extends SaliencyError {
+  override name = 'ModelInputError';
+  constructor(message: string) {
+    super('bad-input', message);
+  }
+}
+
 /** Number of examples in a flat batch, with a clear error when the size does not fit. */
 export function countExamples(batch: Float32Array, inputShape: readonly number[]): number {
   const per = sizeOfShape(inputShape);
-  if (batch.length === 0 || batch.length % per !== 0) {
-    throw new Error(
+  if (batch.length === 0) throw new ModelInputError('the batch is empty: give at least one example');
+  if (batch.length % per !== 0) {
+    throw new ModelInputError(
       `input of ${batch.length} values does not hold a whole number of examples of shape [${inputShape.join(', ')}] ` +
         `(${per} values each). Check the layout (NCHW vs NHWC) and the image size.`,
     );

@@ -11,19 +11,23 @@ import { attrFloat } from '../graph/ir.js';
 import { loadOnnx, saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
+import { missingBackwardRules } from '../graph/gradientPath.js';
+import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
 import { findLinearHead, type LinearHead } from './head.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
-import { countExamples, sizeOfShape } from './model.js';
+import { countExamples, ModelInputError, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
 
 export interface OnnxModelOptions {
-  /** Examples per onnxruntime call (Captum's internal_batch_size). Default 16. */
+  /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16. */
   batchSize?: number;
   /** Shape of one example when the file leaves it symbolic (e.g. [3, 224, 224]). */
   inputShape?: number[];
   /** Valid input values (after preprocessing), used by baselines. */
   inputRange?: [number, number];
+  /** Which graph output is explained (its name); default the first. The others are listed by inspect(). */
+  output?: string;
   /** onnxruntime intra-op threads. Default: the machine's cores. */
   threads?: number;
   /** How many compiled sessions to keep (one per batch size and request kind). Default 12. */
@@ -52,7 +56,10 @@ export class OnnxModel implements Model {
   readonly outputShape: readonly number[];
   readonly inputRange?: readonly [number, number];
   readonly taps: readonly string[];
+  /** Examples per onnxruntime call: the option, or the model's preferred batch size (memory.ts). */
   readonly batchSize: number;
+  /** Bytes of activations one example computes (what a call's memory grows with). */
+  readonly activationBytesPerExample: number;
   onProgress?: (examples: number) => void;
   private readonly inputName: string;
   private readonly outputName: string;
@@ -76,7 +83,11 @@ export class OnnxModel implements Model {
     const input = graph.inputs[0];
     if (input.dtype !== 'float32') throw new Error(`the model input '${input.name}' is ${input.dtype}; a float32 input is required`);
     this.inputName = input.name;
-    this.outputName = graph.outputs[0].name;
+    const chosen = options.output === undefined ? graph.outputs[0] : graph.outputs.find((o) => o.name === options.output);
+    if (!chosen) {
+      throw new ModelInputError(`the model has no output named '${options.output}'; its outputs: ${graph.outputs.map((o) => o.name).join(', ')}`);
+    }
+    this.outputName = chosen.name;
     const fileShape = input.shape?.slice(1) ?? [];
     const shape = options.inputShape ?? fileShape;
     if (!shape.every((d) => typeof d === 'number' && d > 0) || shape.length === 0) {
@@ -86,9 +97,10 @@ export class OnnxModel implements Model {
       );
     }
     this.inputShape = shape as number[];
-    this.batchSize = Math.max(1, options.batchSize ?? 16);
     if (options.inputRange) this.inputRange = options.inputRange;
     const info = this.shapes(1);
+    this.activationBytesPerExample = activationBytes(graph, info);
+    this.batchSize = Math.max(1, options.batchSize ?? preferredBatchSize(this.activationBytesPerExample));
     this.outputShape = info.shapes.get(this.outputName)!.slice(1);
     this.tapInfo = [];
     for (const node of graph.nodes) {
@@ -164,21 +176,23 @@ export class OnnxModel implements Model {
   inspect(): ModelInfo {
     const ops: Record<string, number> = {};
     for (const n of this.graph.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
-    const rules = ruleSet('gradient');
-    const missing = new Set<string>();
-    for (const n of this.graph.nodes) if (!NON_DIFFERENTIABLE.has(n.opType) && !rules[n.opType]) missing.add(n.opType);
+    // only what the rewrite of the input gradient would differentiate (not shape computations)
+    const missing = missingBackwardRules(this.graph, this.shapes(1), { seeds: [this.outputName], wrt: [this.inputName], rules: ruleSet('gradient') });
     return {
       format: 'onnx',
       inputName: this.inputName,
       inputShape: [...this.inputShape],
       outputName: this.outputName,
+      outputNames: this.graph.outputs.map((o) => o.name),
       outputShape: [...this.outputShape],
       opset: this.graph.opset,
       producer: this.graph.producer,
       ops,
-      opsWithoutGradient: [...missing].sort(),
+      opsWithoutGradient: [...new Set(missing.map((m) => m.opType))].sort(),
+      nodesWithoutGradient: missing,
       biases: this.biasLayers().map((l) => ({ node: l.node, tensor: l.tensor, channels: l.bias.length })),
       taps: this.tapInfo.map((t) => ({ ...t, shape: [...t.shape] })),
+      memory: { activationBytesPerExample: this.activationBytesPerExample, preferredBatchSize: preferredBatchSize(this.activationBytesPerExample), batchSize: this.batchSize },
     };
   }
 
@@ -378,5 +392,4 @@ function scaleByChannel(data: Float32Array, perChannel: Float32Array, n: number)
   const inner = data.length / n / c;
   for (let i = 0; i < data.length; i++) data[i] *= perChannel[Math.floor(i / inner) % c];
 }
-
 

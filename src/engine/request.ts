@@ -3,14 +3,14 @@
  * the ONNX, TensorFlow.js and function engines): a whole number of examples, finite
  * values, something asked, a non-empty `wrt`, a seed of one cotangent per example output.
  */
-import { countExamples, sizeOfShape, type RunAsk } from './model.js';
+import { countExamples, ModelInputError, sizeOfShape, type RunAsk } from './model.js';
 
 /** Throws on an ill-formed request; returns the number of examples. */
 export function checkRequest(batch: Float32Array, inputShape: readonly number[], outputShape: readonly number[], ask: RunAsk, options: { finite?: boolean } = {}): number {
   const n = countExamples(batch, inputShape);
   if (options.finite ?? true) {
     for (let i = 0; i < batch.length; i++) {
-      if (!Number.isFinite(batch[i])) throw new Error(`the input holds a non-finite value (${batch[i]}) at index ${i}; clean NaN/Infinity before explaining`);
+      if (!Number.isFinite(batch[i])) throw new ModelInputError(`the input holds a non-finite value (${batch[i]}) at index ${i}; clean NaN/Infinity before explaining`);
     }
   }
   const g = ask.gradients;

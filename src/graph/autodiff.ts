@@ -11,6 +11,7 @@ import type { DType, Graph, Node, Tensor } from './ir.js';
 import { NameSource, describeNode } from './ir.js';
 import { Emitter } from './emitter.js';
 import type { ShapeInfo } from './shapes.js';
+import { activeTensors, relevantTensors } from './gradientPath.js';
 import { SaliencyError } from '../errors.js';
 
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
@@ -69,42 +70,10 @@ export type BackwardRule = (node: Node, dY: ReadonlyArray<string | undefined>, c
 
 export type RuleSet = Readonly<Record<string, BackwardRule>>;
 
+export { NON_DIFFERENTIABLE } from './gradientPath.js';
+
 /** Per-node override: a rule for this particular node, or undefined to use its op type's rule. */
 export type NodeRuleChooser = (node: Node) => BackwardRule | undefined;
-
-/** Op types whose outputs carry no gradient (their outputs are constants for differentiation). */
-export const NON_DIFFERENTIABLE = new Set([
-  'Shape',
-  'Size',
-  'Constant',
-  'ConstantOfShape',
-  'Equal',
-  'Greater',
-  'GreaterOrEqual',
-  'Less',
-  'LessOrEqual',
-  'Not',
-  'And',
-  'Or',
-  'Xor',
-  'ArgMax',
-  'ArgMin',
-  'NonZero',
-  'Range',
-  'RandomNormal',
-  'RandomUniform',
-  'RandomNormalLike',
-  'RandomUniformLike',
-  'EyeLike',
-  'Sign',
-  'Floor',
-  'Ceil',
-  'Round',
-  'IsNaN',
-  'IsInf',
-]);
-
-const FLOAT_TYPES = new Set<DType>(['float32', 'float64', 'float16', 'bfloat16']);
 
 export class UnsupportedOpError extends SaliencyError {
   constructor(
@@ -166,19 +135,9 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
     if (!known(t)) throw new Error(`no tensor named '${t}' in the model (see inspect for inputs, outputs and taps)`);
   }
 
-  // Forward activity: which tensors depend on a wrt tensor through differentiable ops.
-  const active = new Set<string>(request.wrt);
-  for (const n of forward.nodes) {
-    if (NON_DIFFERENTIABLE.has(n.opType)) continue;
-    if (!n.inputs.some((i) => active.has(i))) continue;
-    for (const o of n.outputs) if (o && FLOAT_TYPES.has(info.dtypes.get(o) ?? 'float32')) active.add(o);
-  }
-  // Backward relevance: which tensors lead to a seed.
-  const relevant = new Set<string>(request.seeds);
-  for (let i = forward.nodes.length - 1; i >= 0; i--) {
-    const n = forward.nodes[i];
-    if (n.outputs.some((o) => relevant.has(o))) for (const x of n.inputs) if (x) relevant.add(x);
-  }
+  // Forward activity (depends on a wrt tensor) and backward relevance (leads to a seed): gradientPath.ts
+  const active = activeTensors(forward, info, request.wrt);
+  const relevant = relevantTensors(forward, request.seeds);
 
   const names = new NameSource(graph);
   const ctx = new GradContext(graph, names, info, active);

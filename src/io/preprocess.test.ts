@@ -11,6 +11,8 @@ import {
   sidecarPath,
   validatePreprocessing,
   PreprocessingError,
+  checkLabelCount,
+  describeAssumptions,
 } from './preprocess.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'saliency-prep-'));
@@ -71,4 +73,38 @@ test('labels files: text lines, a JSON array, a Keras class index', () => {
   writeFileSync(join(dir, 'k.json'), '{"1": ["n02", "goldfish"], "0": ["n01", "tench"]}');
   assert.deepEqual(readLabels(join(dir, 'k.json')), ['tench', 'goldfish']);
   assert.throws(() => readLabels(join(dir, 'none.txt')), /cannot read labels file .*none\.txt/);
+});
+
+test('every guess is listed with the flag that sets it; a full description guesses nothing', () => {
+  const guessed = resolvePreprocessing({}, [3, 32, 32]);
+  assert.deepEqual(
+    guessed.assumed.map((a) => [a.key, a.value, a.flag]),
+    [
+      ['layout', 'NCHW', '--layout'],
+      ['channels', 'RGB', '--channels'],
+      ['resize', 'crop', '--resize'],
+      ['cropFraction', 1, '--crop-fraction'],
+      ['pixelRange', [0, 1], '--range'],
+      ['mean', 0, '--mean'],
+      ['std', 1, '--std'],
+    ],
+  );
+  assert.deepEqual(describeAssumptions(guessed.assumed.slice(4, 5)), ['pixelRange = [0,1] (default: pixels / 255; set with --range)']);
+  const full = resolvePreprocessing(preprocessingFromFlags({ preprocess: 'imagenet' }), [3, 224, 224]);
+  assert.deepEqual(full.assumed, []);
+  // one grey channel is not a guess; channels last from the shape is
+  assert.deepEqual(resolvePreprocessing({ pixelRange: [0, 1], mean: 0, std: 1, resize: 'stretch' }, [28, 28, 1]).assumed.map((a) => a.key), ['layout']);
+});
+
+test('a label file must have one name per model output', () => {
+  const file = join(dir, 'imagenet-with-header.txt');
+  writeFileSync(file, ['class names', ...Array.from({ length: 10 }, (_, i) => `c${i}`)].join('\n') + '\n');
+  assert.throws(() => resolvePreprocessing({ labels: file }, [3, 8, 8], { outputs: 10 }), /has 11 names but the model has 10 outputs \(a header line/);
+  assert.throws(() => checkLabelCount(['a', 'b'], 3, 'l.txt'), /background class at index 0/);
+  assert.doesNotThrow(() => resolvePreprocessing({ labels: file }, [3, 8, 8], { outputs: 11 }));
+});
+
+test('an unknown --preprocess preset lists the presets; a missing file is named plainly', () => {
+  assert.throws(() => preprocessingFromFlags({ preprocess: 'imagenett' }), /'imagenett' is not a preset \(presets: imagenet, keras-tf\)/);
+  assert.throws(() => preprocessingFromFlags({ preprocess: join(dir, 'nope.json') }), (e: Error) => /cannot read preprocessing file .*nope\.json: no such file$/.test(e.message));
 });

@@ -54,6 +54,22 @@ export interface ResolvedPreprocessing {
   labels?: string[];
   /** The per-example input shape this produces, e.g. [3, 224, 224]. */
   shape: number[];
+  /**
+   * Every value that was guessed rather than given (by a sidecar, a preset or a flag), with
+   * the flag that sets it: the CLI prints these and records them, so a wrong guess is visible.
+   */
+  assumed: Assumption[];
+}
+
+/** A preprocessing value the tool chose because nothing said it. */
+export interface Assumption {
+  /** The key in the preprocessing JSON: 'pixelRange', 'mean', 'layout' ... */
+  key: string;
+  value: unknown;
+  /** The command-line flag that sets it. */
+  flag: string;
+  /** Why this value: 'default' or what it was inferred from. */
+  because: string;
 }
 
 export class PreprocessingError extends SaliencyError {
@@ -106,6 +122,21 @@ export function validatePreprocessing(value: unknown, source: string): ImagePrep
   return out as ImagePreprocessing;
 }
 
+/** Why a file could not be read, in words (no errno names or stack details). */
+export function fsReason(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    default:
+      return (e as Error).message?.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') ?? String(e);
+  }
+}
+
 function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
@@ -123,7 +154,7 @@ export function readPreprocessingFile(path: string): ImagePreprocessing {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new PreprocessingError(`cannot read preprocessing file ${path}: ${(e as Error).message}`);
+    throw new PreprocessingError(`cannot read preprocessing file ${path}: ${fsReason(e)}`);
   }
   let json: unknown;
   try {
@@ -166,7 +197,11 @@ export function preprocessingFromFlags(flags: PreprocessingFlags): ImagePreproce
   };
   let out: ImagePreprocessing = {};
   if (flags.preprocess !== undefined) {
-    out = flags.preprocess in PRESETS ? { ...PRESETS[flags.preprocess] } : readPreprocessingFile(flags.preprocess);
+    const name = flags.preprocess;
+    if (name in PRESETS) out = { ...PRESETS[name] };
+    else if (!existsSync(name) && !/[./\\]/.test(name)) {
+      throw new PreprocessingError(`--preprocess '${name}' is not a preset (presets: ${Object.keys(PRESETS).join(', ')}) nor a JSON file`);
+    } else out = readPreprocessingFile(name);
   }
   const given: Record<string, unknown> = {};
   if (flags.size !== undefined) {
@@ -192,7 +227,7 @@ export function readLabels(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new PreprocessingError(`cannot read labels file ${path}: ${(e as Error).message}`);
+    throw new PreprocessingError(`cannot read labels file ${path}: ${fsReason(e)}`);
   }
   if (path.toLowerCase().endsWith('.json')) {
     let json: unknown;
@@ -223,8 +258,10 @@ export function readLabels(path: string): string[] {
  * Fill in what the description leaves open from the model's per-example input shape
  * ([C, H, W], [H, W, C], [H, W] or [H * W * C]), and check that the two agree.
  */
-export function resolvePreprocessing(p: ImagePreprocessing, inputShape?: readonly number[]): ResolvedPreprocessing {
+export function resolvePreprocessing(p: ImagePreprocessing, inputShape?: readonly number[], model: { outputs?: number } = {}): ResolvedPreprocessing {
   const where = (msg: string) => new PreprocessingError(msg);
+  const assumed: Assumption[] = [];
+  const assume = (key: string, value: unknown, flag: string, because: string) => assumed.push({ key, value, flag, because });
   let layout: Layout | undefined = p.layout;
   let shapeH: number | undefined;
   let shapeW: number | undefined;
@@ -232,7 +269,10 @@ export function resolvePreprocessing(p: ImagePreprocessing, inputShape?: readonl
   if (inputShape) {
     const s = inputShape;
     if (s.length === 3) {
-      layout ??= s[0] <= s[2] ? 'NCHW' : 'NHWC';
+      if (layout === undefined) {
+        layout = s[0] <= s[2] ? 'NCHW' : 'NHWC';
+        assume('layout', layout, '--layout', `the model's input shape [${s.join(', ')}] (channels ${layout === 'NCHW' ? 'first' : 'last'})`);
+      }
       if (layout === 'NCHW') [shapeC, shapeH, shapeW] = s;
       else if (layout === 'NHWC') [shapeH, shapeW, shapeC] = s;
       else throw where(`layout 'flat' does not fit the model's input shape [${s.join(', ')}]`);
@@ -255,6 +295,7 @@ export function resolvePreprocessing(p: ImagePreprocessing, inputShape?: readonl
     throw where(`preprocessing size ${height}x${width} does not match the model's input ${shapeH}x${shapeW}`);
   }
   const channels: ChannelOrder = p.channels ?? (shapeC === 1 ? 'L' : 'RGB');
+  if (p.channels === undefined && channels === 'RGB') assume('channels', 'RGB', '--channels', 'default (BGR for Caffe-style models)');
   const c = channels === 'L' ? 1 : 3;
   if (shapeC !== undefined && shapeC !== c) throw where(`channels '${channels}' give ${c} channel(s) but the model's input has ${shapeC}`);
   layout ??= 'NCHW';
@@ -269,6 +310,13 @@ export function resolvePreprocessing(p: ImagePreprocessing, inputShape?: readonl
     if (v.length !== c) throw where(`preprocessing ${key} has ${v.length} values but the image has ${c} channel(s)`);
     return [...v];
   };
+  if (p.resize === undefined) assume('resize', 'crop', '--resize', 'default: scale to cover, centre crop');
+  if (p.cropFraction === undefined && (p.resize ?? 'crop') === 'crop') assume('cropFraction', 1, '--crop-fraction', "default: the crop spans the scaled image's shorter side (torchvision's 256 -> 224 is 0.875)");
+  if (p.pixelRange === undefined) assume('pixelRange', [0, 1], '--range', 'default: pixels / 255');
+  if (p.mean === undefined) assume('mean', 0, '--mean', 'default: nothing subtracted');
+  if (p.std === undefined) assume('std', 1, '--std', 'default: nothing divided');
+  const labels = p.labels === undefined ? undefined : typeof p.labels === 'string' ? readLabels(p.labels) : [...p.labels];
+  if (labels && model.outputs !== undefined) checkLabelCount(labels, model.outputs, typeof p.labels === 'string' ? p.labels : 'the labels');
   return {
     height,
     width,
@@ -279,7 +327,31 @@ export function resolvePreprocessing(p: ImagePreprocessing, inputShape?: readonl
     pixelRange: [...(p.pixelRange ?? [0, 1])] as [number, number],
     mean: perChannel(p.mean, 0, 'mean'),
     std: perChannel(p.std, 1, 'std'),
-    labels: p.labels === undefined ? undefined : typeof p.labels === 'string' ? readLabels(p.labels) : [...p.labels],
+    labels,
     shape,
+    assumed,
   };
+}
+
+/**
+ * One name per model output, in order: anything else would put the wrong name on every
+ * class (an ImageNet file with a header line, or without the background class a TF model has).
+ */
+export function checkLabelCount(labels: readonly string[], outputs: number, source: string): void {
+  if (labels.length === outputs) return;
+  const hint =
+    labels.length === outputs + 1
+      ? ' (a header line, or a background class the model does not have?)'
+      : labels.length + 1 === outputs
+        ? ' (the model may have a background class at index 0: add a first line for it)'
+        : '';
+  throw new PreprocessingError(
+    `labels file ${source} has ${labels.length} names but the model has ${outputs} outputs${hint}; ` +
+      'give one name per output, in output order (--labels FILE, or "labels" in the preprocessing JSON)',
+  );
+}
+
+/** The assumptions as lines for people: "pixelRange = [0,1] (default: pixels / 255; set with --range)". */
+export function describeAssumptions(assumed: readonly Assumption[]): string[] {
+  return assumed.map((a) => `${a.key} = ${JSON.stringify(a.value)} (${a.because}; set with ${a.flag})`);
 }
