@@ -11,7 +11,7 @@ test('methods: names, aliases, comma lists', () => {
   assert.equal(parseMethod('Integrated-Gradients'), 'ig');
   assert.equal(parseMethod('input_x_gradient'), 'inputxgradient');
   assert.equal(parseMethod('EG'), 'expectedgradients');
-  assert.throws(() => parseMethod('lime'), UsageError);
+  assert.throws(() => parseMethod('nosuchmethod'), UsageError);
 });
 
 test('baselines: kinds, parameters, defaults, errors', () => {
