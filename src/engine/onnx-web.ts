@@ -2,7 +2,7 @@
  * ONNX models in the browser: the same OnnxRuntimeModel (graph/ builds the forward and
  * gradient graphs) on onnxruntime-web's wasm backend. Bytes only: the page has no files.
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from 'onnxruntime-web/wasm';
 import { loadOnnx } from '../graph/onnx.js';
 import { OnnxRuntimeModel, type OnnxModelOptions, type OrtRuntime } from './onnxRuntimeModel.js';
 
@@ -13,8 +13,13 @@ export interface WebModelOptions extends OnnxModelOptions {
   wasmPaths?: string;
 }
 
+/** Wasm threads: up to 4 when the page is cross-origin isolated (SharedArrayBuffer), else 1. */
+export function browserThreads(): number {
+  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1)) : 1;
+}
+
 export async function loadOnnxWebModel(bytes: Uint8Array, options: WebModelOptions = {}): Promise<OnnxRuntimeModel> {
-  const threads = options.threads ?? (globalThis.crossOriginIsolated ? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1) : 1);
+  const threads = options.threads ?? browserThreads();
   ort.env.wasm.numThreads = threads;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
   const runtime: OrtRuntime = {
