@@ -148,8 +148,8 @@ async function path(baseline: string): Promise<void> {
   const r = await compute.run<'path'>({ type: 'path', baseline, input: state.input!, target: state.target, grid: 21, steps: 100, seed: 0 });
   state.path = r.data;
   const c = pathCurves(r.data);
-  showSvg($('convergence'), convergencePlot(c, { width: 540, height: 300 }));
-  showSvg($('saturation'), saturationPlot(c, { width: 540, height: 300 }));
+  showSvg($('convergence'), convergencePlot(c, { width: 600, height: 300 }));
+  showSvg($('saturation'), saturationPlot(c, { width: 290, height: 300 }));
   drawAlpha();
 }
 
@@ -166,6 +166,14 @@ function drawAlpha(): void {
 async function grid(): Promise<void> {
   const box = $('grid');
   box.replaceChildren();
+  try {
+    await gridCells(box);
+  } finally {
+    progress(0, 1);
+  }
+}
+
+async function gridCells(box: HTMLElement): Promise<void> {
   for (const b of BASELINES) {
     const r = await compute.run<'result'>({ type: 'explain', method: entry().name, flags: flags(), baseline: b.text, input: state.input!, target: state.target, seed: 0 }, progress);
     const canvas = el('canvas');
