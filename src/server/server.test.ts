@@ -8,6 +8,7 @@ import { buildServer, serve } from './server.js';
 import { sniffImage, sniffOnnx } from './security.js';
 import { SHIPPED_MODEL } from './models.js';
 import { PACKAGE_ROOT } from './assets.js';
+import { openSessionCount } from '../engine/onnx.js';
 
 const SECRET = 'secret-outside-the-web-dir';
 let dir: string;
@@ -26,6 +27,7 @@ before(async () => {
 });
 after(async () => {
   await app.close();
+  assert.equal(openSessionCount(), 0, 'closing the server releases its models');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -117,5 +119,17 @@ test('serve binds 127.0.0.1 by default', async () => {
     assert.equal((await fetch(e.url)).status, 200);
   } finally {
     await e.close();
+  }
+});
+
+test('--model adds a second model, served by its fixed path', async () => {
+  const extra = join(PACKAGE_ROOT, 'fixtures', 'torch', 'tiny_vgg.onnx');
+  const { app: other } = await buildServer({ webDir: join(dir, 'web'), model: extra });
+  try {
+    const listed = JSON.parse((await other.inject({ url: '/api/models' })).body);
+    assert.deepEqual(listed.map((m: { id: string }) => m.id), ['fashion-mnist', 'served']);
+    assert.deepEqual((await other.inject({ url: listed[1].url })).rawPayload, readFileSync(extra));
+  } finally {
+    await other.close();
   }
 });

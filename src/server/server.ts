@@ -44,6 +44,9 @@ export async function buildServer(o: Omit<ServeOptions, 'host' | 'port'> = {}): 
   const assets: Map<string, Asset> = frontEnd(o.webDir ?? WEB_DIST);
   const models = await openServedModels(o.model);
   const app = Fastify({ logger: false, bodyLimit: limits.image });
+  app.addHook('onClose', async () => {
+    for (const m of models) await m.opened.dispose();
+  });
   const headers = securityHeaders();
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.headers(headers);
@@ -110,7 +113,7 @@ export async function buildServer(o: Omit<ServeOptions, 'host' | 'port'> = {}): 
 
 /** Start the explorer; resolves once it listens (url printed by the CLI). */
 export async function serve(o: ServeOptions = {}): Promise<Explorer> {
-  const { app, models } = await buildServer(o);
+  const { app } = await buildServer(o);
   const host = o.host ?? '127.0.0.1';
   await app.listen({ host, port: o.port ?? 0 });
   const address = app.server.address();
@@ -119,10 +122,7 @@ export async function serve(o: ServeOptions = {}): Promise<Explorer> {
   return {
     app,
     url,
-    async close() {
-      await app.close();
-      for (const m of models) await m.opened.dispose();
-    },
+    close: () => app.close(),
   };
 }
 

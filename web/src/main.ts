@@ -145,7 +145,7 @@ async function explain(): Promise<void> {
 }
 
 async function path(baseline: string): Promise<void> {
-  const r = await compute.run<'path'>({ type: 'path', baseline, input: state.input!, target: state.target, grid: 21, steps: 100, seed: 0 });
+  const r = await compute.run<'path'>({ type: 'path', baseline, input: state.input!, target: state.target, grid: 21, steps: 60, seed: 0 });
   state.path = r.data;
   const c = pathCurves(r.data);
   showSvg($('convergence'), convergencePlot(c, { width: 600, height: 300 }));
@@ -254,6 +254,19 @@ async function start(): Promise<void> {
     e.preventDefault();
     const f = e.dataTransfer?.files[0];
     if (f) void dropped(f).catch(showError);
+  };
+  const modelSelect = $<HTMLSelectElement>('model');
+  for (const m of models) {
+    const option = el('option', { value: m.id }, m.url ? m.name : `${m.name} (runs on the server only: POST /api/explain)`);
+    option.disabled = !m.url;
+    modelSelect.append(option);
+  }
+  modelSelect.onchange = () => {
+    const m = models.find((x) => x.id === modelSelect.value)!;
+    void (async () => {
+      await useModel(m, await (await fetch(m.url!)).arrayBuffer());
+      await useImage(await (await fetch((m.images[0] ?? models[0].images[0]).url)).blob());
+    })().catch(showError);
   };
   const first = models[0];
   await useModel(first, await (await fetch(first.url!)).arrayBuffer());
