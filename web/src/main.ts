@@ -26,7 +26,7 @@ const state = {
   input: undefined as Float32Array | undefined,
   target: 0,
   path: undefined as PathData | undefined,
-  last: undefined as { method: string; baseline: string; flags: Record<string, string>; target: number; input: number[]; values: number[]; delta: number | null } | undefined,
+  last: undefined as { method: string; baseline: string; flags: Record<string, string>; target: number; input: number[]; values: number[]; delta: number | null; ms: number } | undefined,
   computed: 0,
 };
 (window as unknown as { __explorer: unknown }).__explorer = state;
@@ -132,7 +132,7 @@ async function explain(): Promise<void> {
     $('result-title').textContent = `${r.title} for ${state.model!.labels?.[state.target] ?? `class ${state.target}`}`;
     $('result-note').textContent =
       r.delta !== null ? `completeness: f(x) - f(x') = ${(r.fx! - r.fBaseline!).toFixed(4)}, delta = ${r.delta.toExponential(2)}; ${r.ms.toFixed(0)} ms` : `${r.ms.toFixed(0)} ms`;
-    state.last = { method, baseline, flags: f, target: state.target, input: Array.from(state.input), values: Array.from(r.values), delta: r.delta };
+    state.last = { method, baseline, flags: f, target: state.target, input: Array.from(state.input), values: Array.from(r.values), delta: r.delta, ms: r.ms };
     state.computed++;
     status('ready');
     if (entry().needs['baseline']) await path(baseline);
