@@ -140,6 +140,19 @@ test('a corrupt file dropped on the page shows an error, and the page keeps work
   assert.equal((await last()).input.length, 784);
 });
 
+test('Cancel stops a long computation, and the page computes again', { skip }, async () => {
+  await page.fill('#opt-steps', '20000');
+  await page.click('#compute');
+  await page.waitForFunction(() => Number((document.getElementById('progress') as HTMLProgressElement).value) > 0, null, { timeout: 30_000 });
+  await page.click('#cancel');
+  await page.waitForFunction(() => document.getElementById('status')!.textContent === 'cancelled');
+  await page.fill('#opt-steps', '50');
+  const n = await computed();
+  await page.click('#compute');
+  await waitComputed(n + 1);
+  assert.equal((await last()).flags['steps'], '50');
+});
+
 test('the baselines grid', { skip }, async () => {
   await page.click('#grid-button');
   await page.waitForFunction(() => document.querySelectorAll('#grid figure').length === 6, null, { timeout: 30_000 });

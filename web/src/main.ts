@@ -26,6 +26,8 @@ const state = {
   input: undefined as Float32Array | undefined,
   target: 0,
   path: undefined as PathData | undefined,
+  /** The path's pictures, drawn once per path (the slider only shows one column). */
+  figure: undefined as ReturnType<typeof pathFigure> | undefined,
   last: undefined as { method: string; baseline: string; flags: Record<string, string>; target: number; input: number[]; values: number[]; delta: number | null; ms: number } | undefined,
   computed: 0,
 };
@@ -147,6 +149,7 @@ async function explain(): Promise<void> {
 async function path(baseline: string): Promise<void> {
   const r = await compute.run<'path'>({ type: 'path', baseline, input: state.input!, target: state.target, grid: 21, steps: 60, seed: 0 });
   state.path = r.data;
+  state.figure = pathFigure(r.data, 0, { toPixels: pixelsOf, input: { range: state.model!.preprocessing.pixelRange }, heatmap: { signed: true } });
   const c = pathCurves(r.data);
   showSvg($('convergence'), convergencePlot(c, { width: 600, height: 300 }));
   showSvg($('saturation'), saturationPlot(c, { width: 290, height: 300 }));
@@ -154,9 +157,9 @@ async function path(baseline: string): Promise<void> {
 }
 
 function drawAlpha(): void {
-  if (!state.path) return;
+  const fig = state.figure;
+  if (!fig) return;
   const k = Number($<HTMLInputElement>('alpha').value);
-  const fig = pathFigure(state.path, 0, { toPixels: pixelsOf, input: { range: state.model!.preprocessing.pixelRange }, heatmap: { signed: true } });
   paint($('path-input'), fig.inputs[k]);
   paint($('path-grad'), fig.gradients[k].image);
   paint($('path-cum'), fig.cumulative[k].image);

@@ -60,9 +60,13 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
+// one job at a time, in order: a job sent while the model loads waits for it
+let queue: Promise<void> = Promise.resolve();
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  handle(e.data).catch((err: unknown) => {
-    const job = 'job' in e.data ? e.data.job : undefined;
-    post({ type: 'error', job, message: err instanceof Error ? err.message : String(err) });
-  });
+  queue = queue.then(() =>
+    handle(e.data).catch((err: unknown) => {
+      const job = 'job' in e.data ? e.data.job : undefined;
+      post({ type: 'error', job, message: err instanceof Error ? err.message : String(err) });
+    }),
+  );
 };
