@@ -6,12 +6,12 @@
  */
 import type { Catalogue, CatalogueEntry } from '../../src/app/catalogue.js';
 import type { ResolvedPreprocessing } from '../../src/io/preprocess.js';
-import type { PathData } from '../../src/methods/integratedGradientsPath.js';
+import type { PathPictures } from './protocol.js';
+import { inputSpace } from '../../src/engine/space.js';
 import { heatmap } from '../../src/viz/heatmap.js';
 import { inputImage } from '../../src/viz/input.js';
 import { overlay } from '../../src/viz/overlay.js';
-import { pathFigure } from '../../src/viz/pathFigure.js';
-import { pathCurves, convergencePlot, saturationPlot } from '../../src/viz/pathPlots.js';
+import { convergencePlot, saturationPlot } from '../../src/viz/pathPlots.js';
 import { Compute } from './compute.js';
 import { $, el, paint, showSvg } from './draw.js';
 import { imageToInput } from './image.js';
@@ -25,9 +25,8 @@ const state = {
   model: undefined as ModelEntry | undefined,
   input: undefined as Float32Array | undefined,
   target: 0,
-  path: undefined as PathData | undefined,
-  /** The path's pictures, drawn once per path (the slider only shows one column). */
-  figure: undefined as ReturnType<typeof pathFigure> | undefined,
+  /** The path's pictures (drawn in the worker; the slider shows one column). */
+  path: undefined as PathPictures | undefined,
   last: undefined as { method: string; baseline: string; flags: Record<string, string>; target: number; input: number[]; values: number[]; delta: number | null; ms: number } | undefined,
   computed: 0,
 };
@@ -82,13 +81,8 @@ function flags(): Record<string, string> {
   return out;
 }
 
-function pixelsOf(values: Float32Array): Float32Array {
-  const p = state.model!.preprocessing;
-  const c = p.channels === 'L' ? 1 : 3;
-  const per = values.length / c;
-  const at = (c: number, v: number | number[]) => (Array.isArray(v) ? v[c] : v);
-  return values.map((v, i) => v * at(p.layout === 'NHWC' ? i % c : Math.floor(i / per), p.std) + at(p.layout === 'NHWC' ? i % c : Math.floor(i / per), p.mean));
-}
+/** Model space -> pixels (the library's input space: (pixel - mean) / std undone per channel). */
+const pixelsOf = (values: Float32Array): Float32Array => inputSpace(state.model!.inputShape, state.model!.preprocessing).toPixels(values);
 const picture = (values: Float32Array) => inputImage(pixelsOf(values), state.model!.inputShape, { range: state.model!.preprocessing.pixelRange, layout: state.model!.preprocessing.layout });
 
 async function predict(): Promise<void> {
@@ -148,21 +142,20 @@ async function explain(): Promise<void> {
 
 async function path(baseline: string): Promise<void> {
   const r = await compute.run<'path'>({ type: 'path', baseline, input: state.input!, target: state.target, grid: 21, steps: 60, seed: 0 });
-  state.path = r.data;
-  state.figure = pathFigure(r.data, 0, { toPixels: pixelsOf, input: { range: state.model!.preprocessing.pixelRange }, heatmap: { signed: true } });
-  const c = pathCurves(r.data);
+  state.path = r.pictures;
+  const c = r.pictures.curves;
   showSvg($('convergence'), convergencePlot(c, { width: 600, height: 300 }));
   showSvg($('saturation'), saturationPlot(c, { width: 290, height: 300 }));
   drawAlpha();
 }
 
 function drawAlpha(): void {
-  const fig = state.figure;
+  const fig = state.path;
   if (!fig) return;
   const k = Number($<HTMLInputElement>('alpha').value);
   paint($('path-input'), fig.inputs[k]);
-  paint($('path-grad'), fig.gradients[k].image);
-  paint($('path-cum'), fig.cumulative[k].image);
+  paint($('path-grad'), fig.gradients[k]);
+  paint($('path-cum'), fig.cumulative[k]);
   $('alpha-value').textContent = `alpha = ${fig.alphas[k].toFixed(2)}`;
 }
 

@@ -10,6 +10,9 @@ import { planRuns, planCost, computeRun } from '../../src/app/plan.js';
 import { parseBaseline } from '../../src/baselines/spec.js';
 import { makeInMemoryBaseline } from '../../src/baselines/make.js';
 import { integratedGradientsPath } from '../../src/methods/integratedGradientsPath.js';
+import { inputSpace } from '../../src/engine/space.js';
+import { pathFigure } from '../../src/viz/pathFigure.js';
+import { pathCurves } from '../../src/viz/pathPlots.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 let model: OnnxRuntimeModel | undefined;
@@ -56,7 +59,11 @@ async function handle(m: ToWorker): Promise<void> {
   } else if (m.type === 'path') {
     const baseline = built(m.baseline).baseline;
     const data = await integratedGradientsPath(model, m.input, { baseline, preprocessing, grid: m.grid, steps: m.steps, target: m.target, seed: m.seed });
-    post({ type: 'path', job: m.job, data });
+    // the pictures are drawn here too: on a 224 x 224 model that is 63 maps, too long for the page's main thread
+    const space = inputSpace(model, preprocessing);
+    const fig = pathFigure(data, 0, { toPixels: (v) => space.toPixels(v), input: { range: space.pixelRange }, heatmap: { signed: true } });
+    const pictures = { alphas: fig.alphas, inputs: fig.inputs, gradients: fig.gradients.map((h) => h.image), cumulative: fig.cumulative.map((h) => h.image), curves: pathCurves(data) };
+    post({ type: 'path', job: m.job, pictures });
   }
 }
 
