@@ -7,14 +7,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Baseline } from './baseline.js';
-import { blurBaseline } from './blur.js';
-import { constantBaseline } from './constant.js';
 import { datasetBaseline } from './dataset.js';
-import { gaussianBaseline } from './gaussian.js';
-import { maxDistanceBaseline } from './maxDistance.js';
+import { makeInMemoryBaseline } from './make.js';
 import { rngFor } from '../random.js';
 import { inputSpace, type Preprocessing } from '../engine/space.js';
-import { uniformBaseline } from './uniform.js';
 import type { Model } from '../engine/model.js';
 import { sizeOfShape } from '../engine/model.js';
 import { loadImages } from '../io/image.js';
@@ -120,14 +116,6 @@ export async function readDataset(spec: BaselineSpec, ctx: BaselineContext): Pro
   return { examples: space.toModel(pixels), count: chosen.length, total, source: `${chosen.length} of ${total} images in ${basename(source)}` };
 }
 
-function needRange(spec: BaselineSpec, f: () => Baseline): Baseline {
-  try {
-    return f();
-  } catch (e) {
-    throw new UsageError(`--baseline ${spec.text}: ${(e as Error).message} (for raw inputs give the range with --range MIN,MAX)`);
-  }
-}
-
 /** The baseline object of a spec, with its description. */
 export async function buildBaseline(spec: BaselineSpec, ctx: BaselineContext): Promise<BuiltBaseline> {
   const made = await make(spec, ctx);
@@ -135,31 +123,9 @@ export async function buildBaseline(spec: BaselineSpec, ctx: BaselineContext): P
 }
 
 async function make(spec: BaselineSpec, ctx: BaselineContext): Promise<{ baseline: Baseline; description: string }> {
-  const { model, preprocessing: prep } = ctx;
-  switch (spec.kind) {
-    case 'black':
-    case 'white':
-    case 'gray':
-      return { baseline: constantBaseline(model, spec.kind, prep), description: `${spec.kind} image (constant pixel value)` };
-    case 'maxdistance':
-      return { baseline: needRange(spec, () => maxDistanceBaseline(model, prep)), description: 'the valid image farthest from the input (L1)' };
-    case 'blur':
-      return {
-        baseline: needRange(spec, () => blurBaseline(model, { sigma: spec.sigma! }, prep)),
-        description: `the input blurred by a Gaussian of σ = ${spec.sigma} px`,
-      };
-    case 'uniform':
-      return { baseline: needRange(spec, () => uniformBaseline(model, prep)), description: 'uniform noise over the valid range' };
-    case 'gaussian':
-      return {
-        baseline: needRange(spec, () => gaussianBaseline(model, { sigma: spec.sigma! }, prep)),
-        description: `the input plus Gaussian noise of σ = ${spec.sigma} (pixel units), truncated to the valid range`,
-      };
-    case 'dataset': {
-      const d = await readDataset(spec, ctx);
-      const per = sizeOfShape(model.inputShape);
-      // the dataset may hold the very images explained: a draw equal to the input adds nothing
-      return { baseline: datasetBaseline(d.examples, per, { label: `dataset(${d.source})`, excludeInput: true }), description: `examples drawn from ${d.source}` };
-    }
-  }
+  if (spec.kind !== 'dataset') return makeInMemoryBaseline(spec, ctx);
+  const d = await readDataset(spec, ctx);
+  const per = sizeOfShape(ctx.model.inputShape);
+  // the dataset may hold the very images explained: a draw equal to the input adds nothing
+  return { baseline: datasetBaseline(d.examples, per, { label: `dataset(${d.source})`, excludeInput: true }), description: `examples drawn from ${d.source}` };
 }

@@ -19,6 +19,7 @@ import { describeExplain, explain } from './explain.js';
 import { addMethodFlags, methodFlagValues } from './flags.js';
 import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
+import { serveVerb } from './serve.js';
 import { describeVerify, verify } from './verify.js';
 
 export { EXIT } from './exit.js';
@@ -197,6 +198,21 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (o: { model: string; json?: boolean }) => {
       const info = await inspect({ model: o.model });
       print(Boolean(o.json), info, () => describeInspect(o.model, info));
+    });
+
+  program
+    .command('serve')
+    .description('start the explorer: attributions computed in the browser on the shipped or given model (prints the URL, opens nothing)')
+    .option('-m, --model <model>', 'another model to offer besides the shipped Fashion-MNIST CNN (.onnx runs in the page; tfjs runs on the server)')
+    .option('--port <n>', 'port (0: any free port)', '0')
+    .option('--host <host>', 'address to bind (other machines can reach anything but 127.0.0.1)', '127.0.0.1')
+    .action(async (o: { model?: string; port: string; host: string }) => {
+      const explorer = await serveVerb(o);
+      process.stdout.write(`Saliency Lab explorer: ${explorer.url}\n(Ctrl+C stops it)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => void explorer.close().then(resolve));
+        process.once('SIGTERM', () => void explorer.close().then(resolve));
+      });
     });
 
   program

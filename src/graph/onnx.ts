@@ -88,7 +88,8 @@ export class OnnxLoadError extends SaliencyError {
 /** Load an ONNX model from a file path (external data resolved next to it) or from bytes. */
 export function loadOnnx(source: string | Uint8Array): Graph {
   let bytes: Uint8Array;
-  let baseDir = process.cwd();
+  // bytes (the browser has no process): external data, if any, is looked up from the working directory
+  let baseDir = typeof process === 'undefined' ? '.' : process.cwd();
   const label = typeof source === 'string' ? source : '(bytes)';
   if (typeof source === 'string') {
     if (!existsSync(source)) throw new OnnxLoadError(`model file not found: ${source}`);
