@@ -254,12 +254,85 @@ class TinyDenseNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+# --------------------------------------------------------------------------- ViT with a class token
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads, self.scale = heads, (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.softmax = nn.Softmax(dim=-1)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        qkv = self.qkv(x).reshape(b, t, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        attn = self.softmax((qkv[0] * self.scale) @ qkv[1].transpose(-2, -1))
+        return self.proj((attn @ qkv[2]).transpose(1, 2).reshape(b, t, c))
+
+
+class ViTBlock(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class TinyViTTokens(nn.Module):
+    """Patch 8 on 32 x 32: a class token + 4 x 4 patch tokens, 2 blocks of 2 heads."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, 8, 8)
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.5)
+        self.pos = nn.Parameter(torch.randn(1, 17, dim) * 0.5)
+        self.blocks = nn.Sequential(ViTBlock(dim, 2), ViTBlock(dim, 2))
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, NUM_CLASSES)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([x[:, :1] * 0 + self.cls, x], 1) + self.pos   # no expand: no Where in the export
+        return self.head(self.norm(self.blocks(x))[:, 0])
+
+
+def rollout_references(model, x, cls):
+    """Attention rollout (Abnar & Zuidema 2020; heads averaged, (A + I) row-normalised) and
+    gradient-weighted rollout (Chefer et al. 2021b: R += mean_h (dY/dA * A)^+ R) of the class
+    token over the patch tokens, float64, for the logit of class `cls`."""
+    store = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: store.append(out)) for m in model.modules() if isinstance(m, nn.Softmax)]
+    try:
+        logits = model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    grads = torch.autograd.grad(logits[:, cls].sum(), store)
+    n, t = x.shape[0], store[0].shape[-1]
+    eye = torch.eye(t, dtype=x.dtype).expand(n, t, t)
+    roll, chefer = eye.clone(), eye.clone()
+    for a, g in zip(store, grads):
+        a = a.detach()
+        m = a.mean(1) + eye
+        roll = (m / m.sum(-1, keepdim=True)) @ roll
+        chefer = chefer + (g * a).clamp(min=0).mean(1) @ chefer
+    return roll[:, 0, 1:].reshape(n, 4, 4), chefer[:, 0, 1:].reshape(n, 4, 4)
+
+
 MODELS = [
     ("tiny_swin", TinySwin, 17, "block1.attn.softmax"),
     ("tiny_convnext", TinyConvNeXt, 17, "stage1.1"),
     ("tiny_efficientnet", TinyEfficientNet, 17, "features.1.block.2.gate"),
     ("tiny_densenet", TinyDenseNet, 17, "block1.1"),
+    ("tiny_vit_tokens", TinyViTTokens, 17, "blocks.1.attn.softmax"),
 ]
+ROLLOUT_CLASS = 3
 
 
 def main():
@@ -306,6 +379,10 @@ def main():
         save(base + ".grad_input.npy", gx64.detach().numpy())
         save(base + ".tap_act.npy", tap32.detach().numpy())
         save(base + ".tap_grad.npy", gtap64.detach().numpy())
+        if name == "tiny_vit_tokens":
+            roll, chefer = rollout_references(model64, x.double(), ROLLOUT_CLASS)
+            save(base + ".rollout.npy", roll.detach().numpy())
+            save(base + ".chefer.npy", chefer.detach().numpy())
         rel = (gx32.double() - gx64).norm().item() / gx64.norm().item()
         if not rel < 1e-4:
             raise RuntimeError(f"{name}: float32 input gradient disagrees with float64 ({rel:.3g})")
