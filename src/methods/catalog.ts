@@ -16,3 +16,5 @@ export { descriptor as blurig } from './paths/blurIG.js';
 export { descriptor as guidedig } from './paths/guidedIG.js';
 export { descriptor as xrai } from './regions/xrai.js';
 export { descriptor as ggig } from './paths/geometricallyGuidedIG.js';
+export { descriptor as rollout } from './transformer/attentionRollout.js';
+export { descriptor as chefer } from './transformer/gradientRollout.js';
