@@ -28,18 +28,20 @@ export interface DetectionLayout {
   scores?: number;
   /** Number of class scores (default: the rest of the row). */
   classes?: number;
+  /** Offset of a class-id column (CenterNet-style rows: box, score, class id): one score, its class read here. */
+  classId?: number;
 }
 
-interface Resolved { detections: number; stride: number; box: number; format: BoxFormat; objectness: number | undefined; scores: number; classes: number }
+interface Resolved { detections: number; stride: number; box: number; format: BoxFormat; objectness: number | undefined; scores: number; classes: number; classId: number | undefined }
 
 function resolve(l: DetectionLayout): Resolved {
   const box = l.box ?? 0;
   const scores = l.scores ?? Math.max(box + 4, l.objectness === undefined ? 0 : l.objectness + 1);
-  const classes = l.classes ?? l.stride - scores;
+  const classes = l.classId !== undefined ? 1 : l.classes ?? l.stride - scores;
   if (classes < 1 || scores + classes > l.stride || box + 4 > l.stride) {
     throw new Error(`detection layout does not fit a row of ${l.stride} values (box at ${box}, ${classes} class scores at ${scores})`);
   }
-  return { detections: l.detections, stride: l.stride, box, format: l.boxFormat ?? 'xyxy', objectness: l.objectness, scores, classes };
+  return { detections: l.detections, stride: l.stride, box, format: l.boxFormat ?? 'xyxy', objectness: l.objectness, scores, classes, classId: l.classId };
 }
 
 function checkDetection(r: Resolved, d: number): void {
@@ -96,6 +98,7 @@ export function detectionsOf(layout: DetectionLayout, output: Float32Array): Det
   const r = resolve(layout);
   if (output.length !== r.detections * r.stride) throw new Error(`a detector output of ${output.length} values does not hold ${r.detections} x ${r.stride}`);
   return Array.from({ length: r.detections }, (_, d) => {
+    if (r.classId !== undefined) return { index: d, class: Math.round(output[d * r.stride + r.classId]), score: scoreOf(layout, output, d, 0), box: boxOf(layout, output, d) };
     let best = 0;
     for (let c = 1; c < r.classes; c++) if (scoreOf(layout, output, d, c) > scoreOf(layout, output, d, best)) best = c;
     return { index: d, class: best, score: scoreOf(layout, output, d, best), box: boxOf(layout, output, d) };
@@ -125,16 +128,17 @@ export function selectDetection(layout: DetectionLayout, output: Float32Array, s
   return pool[0];
 }
 
-/** The score of class `cls` of detection `d` (DExT's class target). */
-export function detectionScore(layout: DetectionLayout, d: number, cls: number): Target {
+/** The score of class `cls` of detection `d` (DExT's class target); with a class-id column, the detection's one score. */
+export function detectionScore(layout: DetectionLayout, d: number, cls = 0): Target {
   const r = resolve(layout);
   checkDetection(r, d);
+  if (r.classId !== undefined) cls = 0;
   if (!Number.isInteger(cls) || cls < 0 || cls >= r.classes) throw new Error(`class ${cls} is out of range: the detector scores ${r.classes} classes`);
   const size = r.detections * r.stride;
   const at = d * r.stride + r.scores + cls;
   const obj = r.objectness === undefined ? undefined : d * r.stride + r.objectness;
   return {
-    label: `score of class ${cls}, detection ${d}`,
+    label: r.classId !== undefined ? `score of detection ${d}` : `score of class ${cls}, detection ${d}`,
     dependsOnOutput: obj !== undefined,
     value: (output) => (obj === undefined ? output[at] : output[at] * output[obj]),
     cotangent: (output) => {
