@@ -105,8 +105,11 @@ export function detectionsOf(layout: DetectionLayout, output: Float32Array): Det
   });
 }
 
-/** Which detection to explain: by row, the best-scoring one of a class, or the best overlap with a box. */
-export type DetectionSelector = { index: number } | { class: number } | { box: Box; class?: number };
+/**
+ * Which detection to explain: by row; the best-scoring one of a class; or the best-scoring one
+ * overlapping a box with IoU >= minIoU (default 0.5), optionally of a class.
+ */
+export type DetectionSelector = { index: number } | { class: number } | { box: Box; class?: number; minIoU?: number };
 
 export function selectDetection(layout: DetectionLayout, output: Float32Array, selector: DetectionSelector): Detection {
   const all = detectionsOf(layout, output);
@@ -115,9 +118,13 @@ export function selectDetection(layout: DetectionLayout, output: Float32Array, s
     return all[selector.index];
   }
   if ('box' in selector) {
-    const pool = selector.class === undefined ? all : all.filter((d) => d.class === selector.class);
-    const best = pool.map((d) => ({ d, o: iou(d.box, selector.box) })).sort((a, b) => b.o - a.o)[0];
-    if (!best || best.o <= 0) throw new Error(`no detection${selector.class === undefined ? '' : ` of class ${selector.class}`} overlaps the box [${selector.box.join(', ')}]`);
+    const minIoU = selector.minIoU ?? 0.5;
+    const pool = (selector.class === undefined ? all : all.filter((d) => d.class === selector.class)).map((d) => ({ d, o: iou(d.box, selector.box) }));
+    const best = pool.filter((c) => c.o >= minIoU).sort((a, b) => b.d.score - a.d.score)[0];
+    if (!best) {
+      const closest = Math.max(0, ...pool.map((c) => c.o));
+      throw new Error(`no detection${selector.class === undefined ? '' : ` of class ${selector.class}`} overlaps the box [${selector.box.join(', ')}] with IoU >= ${minIoU} (best ${closest.toFixed(2)})`);
+    }
     return best.d;
   }
   const pool = all.filter((d) => d.class === selector.class).sort((a, b) => b.score - a.score);

@@ -76,7 +76,11 @@ test('detection: selection by index, by class, by IoU with a box', () => {
   assert.equal(selectDetection(layout, out, { index: 1 }).index, 1);
   assert.equal(selectDetection(layout, out, { class: 1 }).index, 2, 'the best-scoring detection of class 1');
   assert.equal(selectDetection(layout, out, { box: [19, 19, 29, 29] }).index, 1);
-  assert.equal(selectDetection(layout, out, { box: [1, 1, 11, 11], class: 1 }).index, 2, 'overlap among class 1 only');
+  assert.equal(selectDetection(layout, out, { box: [4, 4, 14, 14], class: 1 }).index, 2, 'overlap among class 1 only');
+  assert.equal(selectDetection(layout, out, { box: [1, 1, 11, 11] }).index, 0, 'IoU 0.68 with row 0, 0.22 with row 2');
+  assert.equal(selectDetection(layout, out, { box: [3, 3, 13, 13], minIoU: 0.3 }).index, 0, 'rows 0 (IoU 0.32, score 0.9) and 2 (0.47, 0.8) qualify: the higher score');
+  assert.equal(selectDetection(layout, out, { box: [3, 3, 13, 13], minIoU: 0.3, class: 1 }).index, 2);
+  assert.throws(() => selectDetection(layout, out, { box: [3, 3, 13, 13] }), /IoU >= 0.5 \(best 0.47\)/);
   assert.throws(() => selectDetection(layout, out, { class: 5 }), /no detection has class 5/);
   assert.throws(() => selectDetection(layout, out, { box: [100, 100, 110, 110] }), /overlaps/);
   assert.ok(Math.abs(iou([0, 0, 10, 10], [5, 5, 15, 15]) - 25 / 175) < 1e-12);
