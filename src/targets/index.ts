@@ -48,3 +48,4 @@ export function classProbability(classes: number | readonly number[], outputSize
 export * from './detection.js';
 export * from './segmentation.js';
 export * from './similarity.js';
+export * from './spec.js';

@@ -135,3 +135,32 @@ test('similarity: cosine gradient matches finite differences; an input against i
     await model.dispose();
   }
 });
+
+test('--target texts: detection, box, segment and similarity specs parse and build against the output', async () => {
+  const { parseTargetText, buildTarget } = await import('./spec.js');
+  assert.deepEqual(parseTargetText('detection:0'), { kind: 'detection', select: { index: 0 } });
+  assert.deepEqual(parseTargetText('detection:class=person'), { kind: 'detection', select: { class: 'person' } });
+  assert.deepEqual(parseTargetText('box:0:x1'), { kind: 'box', select: { index: 0 }, coordinate: 'x1' });
+  assert.deepEqual(parseTargetText('box:box=1,2,3,4:y2'), { kind: 'box', select: { box: [1, 2, 3, 4] }, coordinate: 'y2' });
+  assert.deepEqual(parseTargetText('segment:class=15'), { kind: 'segment', class: 15 });
+  assert.deepEqual(parseTargetText('similarity:ref.png'), { kind: 'similarity', reference: 'ref.png' });
+  assert.equal(parseTargetText('top1'), undefined);
+  assert.throws(() => parseTargetText('box:0:z9'), /COORDINATE one of x1, y1, x2, y2/);
+  assert.throws(() => parseTargetText('detection:dog'), /class=NAME/);
+
+  // 3 detections x (box + 2 class scores): 'cat' is class 1, best in rows 1 and 2, row 2 scores higher
+  const out = Float32Array.from([0, 0, 10, 10, 0.9, 0.1, 20, 20, 30, 30, 0.2, 0.7, 5, 5, 15, 15, 0.1, 0.8]);
+  const ctx = { outputShape: [3, 6], output: out, labels: ['dog', 'cat'] };
+  const score = buildTarget(parseTargetText('detection:class=cat')!, ctx);
+  assert.equal(score.value(out, 0), out[2 * 6 + 5]);
+  const y2 = buildTarget(parseTargetText('box:class=cat:y2')!, ctx);
+  assert.equal(y2.value(out, 0), 15);
+  assert.throws(() => buildTarget(parseTargetText('detection:class=horse')!, ctx), /no class named 'horse'/);
+  // segmentation: 2 classes x 1 x 3 pixels, default region = pixels predicted as the class
+  const seg = Float32Array.from([1, 0, 3, 0, 2, 1]);
+  const s = buildTarget(parseTargetText('segment:class=1')!, { outputShape: [2, 1, 3], output: seg });
+  assert.equal(s.value(seg, 0), 2, 'only pixel 1 is predicted as class 1');
+  assert.throws(() => buildTarget(parseTargetText('segment:class=1')!, { outputShape: [6], output: seg }), /\[classes, height, width\]/);
+  const sim = buildTarget(parseTargetText('similarity:ref.png')!, { outputShape: [2], output: new Float32Array(2), reference: Float32Array.from([1, 0]) });
+  assert.ok(Math.abs(sim.value(Float32Array.from([1, 1]), 0) - Math.SQRT1_2) < 1e-7);
+});
