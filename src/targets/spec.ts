@@ -109,3 +109,15 @@ export function buildTarget(t: TargetText, ctx: TargetContext): Target {
   if (!ctx.reference) throw new Error(`the similarity target needs the embedding of ${t.reference}`);
   return cosineSimilarity(ctx.reference, `cosine similarity to ${t.reference}`);
 }
+
+/** Which target kinds fit a model whose one-example output has this shape (for `saliency inspect`). */
+export function targetKindsFor(outputShape: readonly number[]): string[] {
+  const kinds: string[] = [];
+  if (outputShape.length === 1 || (outputShape.length > 1 && outputShape.slice(1).every((d) => d === 1))) {
+    kinds.push('class (N, top1, a file of classes)');
+    if (outputShape[0] > 1) kinds.push('similarity:REF (the output as an embedding)');
+  }
+  if (outputShape.length === 2 && outputShape[1] >= 5) kinds.push('detection:N | detection:class=NAME | detection:box=x1,y1,x2,y2', 'box:DETECTION:x1|y1|x2|y2');
+  if (outputShape.length === 3) kinds.push('segment:class=N (--mask FILE)');
+  return kinds;
+}

@@ -164,3 +164,10 @@ test('--target texts: detection, box, segment and similarity specs parse and bui
   const sim = buildTarget(parseTargetText('similarity:ref.png')!, { outputShape: [2], output: new Float32Array(2), reference: Float32Array.from([1, 0]) });
   assert.ok(Math.abs(sim.value(Float32Array.from([1, 1]), 0) - Math.SQRT1_2) < 1e-7);
 });
+
+test('target kinds by output shape (saliency inspect)', async () => {
+  const { targetKindsFor } = await import('./spec.js');
+  assert.deepEqual(targetKindsFor([10]).map((k) => k.split(/[ :(]/)[0]), ['class', 'similarity']);
+  assert.deepEqual(targetKindsFor([100, 6]).map((k) => k.split(/[ :(]/)[0]), ['detection', 'box']);
+  assert.deepEqual(targetKindsFor([21, 64, 64]).map((k) => k.split(/[ :(]/)[0]), ['segment']);
+});
