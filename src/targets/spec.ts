@@ -121,3 +121,20 @@ export function targetKindsFor(outputShape: readonly number[]): string[] {
   if (outputShape.length === 3) kinds.push('segment:class=N (--mask FILE)');
   return kinds;
 }
+
+/** One target per input, as one Target (input i explained by targets[i]). */
+export function perInput(targets: readonly Target[]): Target {
+  if (targets.length === 0) throw new Error('no inputs to build targets for');
+  const labels = [...new Set(targets.map((t) => t.label))];
+  const at = (i: number) => {
+    const t = targets[i];
+    if (!t) throw new Error(`no target for input ${i} (${targets.length} built)`);
+    return t;
+  };
+  return {
+    label: labels.length === 1 ? labels[0] : labels.join('; '),
+    dependsOnOutput: targets.some((t) => t.dependsOnOutput),
+    value: (output, i) => at(i).value(output, i),
+    cotangent: (output, i) => at(i).cotangent(output, i),
+  };
+}
