@@ -33,7 +33,9 @@ export function tokenLayout(name: string, perExample: number, shape: readonly nu
   if (!Number.isInteger(heads) || heads < 1 || shape[shape.length - 2] !== tokens) {
     throw new Error(`attention map ${name} is not [heads, tokens, tokens] per input (shape [${shape.join(', ')}])`);
   }
-  const model = shape.length >= 3 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : 1;
+  // [batch * heads, T, T] (nn.MultiheadAttention's export) reads as [T, T] per input: the rest are heads;
+  // [batch * windows, heads, T, T] (Swin) reads as [heads, T, T] with more values per input: windows
+  const model = shape.length >= 3 ? shape.slice(0, -2).reduce((a, b) => a * b, 1) : heads;
   if (model !== heads) {
     throw new Error(`attention map ${name} holds ${heads / model} windows per input (window attention, as in Swin): rollout needs global attention over all tokens (ViT, DeiT); use a CAM with the token-to-grid reshape instead`);
   }
