@@ -7,12 +7,18 @@ import type { Model } from '../../engine/model.js';
 import type { Graph } from '../../graph/ir.js';
 import { remapTarget, type Runner } from '../runner.js';
 
+const PASS_THROUGH = new Set(['Dropout', 'Identity', 'Cast']);
+
 /** Tensor names of the attention maps, in graph order. */
 export function findAttentionTaps(model: Model): string[] {
   const graph = (model as { graph?: Graph }).graph;
   if (graph) {
-    const leftOfMatMul = new Set(graph.nodes.filter((n) => n.opType === 'MatMul').map((n) => n.inputs[0]));
-    return graph.nodes.filter((n) => n.opType === 'Softmax' && leftOfMatMul.has(n.outputs[0])).map((n) => n.outputs[0]);
+    const consumers = new Map<string, typeof graph.nodes>();
+    for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+    // through ops that pass values on unchanged at inference (torchvision's Swin: Softmax -> Dropout -> MatMul)
+    const feedsMatMul = (tensor: string, depth = 0): boolean =>
+      (consumers.get(tensor) ?? []).some((c) => (c.opType === 'MatMul' && c.inputs[0] === tensor) || (depth < 3 && PASS_THROUGH.has(c.opType) && feedsMatMul(c.outputs[0], depth + 1)));
+    return graph.nodes.filter((n) => n.opType === 'Softmax' && feedsMatMul(n.outputs[0])).map((n) => n.outputs[0]);
   }
   return model.inspect().taps.filter((t) => t.opType === 'Softmax' && t.shape.length >= 2 && t.shape[t.shape.length - 1] === t.shape[t.shape.length - 2]).map((t) => t.name);
 }

@@ -15,7 +15,7 @@ import { attentionRollout, gradientRollout, findAttentionTaps } from './index.js
 
 const T = 5, D = 3; // a class token + a 2 x 2 grid, 3 features
 
-/** A1 = softmax(x x^T), y = A1 x, A2 = softmax(y y^T / 2), out = sum over tokens of A2 y; a decoy softmax on the output. */
+/** A1 = softmax(x x^T), y = A1 x, A2 = softmax(y y^T / 2), out = sum over tokens of dropout(A2) y; a decoy softmax on the output. */
 function twoLayerOnnx(): { bytes: Uint8Array; attention: string[] } {
   const b = new Builder();
   const x = b.input([T, D]);
@@ -24,7 +24,8 @@ function twoLayerOnnx(): { bytes: Uint8Array; attention: string[] } {
   const y = b.op('MatMul', [a1, x]);
   const s2 = b.op('Mul', [b.op('MatMul', [y, b.op('Transpose', [y], { perm })]), b.floats([0.5], [1])]);
   const a2 = b.op('Softmax', [s2], { axis: { kind: 'int', value: -1 } });
-  const z = b.op('ReduceSum', [b.op('MatMul', [a2, y]), b.init(int64Tensor([1]))], { keepdims: { kind: 'int', value: 0 } });
+  // the second map reaches its MatMul through an inference Dropout (as in torchvision's Swin)
+  const z = b.op('ReduceSum', [b.op('MatMul', [b.op('Dropout', [a2]), y]), b.init(int64Tensor([1]))], { keepdims: { kind: 'int', value: 0 } });
   const bytes = b.output(b.op('Softmax', [z], { axis: { kind: 'int', value: -1 } }));
   return { bytes, attention: [a1, a2] };
 }
