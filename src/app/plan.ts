@@ -4,7 +4,7 @@
  * run computed through its descriptor. Nothing here names a method: a new line in
  * src/methods/catalog.ts is planned, estimated and run like the others.
  */
-import type { Model } from '../engine/model.js';
+import type { Model, Target } from '../engine/model.js';
 import { baselineId, baselineTitle, type BaselineSpec } from '../baselines/spec.js';
 import { isRandom } from '../baselines/baseline.js';
 import type { BuiltBaseline } from '../baselines/build.js';
@@ -122,7 +122,7 @@ export interface RunOutcome {
 }
 
 /** Run one plan on a batch, explaining class `classes[e]` of input e. */
-export async function computeRun(model: Model, batch: Float32Array, classes: readonly number[], plan: RunPlan, built: BuiltBaseline | undefined, ctx: RunContext): Promise<RunOutcome> {
+export async function computeRun(model: Model, batch: Float32Array, classes: readonly number[] | Target, plan: RunPlan, built: BuiltBaseline | undefined, ctx: RunContext): Promise<RunOutcome> {
   const t0 = performance.now();
   const a = await plan.descriptor.run(model, batch, plan.options, {
     target: classes,

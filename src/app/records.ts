@@ -56,7 +56,7 @@ export function inputRecords(session: Session): InputRecord[] {
     index: e,
     name,
     file: session.files?.[e],
-    target: { class: session.classes[e], label: labelOf(session, session.classes[e]) },
+    target: { class: session.classes[e], label: session.target ? session.target.label : labelOf(session, session.classes[e]) },
     prediction: session.predictions[e][0],
     top: session.predictions[e],
   }));

@@ -5,6 +5,7 @@
  * registry (plan.ts), baseline specs by src/baselines/spec.ts. Every parser throws
  * UsageError (exit code 2) or BadInputError (3) naming the flag and the value.
  */
+import { parseTargetText, type TargetText } from '../targets/spec.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readNpy } from '../io/npy.js';
@@ -48,7 +49,12 @@ export function parseSeed(text: string | number | undefined): number {
 }
 
 /** What --target asks for: the top class of each input, one class for all, or one class per input. */
-export type TargetRequest = { kind: 'top1' } | { kind: 'class'; class: number } | { kind: 'list'; classes: number[]; source: string };
+export type TargetRequest =
+  | { kind: 'top1' }
+  | { kind: 'class'; class: number }
+  | { kind: 'list'; classes: number[]; source: string }
+  /** detection:/box:/segment:/similarity: (targets/spec.ts), built against each input's output in the session */
+  | { kind: 'text'; text: TargetText; source: string };
 
 export function parseTarget(text: string | undefined): TargetRequest {
   if (text === undefined || text.toLowerCase() === 'top1' || text.toLowerCase() === 'top') return { kind: 'top1' };
@@ -57,9 +63,16 @@ export function parseTarget(text: string | undefined): TargetRequest {
     if (c < 0) throw new BadInputError(`target class ${c} is out of range: class indices start at 0`);
     return { kind: 'class', class: c };
   }
+  let spec: TargetText | undefined;
+  try {
+    spec = parseTargetText(text);
+  } catch (e) {
+    throw new UsageError(`--target ${(e as Error).message}`);
+  }
+  if (spec) return { kind: 'text', text: spec, source: text };
   const ext = extname(text).toLowerCase();
   if (ext !== '.npy' && ext !== '.json') {
-    throw new UsageError(`--target must be 'top1', a class index, or a .npy / .json file of one class per input, got '${text}'`);
+    throw new UsageError(`--target must be 'top1', a class index, a .npy / .json file of one class per input, or detection:N, box:N:x1, segment:class=N, similarity:REF, got '${text}'`);
   }
   if (!existsSync(text)) throw new BadInputError(`cannot read target file ${text}: no such file`);
   let values: number[];
@@ -94,7 +107,7 @@ export function parseTarget(text: string | undefined): TargetRequest {
  */
 export function resolveTargetClasses(request: TargetRequest, n: number, outputSize: number, top: readonly number[]): number[] {
   let classes: number[];
-  if (request.kind === 'top1') classes = [...top];
+  if (request.kind === 'top1' || request.kind === 'text') classes = [...top];
   else if (request.kind === 'class') classes = new Array(n).fill(request.class);
   else {
     if (request.classes.length === 1) classes = new Array(n).fill(request.classes[0]);
@@ -153,6 +166,8 @@ export interface VerbOptions extends AttributionRequest {
   images?: readonly string[];
   /** 'top1' (default), a class index, or a .npy / .json file of one class per input. */
   target?: string | number;
+  /** The region of a segment: target (a .npy or an image). */
+  mask?: string;
   preprocessing?: PreprocessingFlags;
   progress?: ProgressSink;
   /** Which model output to explain when it has several (default the first). */

@@ -148,7 +148,7 @@ export async function buildSection(session: Session, outcomes: readonly RunOutco
       name: session.files ? (session.files[e].split('/').pop() ?? session.names[e]) : session.names[e],
       input: await dataUri(img.picture, display),
       truth: options.truth?.[e],
-      target: labelOf(session, session.classes[e]),
+      target: session.target ? session.target.label : labelOf(session, session.classes[e]),
       top: top.map((p) => ({ class: p.class, label: p.label, probability: p.probability })),
       cells,
     });

@@ -8,7 +8,7 @@ import { basename, extname } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Preprocessing } from '../baselines/index.js';
 import { sizeOfShape } from '../engine/model.js';
-import { ImageError, loadImages, type LoadedImage } from '../io/image.js';
+import { ImageError, loadImages, readPng, type LoadedImage } from '../io/image.js';
 import { modelInputsFromNpy, NpyError, readNpy } from '../io/npy.js';
 import { checkLabelCount, readLabels, type Assumption, type ImagePreprocessing, type PreprocessingFlags, type ResolvedPreprocessing } from '../io/preprocess.js';
 import { buildBaseline, type BuiltBaseline } from '../baselines/build.js';
@@ -16,7 +16,8 @@ import { baselineId, type BaselineSpec } from '../baselines/spec.js';
 import { BadInputError, UsageError } from './errors.js';
 import { openModel, requireGradients, resolveFor, type OpenedModel } from './model.js';
 import { noProgress, type ProgressSink } from './progress.js';
-import type { Model } from '../engine/model.js';
+import type { Model, Target } from '../engine/model.js';
+import { buildTarget, perInput, type TargetText } from '../targets/spec.js';
 import { computeRun, planCost, type RunContext, type RunOutcome, type RunPlan } from './plan.js';
 import { predict, type Prediction } from './predict.js';
 import { parseTarget, resolveTargetClasses, type TargetRequest } from './request.js';
@@ -27,6 +28,8 @@ export interface SessionOptions {
   /** A .npy of preprocessed inputs ([n, ...inputShape] or one example). */
   input?: string;
   target?: string;
+  /** Region of a segment: target (.npy of height x width weights, or a PNG whose non-black pixels are the region). */
+  mask?: string;
   batchSize?: number;
   /** Which model output is explained (default the first). */
   output?: string;
@@ -54,8 +57,10 @@ export interface Session {
   /** Per input: classes ranked by the model (top 5). */
   predictions: Prediction[][];
   labels?: string[];
-  /** The class explained for each input. */
+  /** The class explained for each input (each input's top class for the targets beyond a class). */
   classes: number[];
+  /** The target beyond a class (detection:, box:, segment:, similarity:), built against each input's output. */
+  target?: Target;
   targetRequest: TargetRequest;
   loadMs: number;
   predictMs: number;
@@ -112,6 +117,43 @@ function assumptionsOf(opened: OpenedModel, prep: ResolvedPreprocessing | undefi
     list.push({ key: 'batchSize', value: memory.batchSize, flag: '--batch-size', because: `from the model's activations (${(memory.activationBytesPerExample / 2 ** 20).toFixed(0)} MB per example, 256 MB per call)` });
   }
   return list;
+}
+
+/** Build a detection/box/segment/similarity target against each input's own output. */
+async function textTarget(model: Model, batch: Float32Array, text: TargetText, o: { labels?: string[]; prep?: ResolvedPreprocessing; mask?: string }): Promise<Target> {
+  const outputs = (await model.run(batch, { outputs: ['logits'] }))['logits'];
+  const size = sizeOfShape(model.outputShape);
+  let mask: Float32Array | undefined;
+  if (o.mask) {
+    if (text.kind !== 'segment') throw new UsageError('--mask is for segment: targets');
+    mask = await readMask(o.mask);
+  }
+  let reference: Float32Array | undefined;
+  if (text.kind === 'similarity') {
+    const ref = text.reference;
+    let x: Float32Array;
+    if (extname(ref).toLowerCase() === '.npy') x = readInputs(ref, model.inputShape).batch.subarray(0, sizeOfShape(model.inputShape));
+    else if (o.prep) x = (await loadImages([ref], o.prep)).batch;
+    else throw new UsageError(`similarity:${ref}: give the reference as a .npy input (the model's preprocessing is unknown)`);
+    reference = (await model.run(x, { outputs: ['logits'] }))['logits'].slice(0, size);
+  }
+  const n = outputs.length / size;
+  try {
+    return perInput(Array.from({ length: n }, (_, i) => buildTarget(text, { outputShape: model.outputShape, output: outputs.subarray(i * size, (i + 1) * size), labels: o.labels, mask, reference })));
+  } catch (e) {
+    throw new BadInputError(`--target: ${(e as Error).message}`);
+  }
+}
+
+/** A mask file: .npy weights, or an image whose non-black pixels are the region. */
+async function readMask(path: string): Promise<Float32Array> {
+  if (!existsSync(path)) throw new BadInputError(`cannot read mask ${path}: no such file`);
+  if (extname(path).toLowerCase() === '.npy') {
+    const a = readNpy(path);
+    return Float32Array.from(a.data as ArrayLike<number>, Number);
+  }
+  const png = await readPng(path);
+  return Float32Array.from({ length: png.width * png.height }, (_, p) => (png.data[4 * p] + png.data[4 * p + 1] + png.data[4 * p + 2] > 0 ? 1 : 0));
 }
 
 export async function openSession(o: SessionOptions): Promise<Session> {
@@ -172,6 +214,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const predictMs = performance.now() - t1;
     const outputSize = sizeOfShape(opened.model.outputShape);
     const classes = resolveTargetClasses(targetRequest, n, outputSize, ranked.map((r) => r[0].class));
+    const target = targetRequest.kind === 'text' ? await textTarget(opened.model, batch, targetRequest.text, { labels, prep, mask: o.mask }) : undefined;
     // from here on every evaluation moves the progress bar
     model.onProgress = (examples) => progress.advance(examples);
     return {
@@ -188,6 +231,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       predictions: ranked,
       labels,
       classes,
+      target,
       targetRequest,
       loadMs,
       predictMs,
@@ -230,7 +274,7 @@ export async function runAll(session: Session, plans: readonly RunPlan[], ctx: R
   for (const plan of plans) {
     session.progress.setLabel(`${label}${plan.id}`);
     const built = plan.baseline ? await baselineFor(session, plan.baseline, ctx.seed) : undefined;
-    outcomes.push(await computeRun(session.model, session.batch, session.classes, plan, built, ctx));
+    outcomes.push(await computeRun(session.model, session.batch, session.target ?? session.classes, plan, built, ctx));
   }
   return outcomes;
 }

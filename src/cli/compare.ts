@@ -64,6 +64,7 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
     model: options.model,
     images: options.images,
     target: options.target === undefined ? undefined : String(options.target),
+    mask: options.mask,
     batchSize: req.batchSize,
     preprocessing: options.preprocessing,
     output: options.output,

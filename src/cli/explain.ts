@@ -68,6 +68,7 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
     images: options.images,
     input: options.input,
     target: str(options.target),
+    mask: options.mask,
     batchSize: req.batchSize,
     preprocessing: options.preprocessing,
     output: options.output,

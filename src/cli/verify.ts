@@ -14,8 +14,11 @@ export const VERIFY_TOLERANCE = 1e-4;
 
 export { packageRoot };
 
-function fixturesDir(): string {
-  const dir = join(packageRoot(), 'fixtures', 'torch');
+/** The shipped CNNs (fixtures/torch) and the transformer/modern architectures (fixtures/arch). */
+const FIXTURE_SETS = ['torch', 'arch'];
+
+function fixturesDir(set: string): string {
+  const dir = join(packageRoot(), 'fixtures', set);
   try {
     readFileSync(join(dir, 'manifest.json'));
   } catch {
@@ -40,30 +43,32 @@ export interface VerifyResult {
 }
 
 export async function verify(): Promise<VerifyResult> {
-  const dir = fixturesDir();
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-    models: Array<{ name: string; file: string; opset: number; tap: { tensor: string } }>;
-  };
   const rows: VerifyRow[] = [];
-  for (const m of manifest.models) {
-    const model = await loadOnnxModel(join(dir, m.file));
-    try {
-      const load = (what: string) => readNpy(join(dir, `${m.name}.${what}.npy`)).data as Float32Array;
-      const x = load('input');
-      const seed = load('seed');
-      const t0 = performance.now();
-      const r = await model.run(x, { gradients: { seed, wrt: ['input', m.tap.tensor] } });
-      const ms = performance.now() - t0;
-      rows.push({
-        model: m.name,
-        opset: m.opset,
-        ops: Object.keys(model.inspect().ops).length,
-        gradientError: relativeL2(r['grad:input'], load('grad_input')),
-        tapGradientError: relativeL2(r[`grad:${m.tap.tensor}`], load('tap_grad')),
-        ms,
-      });
-    } finally {
-      await model.dispose();
+  for (const set of FIXTURE_SETS) {
+    const dir = fixturesDir(set);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      models: Array<{ name: string; file: string; opset: number; tap: { tensor: string } }>;
+    };
+    for (const m of manifest.models) {
+      const model = await loadOnnxModel(join(dir, m.file));
+      try {
+        const load = (what: string) => readNpy(join(dir, `${m.name}.${what}.npy`)).data as Float32Array;
+        const x = load('input');
+        const seed = load('seed');
+        const t0 = performance.now();
+        const r = await model.run(x, { gradients: { seed, wrt: ['input', m.tap.tensor] } });
+        const ms = performance.now() - t0;
+        rows.push({
+          model: m.name,
+          opset: m.opset,
+          ops: Object.keys(model.inspect().ops).length,
+          gradientError: relativeL2(r['grad:input'], load('grad_input')),
+          tapGradientError: relativeL2(r[`grad:${m.tap.tensor}`], load('tap_grad')),
+          ms,
+        });
+      } finally {
+        await model.dispose();
+      }
     }
   }
   const ok = rows.every((r) => r.gradientError < VERIFY_TOLERANCE && r.tapGradientError < VERIFY_TOLERANCE);

@@ -37,3 +37,5 @@ export { descriptor as kernelshap } from './perturbation/kernelShap.js';
 export { descriptor as lime } from './perturbation/lime.js';
 export { descriptor as rise } from './perturbation/rise.js';
 export { descriptor as sobol } from './perturbation/sobol.js';
+export { descriptor as rollout } from './transformer/attentionRollout.js';
+export { descriptor as chefer } from './transformer/gradientRollout.js';

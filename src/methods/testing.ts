@@ -11,7 +11,7 @@ import { functionModel, type FunctionModel } from '../engine/function.js';
 import type { Model, RunAsk } from '../engine/model.js';
 import { Rng } from '../random.js';
 
-class Builder {
+export class Builder {
   readonly graph: Graph = {
     name: 'test',
     nodes: [],

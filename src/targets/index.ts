@@ -44,3 +44,8 @@ export function classProbability(classes: number | readonly number[], outputSize
     },
   };
 }
+
+export * from './detection.js';
+export * from './segmentation.js';
+export * from './similarity.js';
+export * from './spec.js';

@@ -59,6 +59,15 @@ const dw31 = filter([3, 3, 2, 1], 4);
 const conv3d = filter([3, 3, 3, 2, 3], 5);
 
 const cases: Case[] = [
+  // detector heads (sliceGradients.ts): strided slices, top-k, gathers at computed indices, comparisons
+  { name: 'strided slice with strides', covers: ['StridedSlice'], shape: [3, 4, 2], linear: true, op: (x) => tf.stridedSlice(x, [0, 1, 0], [3, 4, 2], [2, 2, 1]) },
+  { name: 'strided slice, first axis shrunk', covers: ['StridedSlice'], shape: [3, 4], linear: true, op: (x) => tf.stridedSlice(x, [1, 0], [2, 4], [1, 1], 0, 0, 0, 0, 1) },
+  { name: 'top 2 of each row', covers: ['TopK'], shape: [2, 6], linear: false, values: distinct, op: (x) => tf.topk(x, 2).values },
+  { name: 'gather at indices computed from x', covers: ['GatherV2'], shape: [6], linear: true, op: (x) => tf.gather(x, tf.cast(tf.add(tf.mul(tf.slice(x, [0], [3]), 0), tf.tensor1d([2, 0, 5])), 'int32')) },
+  {
+    name: 'x times comparisons of x', covers: ['Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual'], shape: [8], linear: false, values: distinct,
+    op: (x) => tf.mul(x, tf.addN([tf.equal(x, x), tf.notEqual(x, 0), tf.greater(x, 0), tf.greaterEqual(x, 0), tf.less(x, 0), tf.lessEqual(x, 0)].map((c) => tf.cast(c, 'float32')))),
+  },
   // DepthwiseConv2dNativeBackpropInput (wasm: composed) and the dilated depthwise gradient
   { name: 'depthwise 3x3 s1 same', covers: ['DepthwiseConv2dNativeBackpropInput'], shape: [2, 5, 5, 2], linear: true, op: (x) => tf.depthwiseConv2d(t4(x), t4(dw31()), 1, 'same') },
   { name: 'depthwise 3x3 s2 same, multiplier 2', covers: ['DepthwiseConv2dNativeBackpropInput'], shape: [1, 6, 7, 2], linear: true, op: (x) => tf.depthwiseConv2d(t4(x), t4(dw32()), 2, 'same') },

@@ -43,6 +43,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { comparisonGrads, gatherV2Grad, stridedSliceGrad, topKGrad } from './sliceGradients.js';
 import type { GradConfig, KernelBackend, KernelConfig, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -538,6 +539,10 @@ const gradientFixes: GradientFix[] = [
   { kernel: tf.ResizeNearestNeighbor, kind: 'gradient', backends: ['all'], how: 'ignored half-pixel centres; exact transpose of the forward', config: resizeGrad('nearest', tf.ResizeNearestNeighbor) },
   { kernel: tf.Conv2D, kind: 'gradient', backends: ['all'], how: 'asserted dilation 1; dilated input gradients as a forward conv', config: conv2DGrad },
   { kernel: tf.DepthwiseConv2dNative, kind: 'gradient', backends: ['all'], how: 'asserted dilation 1; dilated input gradients as a forward depthwise conv', config: depthwiseConv2dGrad },
+  { kernel: tf.StridedSlice, kind: 'gradient', backends: ['all'], how: 'had none (detector decoding heads); dy scattered back to the positions the slice read', config: stridedSliceGrad },
+  { kernel: tf.GatherV2, kind: 'gradient', backends: ['all'], how: 'returned int32 indices as their gradient (refused when computed indices lie on the path); now zeros', config: gatherV2Grad },
+  { kernel: tf.TopK, kind: 'gradient', backends: ['all'], how: 'had none (detectors keep their top-k detections); dy of the values scattered back to their positions', config: topKGrad },
+  ...comparisonGrads.map((config) => ({ kernel: config.kernelName, kind: 'gradient' as const, backends: ['all'], how: 'had none; a comparison is piecewise constant: zero', config })),
   { kernel: tf.FusedBatchNorm, kind: 'gradient', backends: ['all'], how: 'computed every full-size term eagerly; now lazily, x gradient in one multiply', config: fusedBatchNormGrad },
 ];
 

@@ -54,6 +54,8 @@ export interface TfjsModelOptions {
   inputRange?: [number, number];
   /** Keep a final softmax (explain probabilities as the model outputs them). Default false. */
   keepSoftmax?: boolean;
+  /** A GraphModel with several outputs: the one explained (its node name, e.g. 'tower_0/detections'). */
+  output?: string;
   /** How batches passed to run() are laid out: the model's own ('NHWC', default) or 'NCHW'. */
   layout?: 'NHWC' | 'NCHW';
 }

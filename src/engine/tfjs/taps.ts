@@ -214,16 +214,20 @@ export class GraphRunner implements Runner {
     private readonly model: GraphModel,
     nodes: GraphNodeDef[],
     originalOps: Map<string, string>,
-    options: { keepSoftmax?: boolean } = {},
+    options: { keepSoftmax?: boolean; output?: string } = {},
   ) {
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    const outputs = model.outputs.map((o) => nodeOf(o.name));
+    if (model.inputs.length !== 1 || (outputs.length !== 1 && options.output === undefined)) {
       throw new Error(
-        `the GraphModel has ${model.inputs.length} inputs and ${model.outputs.length} outputs; ` +
-          'Saliency Lab explains models with a single input and a single output tensor',
+        `the GraphModel has ${model.inputs.length} inputs and ${outputs.length} outputs (${outputs.join(', ')}); ` +
+          'Saliency Lab explains models with a single input and one output tensor: choose the output with the `output` option',
       );
     }
+    if (options.output !== undefined && !outputs.includes(nodeOf(options.output))) {
+      throw new Error(`the GraphModel has no output '${options.output}'; its outputs: ${outputs.join(', ')}`);
+    }
     this.inputName = nodeOf(model.inputs[0].name);
-    this.outputName = nodeOf(model.outputs[0].name);
+    this.outputName = options.output === undefined ? outputs[0] : nodeOf(options.output);
     this.declaredInputShape = (model.inputs[0].shape ?? []).slice(1).map((d) => (d == null ? -1 : d));
     const flow = [...new Set(nodes.map((n) => n.op).filter((op) => CONTROL_FLOW.has(op)))];
     if (flow.length > 0) {

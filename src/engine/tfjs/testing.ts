@@ -161,13 +161,19 @@ export function writeTestGraphModel(dir: string): string {
   return writeGraphModel(dir, nodes, weights);
 }
 
-/** A GraphModel whose gradient TensorFlow.js cannot compute: x [n, 6] -> exp -> top 3 values (TopK has no gradient). */
+/** A GraphModel whose gradient TensorFlow.js cannot compute: x [n, 6] -> exp -> cumulative product -> first 3 (Cumprod has no gradient). */
 export function writeTopKGraphModel(dir: string): string {
   return writeGraphModel(dir, [
     placeholder('input', [-1, 6]),
     { name: 'e', op: 'Exp', input: ['input'], attr: { T: float } },
-    { name: 'top', op: 'TopKV2', input: ['e', 'k'], attr: { T: float, sorted: { b: true } } },
-  ], [{ name: 'k', shape: [], dtype: 'int32', values: Int32Array.from([3]) }]);
+    // Cumprod: an op tfjs has no gradient for (TopK got one for detectors, sliceGradients.ts)
+    { name: 'c', op: 'Cumprod', input: ['e', 'axis'], attr: { T: float, exclusive: { b: false }, reverse: { b: false } } },
+    { name: 'top', op: 'Slice', input: ['c', 'begin', 'size'], attr: { T: float } },
+  ], [
+    { name: 'axis', shape: [], dtype: 'int32', values: Int32Array.from([1]) },
+    { name: 'begin', shape: [2], dtype: 'int32', values: Int32Array.from([0, 0]) },
+    { name: 'size', shape: [2], dtype: 'int32', values: Int32Array.from([-1, 3]) },
+  ]);
 }
 
 export { relativeL2 as relL2 } from '../numeric.js';

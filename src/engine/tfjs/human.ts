@@ -1,0 +1,49 @@
+/**
+ * Real models shipped by the `@vladmandic/human` npm package (models/ folder, tfjs graph
+ * models), loaded offline. Each entry says which output is explained and how its input is
+ * prepared (as Human itself does):
+ *
+ *   centernet  COCO object detector, 512 x 512 RGB in 0..255 (NHWC); output 'tower_0/detections'
+ *              [100, 6]: x1, y1, x2, y2 (input pixels), score, class id (COCO, 0 = person)
+ *   faceres    face description: 224 x 224 RGB in 0..1 (NHWC); output 'global_pooling/Mean',
+ *              a 1024-value embedding (the cosine similarity target applies)
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadTfjsModel, type TfjsModel, type TfjsModelOptions } from './model.js';
+
+export const HUMAN_MODELS = {
+  centernet: {
+    file: 'centernet.json',
+    output: 'tower_0/detections',
+    input: { height: 512, width: 512, pixelRange: [0, 255] as [number, number] },
+    /** A detection layout (targets/detection.ts): rows of box, score, class id. */
+    detections: { detections: 100, stride: 6, box: 0, boxFormat: 'xyxy' as const, scores: 4, classId: 5 },
+  },
+  faceres: {
+    file: 'faceres.json',
+    output: 'global_pooling/Mean',
+    input: { height: 224, width: 224, pixelRange: [0, 1] as [number, number] },
+  },
+} as const;
+
+export type HumanModelName = keyof typeof HUMAN_MODELS;
+
+/** The model.json of a model shipped with @vladmandic/human. */
+export function humanModelPath(name: HumanModelName): string {
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve('@vladmandic/human');
+  } catch {
+    throw new Error('the @vladmandic/human package is not installed (npm install @vladmandic/human): its models/ folder holds the detector and face models');
+  }
+  const path = join(dirname(entry), '..', 'models', HUMAN_MODELS[name].file);
+  if (!existsSync(path)) throw new Error(`@vladmandic/human ships no ${HUMAN_MODELS[name].file} at ${path}`);
+  return path;
+}
+
+/** Load a Human model with its explained output chosen. */
+export function loadHumanModel(name: HumanModelName, options: TfjsModelOptions = {}): Promise<TfjsModel> {
+  return loadTfjsModel(humanModelPath(name), { output: HUMAN_MODELS[name].output, inputRange: [...HUMAN_MODELS[name].input.pixelRange], ...options });
+}
