@@ -16,3 +16,6 @@ export { descriptor as blurig } from './paths/blurIG.js';
 export { descriptor as guidedig } from './paths/guidedIG.js';
 export { descriptor as xrai } from './regions/xrai.js';
 export { descriptor as ggig } from './paths/geometricallyGuidedIG.js';
+export { descriptor as meaningfulperturbation } from './mask/meaningfulPerturbation.js';
+export { descriptor as igos } from './mask/igos.js';
+export { descriptor as igospp } from './mask/igospp.js';
