@@ -4,3 +4,5 @@ export { igos, type IgosOptions } from './igos.js';
 export { igospp, type IgosppOptions } from './igospp.js';
 export type { MaskAttribution, MaskOptions } from './common.js';
 export { Upsampler } from './upsample.js';
+export { structuredAttentionGraph, SAG_DEFAULTS, type SagGraph, type SagNode, type SagOptions } from './sag.js';
+export { diverseRoots } from './sagSubsets.js';
