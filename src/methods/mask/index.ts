@@ -6,3 +6,4 @@ export type { MaskAttribution, MaskOptions } from './common.js';
 export { Upsampler } from './upsample.js';
 export { structuredAttentionGraph, SAG_DEFAULTS, type SagGraph, type SagNode, type SagOptions } from './sag.js';
 export { diverseRoots } from './sagSubsets.js';
+export { sagImageStats, sagDatasetStats, type SagImageStats, type SagDatasetStats } from './sagStats.js';

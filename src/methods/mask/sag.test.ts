@@ -74,3 +74,18 @@ test('diverse roots: the largest subset with pairwise overlap <= 1, first found 
   assert.deepEqual(diverseRoots(roots, 0), [[1, 2, 3], [6, 7], [4, 8]]);
   assert.deepEqual(diverseRoots([], 1), []);
 });
+
+test('SAG statistics: roots, sizes and coverage per image, histograms over the dataset', async () => {
+  const { sagImageStats, sagDatasetStats } = await import('./sagStats.js');
+  const { g } = await graph();
+  const s = sagImageStats('two.png', g);
+  assert.equal(s.roots, g.allRoots.length);
+  assert.equal(s.coverage, new Set(g.allRoots.flat()).size / 196);
+  const empty = { ...g, allRoots: [], roots: [] };
+  const d = sagDatasetStats('m', [s, sagImageStats('none.png', empty)]);
+  assert.equal(d.withoutRoots, 1);
+  assert.equal(d.rootsHistogram[0], 1);
+  assert.equal(d.rootsHistogram[Math.min(s.roots, 10)], 1);
+  assert.equal(d.sizeHistogram.reduce((a, b) => a + b, 0), g.allRoots.length);
+  assert.equal(d.meanRoots, s.roots / 2);
+});
