@@ -24,3 +24,15 @@ test('sagSvg: one node group per node with its patches and score, one edge per p
   assert.equal((node1.match(/#ff0000/g) ?? []).length, 1);
   assert.equal((node1.match(/#202020/g) ?? []).length, 3);
 });
+
+test('sagStatsSvg: one bar per model and bin, heights proportional to counts', async () => {
+  const { sagStatsSvg } = await import('./sagStats.js');
+  const svg = sagStatsSvg([
+    { model: 'cnn', rootsHistogram: [0, 2, 1], sizeHistogram: [0, 0, 4] },
+    { model: 'vit', rootsHistogram: [1, 0, 2], sizeHistogram: [0, 1] },
+  ]);
+  assert.equal((svg.match(/class="bar"/g) ?? []).length, 3 + 3 + 3 + 2);
+  assert.match(svg, /data-model="vit" data-bin="2" data-count="2"/);
+  const h = (m: string, b: number, name: string) => Number(svg.split(`data-name="${name}"`)[1].split(`data-model="${m}" data-bin="${b}"`)[1].match(/height="([0-9.]+)"/)![1]);
+  assert.ok(Math.abs(h('cnn', 1, 'roots') - 2 * h('cnn', 2, 'roots')) < 0.02);
+});
