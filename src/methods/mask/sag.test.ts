@@ -43,6 +43,7 @@ test('SAG: two disjoint sufficient regions give two roots, each sufficient and m
 test('SAG: children drop one patch of their parent, nothing below expandBelow is expanded, scores are true', async () => {
   const { g, model, x } = await graph();
   assert.ok(g.nodes.length > 4);
+  assert.equal(g.truncated, false);
   for (const n of g.nodes) {
     for (const c of n.children) {
       const child = g.nodes[c].patches;
@@ -73,6 +74,9 @@ test('diverse roots: the largest subset with pairwise overlap <= 1, first found 
   assert.deepEqual(diverseRoots(roots, 1), [[1, 2, 3], [3, 4], [6, 7], [4, 8]]);
   assert.deepEqual(diverseRoots(roots, 0), [[1, 2, 3], [6, 7], [4, 8]]);
   assert.deepEqual(diverseRoots([], 1), []);
+  // 60 compatible roots: all kept, without enumerating 2^60 subsets
+  const singles = Array.from({ length: 60 }, (_, i) => [i]);
+  assert.equal(diverseRoots(singles, 0).length, 60);
 });
 
 test('SAG statistics: roots, sizes and coverage per image, histograms over the dataset', async () => {
@@ -88,4 +92,15 @@ test('SAG statistics: roots, sizes and coverage per image, histograms over the d
   assert.equal(d.rootsHistogram[Math.min(s.roots, 10)], 1);
   assert.equal(d.sizeHistogram.reduce((a, b) => a + b, 0), g.allRoots.length);
   assert.equal(d.meanRoots, s.roots / 2);
+});
+
+test('SAG: a baseline that alone keeps the prediction has nothing to explain; maxNodes bounds the graph', async () => {
+  const always = regionModel(14, 14, [A], { gain: 0, bias: -5 });
+  const g = await structuredAttentionGraph(always, texturedImage(14, 14), opts);
+  assert.equal(g.baselineSufficient, true);
+  assert.deepEqual(g.allRoots, []);
+  assert.equal(g.nodes.length, 0);
+  const model = regionModel(14, 14, [A, B]);
+  const small = await structuredAttentionGraph(model, texturedImage(14, 14), { ...opts, maxNodes: 6 });
+  assert.ok(small.nodes.length <= 6 && small.truncated, `${small.nodes.length} nodes`);
 });

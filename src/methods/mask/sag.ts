@@ -34,6 +34,10 @@ export const SAG_DEFAULTS = {
   roots: 3,
   /** Largest patch set the search grows to (the reference's maxRootSize). */
   maxSize: 49,
+  /** Largest graph: expansion stops once this many nodes exist (subsets of a large root grow combinatorially). */
+  maxNodes: 400,
+  /** Model evaluations the root search may spend (it stops, `exhausted`, when they run out). */
+  maxEvaluations: 5000,
   heuristic: 'insertion' as 'insertion' | 'igos',
 };
 
@@ -72,6 +76,12 @@ export interface SagGraph {
   nodes: SagNode[];
   threshold: number;
   expandBelow: number;
+  /** Whether expansion stopped at maxNodes before every node >= expandBelow was expanded. */
+  truncated: boolean;
+  /** Whether the root search stopped because it spent maxEvaluations. */
+  exhausted: boolean;
+  /** Whether the baseline alone (no patch) already keeps the threshold: then there is nothing to explain. */
+  baselineSufficient: boolean;
   forwardExamples: number;
   ms: number;
 }
@@ -162,10 +172,13 @@ export async function structuredAttentionGraph(model: Model, image: Float32Array
   if (priority.length !== P) throw new Error(`the patch priority holds ${priority.length} values for ${P} patches`);
   const byPriority = Array.from({ length: P }, (_, p) => p).sort((a, c) => priority![c] - priority![a] || a - c);
 
-  // beam search for minimal sufficient explanations
+  // beam search for minimal sufficient explanations (none when the baseline alone is sufficient)
   const allRoots: number[][] = [];
-  let beams: number[][] = [[]];
-  for (let size = 1; size <= Math.min(P, o.maxSize) && beams.length > 0 && allRoots.length <= o.maxRoots; size++) {
+  const baselineSufficient = (await scorer.score([[]]))[0] >= enough;
+  let beams: number[][] = baselineSufficient ? [] : [[]];
+  let exhausted = false;
+  const spent = () => (exhausted ||= runner.timings.forwardExamples >= o.maxEvaluations);
+  for (let size = 1; size <= Math.min(P, o.maxSize) && beams.length > 0 && allRoots.length <= o.maxRoots && !spent(); size++) {
     const seen = new Set<string>();
     const candidates: number[][] = [];
     for (const beam of beams) {
@@ -178,6 +191,7 @@ export async function structuredAttentionGraph(model: Model, image: Float32Array
     const ranked = candidates.map((c, i) => ({ c, s: scores[i] })).sort((a, d) => d.s - a.s);
     beams = [];
     for (const { c, s } of ranked) {
+      if (spent()) break;
       if (s >= enough) {
         const root = await minimise(scorer, c, enough);
         if (!allRoots.some((r) => key(r) === key(root))) allRoots.push(root);
@@ -203,9 +217,17 @@ export async function structuredAttentionGraph(model: Model, image: Float32Array
   const rootScores = await scorer.score(shown);
   const roots = shown.map((r, i) => node(r, rootScores[i]));
   let level = roots;
+  let truncated = false;
   while (level.length > 0) {
     const expand = level.filter((id) => nodes[id].relative >= o.expandBelow && nodes[id].patches.length > 1 && nodes[id].children.length === 0);
-    const kids = expand.flatMap((id) => nodes[id].patches.map((p) => ({ parent: id, s: nodes[id].patches.filter((q) => q !== p) })));
+    const kids: Array<{ parent: number; s: number[] }> = [];
+    for (const id of expand) {
+      if (nodes.length + kids.length + nodes[id].patches.length > o.maxNodes) {
+        truncated = true;
+        break;
+      }
+      for (const p of nodes[id].patches) kids.push({ parent: id, s: nodes[id].patches.filter((q) => q !== p) });
+    }
     const scores = await scorer.score(kids.map((k) => k.s));
     const next = new Set<number>();
     kids.forEach((k, i) => next.add(node(k.s, scores[i], k.parent)));
@@ -220,6 +242,9 @@ export async function structuredAttentionGraph(model: Model, image: Float32Array
     nodes,
     threshold: o.threshold,
     expandBelow: o.expandBelow,
+    truncated,
+    exhausted,
+    baselineSufficient,
     forwardExamples: runner.timings.forwardExamples,
     ms: performance.now() - t0,
   };
