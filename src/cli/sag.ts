@@ -10,7 +10,7 @@ import { sagImages, sagStats, type SagRequest, type SagStatsRequest } from '../a
 import { sagStatsSvg } from '../viz/sagStats.js';
 import type { SagDatasetStats } from '../methods/mask/sagStats.js';
 
-export async function sag(o: SagRequest & { out: string }): Promise<{ out: string; files: string[]; roots: Array<{ image: string; roots: number[][]; shown: number }> }> {
+export async function sag(o: SagRequest & { out: string }): Promise<{ out: string; files: string[]; roots: Array<{ image: string; roots: number[][]; shown: number; baselineSufficient: boolean; exhausted: boolean }> }> {
   const results = await sagImages(o);
   mkdirSync(o.out, { recursive: true });
   const files: string[] = [];
@@ -21,11 +21,15 @@ export async function sag(o: SagRequest & { out: string }): Promise<{ out: strin
       files.push(f);
     }
   }
-  return { out: o.out, files, roots: results.map((r) => ({ image: r.name, roots: r.graph.allRoots, shown: r.graph.roots.length })) };
+  return { out: o.out, files, roots: results.map((r) => ({ image: r.name, roots: r.graph.allRoots, shown: r.graph.roots.length, baselineSufficient: r.graph.baselineSufficient, exhausted: r.graph.exhausted })) };
 }
 
 export function describeSag(r: Awaited<ReturnType<typeof sag>>): string {
-  return [...r.roots.map((x) => `${x.image}: ${x.roots.length} minimal sufficient explanations (${x.shown} in the graph): ${x.roots.map((s) => `{${s.join(' ')}}`).join(' ')}`), `wrote ${r.files.length} files to ${r.out}/`].join('\n');
+  const line = (x: (typeof r.roots)[number]) =>
+    x.baselineSufficient
+      ? `${x.image}: the baseline alone keeps the prediction: nothing to explain`
+      : `${x.image}: ${x.roots.length} minimal sufficient explanations${x.exhausted ? ' (search stopped at its evaluation budget)' : ''} (${x.shown} in the graph): ${x.roots.map((s) => `{${s.join(' ')}}`).join(' ')}`;
+  return [...r.roots.map(line), `wrote ${r.files.length} files to ${r.out}/`].join('\n');
 }
 
 export async function sagStatsVerb(o: SagStatsRequest & { out: string }): Promise<{ out: string; stats: SagDatasetStats[] }> {
