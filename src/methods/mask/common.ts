@@ -28,7 +28,10 @@ export interface MaskOptions extends CommonOptions {
   curveSteps?: number;
 }
 
-/** A mask method's result: the saliency map (1 - mask, upsampled) as [n, H, W], plus the masks and scores. */
+/**
+ * A mask method's result: the saliency map (1 - mask, upsampled), input-shaped with the map spread evenly over
+ * the channels (their sum is the map), plus the coarse masks and the deletion/insertion scores.
+ */
 export interface MaskAttribution extends Attribution {
   /** The optimised coarse masks [n, rows, cols] (1: kept, 0: deleted). */
   masks: Float32Array;
@@ -131,14 +134,21 @@ export async function maskResult(
   options: MaskOptions,
 ): Promise<MaskAttribution> {
   const { n, g, runner } = setup;
-  const values = new Float32Array(n * g.positions);
+  // input-shaped (as every method's result, for explain/compare/metrics): 1 - mask spread evenly over
+  // the channels, so the channel sum (how maps are drawn and scored) is the saliency map itself
+  const per = g.space.size;
+  const maps = new Float32Array(n * g.positions);
+  const values = new Float32Array(n * per);
   masks.forEach((m, e) => {
     const u = up.up(m);
-    for (let p = 0; p < g.positions; p++) values[e * g.positions + p] = 1 - u[p];
+    for (let p = 0; p < g.positions; p++) {
+      maps[e * g.positions + p] = 1 - u[p];
+      for (let c = 0; c < g.channels; c++) values[e * per + g.element(p, c)] = (1 - u[p]) / g.channels;
+    }
   });
   const result: MaskAttribution = {
     values,
-    shape: [n, ...g.hw],
+    shape: [n, ...g.space.shape],
     method,
     params: { ...params, batchSize: runner.batch },
     target: runner.target.label,
@@ -147,9 +157,8 @@ export async function maskResult(
   };
   const points = options.curveSteps ?? 50;
   if (points > 0) {
-    const per = g.space.size;
     const curve = { target: runner.target, geometry: g, steps: evenSteps(g.positions, points), batchSize: runner.batch };
-    const rankings = Array.from({ length: n }, (_, e) => rankDescending(values.subarray(e * g.positions, (e + 1) * g.positions)));
+    const rankings = Array.from({ length: n }, (_, e) => rankDescending(maps.subarray(e * g.positions, (e + 1) * g.positions)));
     const substrate = { label: 'baseline', random: false, replacement: (_x: Float32Array, e: number) => setup.baselines.subarray(e * per, (e + 1) * per) };
     const del = await deletionCurve(model, input, rankings, { ...curve, substrate });
     const ins = await insertionCurve(model, input, rankings, { ...curve, substrate });

@@ -73,8 +73,9 @@ for (const [name, method] of [['igos', igos], ['igospp', igospp], ['meaningfulPe
     const x = texturedImage(H, W);
     const opts = name === 'meaningfulPerturbation' ? { size: 8, iterations: 60, curveSteps: 16, target: 0 } : fast;
     const a = await method(model, x, opts);
-    assert.deepEqual(a.shape, [1, H, W]);
-    const overlap = iou(topK(a.values, R.size * R.size), squareMap(H, W, R));
+    assert.deepEqual(a.shape, [1, 3, H, W]);
+    const map = a.values.subarray(0, H * W).map((v, p) => v + a.values[H * W + p] + a.values[2 * H * W + p]);
+    const overlap = iou(topK(map, R.size * R.size), squareMap(H, W, R));
     assert.ok(overlap >= 0.8, `IoU ${overlap}`);
     const random = await randomMaskScores(model, x, R.size * R.size);
     assert.ok(a.deletionAuc![0] < random.del, `deletion AUC ${a.deletionAuc![0]} vs best random ${random.del}`);
@@ -94,10 +95,10 @@ test('igos: same seed same mask, another seed another; batched equals one by one
   // the noise of input e is drawn from (seed, e, ...): input 1 alone is input 0 of its own call
   const alone = await igos(model, both, { ...opts, noise: 0 });
   const alone2 = await igos(model, x2, { ...opts, noise: 0 });
-  assert.deepEqual(alone.values.subarray(H * W), alone2.values);
+  assert.deepEqual(alone.values.subarray(3 * H * W), alone2.values);
   const other = await igos(model, both, { ...opts, seed: 4 });
   assert.notDeepEqual(a.values, other.values);
-  assert.equal(one.values.length, H * W);
+  assert.equal(one.values.length, 3 * H * W);
 });
 
 test('igospp: each model call holds at most batchSize examples', async () => {
