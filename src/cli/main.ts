@@ -21,6 +21,7 @@ import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
 import { serveVerb } from './serve.js';
 import { describeVerify, verify } from './verify.js';
+import { registerSag, registerSagStats } from './sag.js';
 
 export { EXIT } from './exit.js';
 
@@ -227,6 +228,9 @@ export async function main(argv: string[]): Promise<number> {
       print(Boolean(o.json), v, () => describeVerify(v));
       code = v.ok ? EXIT.ok : EXIT.checkFailed;
     });
+
+  registerSag(program);
+  registerSagStats(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

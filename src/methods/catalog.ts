@@ -39,3 +39,6 @@ export { descriptor as rise } from './perturbation/rise.js';
 export { descriptor as sobol } from './perturbation/sobol.js';
 export { descriptor as rollout } from './transformer/attentionRollout.js';
 export { descriptor as chefer } from './transformer/gradientRollout.js';
+export { descriptor as meaningfulperturbation } from './mask/meaningfulPerturbation.js';
+export { descriptor as igos } from './mask/igos.js';
+export { descriptor as igospp } from './mask/igospp.js';

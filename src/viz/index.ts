@@ -57,3 +57,5 @@ export { pathFigure, type PathFigure, type PathFigureOptions, type PathImagesLik
 export { gridSvg, gridLayout, type GridSpec, type GridRow, type GridCell, type GridImage, type GridLayout } from './grid.js';
 export { panels, caption, type Panels, type PanelOptions } from './panels.js';
 export { mergeDetectionMaps, type MergedDetectionMaps } from './detections.js';
+export { sagSvg, type SagGraphLike, type SagSvgOptions } from './sag.js';
+export { sagStatsSvg, type SagStatsLike } from './sagStats.js';

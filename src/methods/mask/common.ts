@@ -1,0 +1,171 @@
+/**
+ * What the mask-optimisation methods share: the image geometry, the default blurred
+ * baseline of the reference code, the softmax-probability target, the backtracking line
+ * search of I-GOS, Nesterov steps, and the result (the saliency map 1 - mask, upsampled,
+ * with its deletion and insertion AUC from the evaluation's shared curve engine).
+ */
+import type { Model, Target } from '../../engine/model.js';
+import { countExamples } from '../../engine/model.js';
+import { argmax } from '../../engine/numeric.js';
+import type { Preprocessing } from '../../engine/space.js';
+import { classProbability } from '../../targets/index.js';
+import { blurImage } from '../../baselines/blur.js';
+import { drawBaselines, type Baseline } from '../../baselines/baseline.js';
+import { rngFor } from '../../random.js';
+import { geometry, rankDescending, type Geometry } from '../../metrics/features.js';
+import { auc, deletionCurve, evenSteps, insertionCurve } from '../../metrics/curve.js';
+import type { Attribution, CommonOptions, TargetSpec } from '../attribution.js';
+import { Runner } from '../runner.js';
+import { Upsampler } from './upsample.js';
+
+export interface MaskOptions extends CommonOptions {
+  /** Replaces deleted pixels. Default: the reference's blur (Gaussian, sigma 50 px, 51 px kernel). */
+  baseline?: Baseline;
+  preprocessing?: Preprocessing;
+  /** Seed of the noise added along the paths. */
+  seed?: number;
+  /** Points on the deletion and insertion curves of the result (0: do not compute AUCs). */
+  curveSteps?: number;
+}
+
+/**
+ * A mask method's result: the saliency map (1 - mask, upsampled), input-shaped with the map spread evenly over
+ * the channels (their sum is the map), plus the coarse masks and the deletion/insertion scores.
+ */
+export interface MaskAttribution extends Attribution {
+  /** The optimised coarse masks [n, rows, cols] (1: kept, 0: deleted). */
+  masks: Float32Array;
+  /** Area under the deletion and insertion curves of the map, per input (probability target). */
+  deletionAuc?: Float64Array;
+  insertionAuc?: Float64Array;
+}
+
+/** The reference blur: cv2.GaussianBlur(ksize 51, sigma 50) (in model space; blurring commutes with normalisation). */
+export function referenceBlur(g: Geometry): (x: Float32Array) => Float32Array {
+  return (x) => blurImage(x, g.space, { sigma: 50, truncate: 0.5 });
+}
+
+export interface MaskSetup {
+  n: number;
+  g: Geometry;
+  runner: Runner;
+  baselines: Float32Array;
+}
+
+export async function setupMask(model: Model, input: Float32Array, options: MaskOptions): Promise<MaskSetup> {
+  const n = countExamples(input, model.inputShape);
+  const g = geometry(model, options.preprocessing);
+  if (g.space.layout === 'flat') throw new Error('mask methods need an image input (NCHW or NHWC): pass preprocessing.layout');
+  const runner = new Runner(model, options);
+  await probabilityTarget(runner, options.target, input, n);
+  const per = g.space.size;
+  const baseline = options.baseline;
+  let baselines: Float32Array;
+  if (baseline === undefined) {
+    const blur = referenceBlur(g);
+    baselines = new Float32Array(input.length);
+    for (let e = 0; e < n; e++) baselines.set(blur(input.subarray(e * per, (e + 1) * per)), e * per);
+  } else baselines = drawBaselines(baseline, input, per, (e) => rngFor(options.seed ?? 0, e, 999));
+  return { n, g, runner, baselines };
+}
+
+/** The softmax probability of the given class, or of each input's top class (the reference's `softmax=True`). */
+export async function probabilityTarget(runner: Runner, spec: TargetSpec | undefined, input: Float32Array, n: number): Promise<Target> {
+  if (spec !== undefined && typeof spec === 'object' && !Array.isArray(spec)) return (runner.target = spec as Target);
+  let classes = spec as number | number[] | undefined;
+  if (classes === undefined) {
+    const logits = await runner.forward(input);
+    classes = Array.from({ length: n }, (_, e) => argmax(logits.subarray(e * runner.outSize, (e + 1) * runner.outSize)));
+  }
+  return (runner.target = classProbability(classes, runner.outSize));
+}
+
+/** The coarse grid for a mask of `size` cells on the longer side (capped at the image). */
+export function maskGrid(g: Geometry, size: number): Upsampler {
+  const [h, w] = g.hw;
+  return new Upsampler(Math.min(size, h), Math.min(size, w), h, w);
+}
+
+/**
+ * Backtracking (Armijo) line search of the reference: from `alpha`, shrink by `decay` until
+ * loss(clamp(m - a g)) <= loss(m) - beta a |g|^2, or a < 1e-5. Returns the step.
+ */
+export async function lineSearch(m: Float64Array, grad: Float64Array, loss: (m: Float64Array) => Promise<number>, alpha: number, beta = 1e-4, decay = 0.2): Promise<number> {
+  const base = await loss(m);
+  let g2 = 0;
+  for (const v of grad) g2 += v * v;
+  const t = -beta * g2;
+  let a = alpha;
+  const cand = new Float64Array(m.length);
+  for (;;) {
+    for (let i = 0; i < m.length; i++) cand[i] = Math.min(1, Math.max(0, m[i] - a * grad[i]));
+    const l = await loss(cand);
+    if (!(l > base + a * t) || !(a >= 1e-5)) return a;
+    a *= decay;
+  }
+}
+
+export function step(m: Float64Array, grad: Float64Array, a: number): void {
+  for (let i = 0; i < m.length; i++) m[i] = Math.min(1, Math.max(0, m[i] - a * grad[i]));
+}
+
+/** Nesterov's step of the reference's 'NAG' option (momentum i / (i + 3), fixed step alpha). */
+export class Nesterov {
+  private prev: Float64Array | undefined;
+  constructor(private readonly alpha: number) {}
+  step(m: Float64Array, grad: Float64Array, iteration: number): void {
+    const e = iteration / (iteration + 3);
+    const cita = Float64Array.from(m, (v, i) => v - this.alpha * grad[i]);
+    const prev = this.prev ?? new Float64Array(m.length);
+    for (let i = 0; i < m.length; i++) m[i] = Math.min(1, Math.max(0, cita[i] + e * (cita[i] - prev[i])));
+    this.prev = cita;
+  }
+}
+
+/** Saliency maps (1 - upsampled mask), AUCs, and the Attribution around them. */
+export async function maskResult(
+  model: Model,
+  input: Float32Array,
+  setup: MaskSetup,
+  up: Upsampler,
+  masks: Float64Array[],
+  method: string,
+  params: Record<string, unknown>,
+  options: MaskOptions,
+): Promise<MaskAttribution> {
+  const { n, g, runner } = setup;
+  // input-shaped (as every method's result, for explain/compare/metrics): 1 - mask spread evenly over
+  // the channels, so the channel sum (how maps are drawn and scored) is the saliency map itself
+  const per = g.space.size;
+  const maps = new Float32Array(n * g.positions);
+  const values = new Float32Array(n * per);
+  masks.forEach((m, e) => {
+    const u = up.up(m);
+    for (let p = 0; p < g.positions; p++) {
+      maps[e * g.positions + p] = 1 - u[p];
+      for (let c = 0; c < g.channels; c++) values[e * per + g.element(p, c)] = (1 - u[p]) / g.channels;
+    }
+  });
+  const result: MaskAttribution = {
+    values,
+    shape: [n, ...g.space.shape],
+    method,
+    params: { ...params, batchSize: runner.batch },
+    target: runner.target.label,
+    masks: Float32Array.from(masks.flatMap((m) => Array.from(m))),
+    timings: runner.finish(),
+  };
+  const points = options.curveSteps ?? 50;
+  if (points > 0) {
+    const curve = { target: runner.target, geometry: g, steps: evenSteps(g.positions, points), batchSize: runner.batch };
+    const rankings = Array.from({ length: n }, (_, e) => rankDescending(maps.subarray(e * g.positions, (e + 1) * g.positions)));
+    const substrate = { label: 'baseline', random: false, replacement: (_x: Float32Array, e: number) => setup.baselines.subarray(e * per, (e + 1) * per) };
+    const del = await deletionCurve(model, input, rankings, { ...curve, substrate });
+    const ins = await insertionCurve(model, input, rankings, { ...curve, substrate });
+    result.deletionAuc = Float64Array.from(del.y, (y) => auc(y));
+    result.insertionAuc = Float64Array.from(ins.y, (y) => auc(y));
+    result.params = { ...result.params, deletionAuc: Array.from(result.deletionAuc), insertionAuc: Array.from(result.insertionAuc) };
+    result.timings.forwardExamples += del.forwardExamples + ins.forwardExamples;
+  }
+  return result;
+}
