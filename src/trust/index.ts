@@ -1,0 +1,4 @@
+/** Trust tests that need trained models (issue 15): sanity checks, decoy test. */
+export { sanityCheck, SANITY_DEFAULTS, SOBEL, type SanityOptions, type SanityResult, type SanityLevel, type SanityVerdict } from './sanity.js';
+export { randomiseLayers, perturbWeights, randomisableLayers } from './randomise.js';
+export { mapSimilarity, spearman, pearson, ranks, ssim, hog, hogSimilarity, sobel, type MapSimilarity } from './similarity.js';
