@@ -20,6 +20,7 @@ import { addMethodFlags, methodFlagValues } from './flags.js';
 import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
 import { describeVerify, verify } from './verify.js';
+import { sanityCommand } from './sanity.js';
 
 export { EXIT } from './exit.js';
 
@@ -184,6 +185,8 @@ export async function main(argv: string[]): Promise<number> {
       print(Boolean(o.json), v, () => describeVerify(v));
       code = v.ok ? EXIT.ok : EXIT.checkFailed;
     });
+
+  sanityCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

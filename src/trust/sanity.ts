@@ -18,10 +18,10 @@ import { getMethod, methodOptions } from '../methods/registry.js';
 import { mapSimilarity, sobel, type MapSimilarity } from './similarity.js';
 import { perturbWeights, randomisableLayers, randomiseLayers } from './randomise.js';
 
-export const SANITY_DEFAULTS = { methods: ['gradient', 'inputxgradient', 'ig', 'gradcam'], threshold: 0.5, seed: 0 };
+export const SANITY_DEFAULTS = { methods: ['gradient', 'inputxgradient', 'ig', 'smoothgrad', 'guidedbackprop'], threshold: 0.5, seed: 0 };
 
 export interface SanityOptions {
-  /** Method names (registry); default gradient, inputxgradient, ig, gradcam. */
+  /** Method names (registry); default gradient, inputxgradient, ig, smoothgrad, guidedbackprop. */
   methods?: readonly string[];
   /** Options per method name, as library values ({ ig: { steps: 16 } }). */
   methodOptions?: Record<string, Record<string, unknown>>;
