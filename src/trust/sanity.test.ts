@@ -19,7 +19,7 @@ test('similarities: identical maps give 1, reversed ranks -1, ties averaged', ()
 });
 
 test('cascading randomisation: accuracy falls to chance, gradient similarity falls, the Sobel control stays at 1', async () => {
-  const data = loadFashionMnist('test', { limit: 100, seed: 2 });
+  const data = loadFashionMnist('test', { limit: 40, seed: 2 });
   const sessions = openSessionCount();
   const r = await sanityCheck(MODEL, data.images, { methods: ['gradient'], labels: data.labels, independent: true, noise: [0.5] });
   assert.equal(openSessionCount(), sessions);
