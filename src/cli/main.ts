@@ -21,6 +21,8 @@ import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
 import { describeVerify, verify } from './verify.js';
 import { sanityCommand } from './sanity.js';
+import { decoyCommand } from './decoy.js';
+import { trainCommand } from './train.js';
 
 export { EXIT } from './exit.js';
 
@@ -187,6 +189,8 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   sanityCommand(program);
+  decoyCommand(program);
+  trainCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
