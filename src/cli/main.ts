@@ -23,6 +23,7 @@ import { describeVerify, verify } from './verify.js';
 import { sanityCommand } from './sanity.js';
 import { decoyCommand } from './decoy.js';
 import { trainCommand } from './train.js';
+import { roarCommand } from './roar.js';
 
 export { EXIT } from './exit.js';
 
@@ -191,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
   sanityCommand(program);
   decoyCommand(program);
   trainCommand(program);
+  roarCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
