@@ -7,7 +7,10 @@
  *   gradients yet, so this is a lower bound of what a training step would cost on that route,
  * - PyTorch (Debian's python3-torch, 2 threads) with --torch: forward, backward, Adam step.
  *
- *   node --import tsx bench/training.bench.ts [--images 1024] [--torch]
+ *   node --import tsx bench/training.bench.ts [--images 1024] [--torch] [--cpu]
+ *
+ * Measured 2026-11-26 under load ~15 on 2 cores, 1024 images: tfjs wasm 29 images/s, tfjs cpu 3,
+ * engine forward + input gradient 171, PyTorch 49 (tfjs wasm 0.58x PyTorch).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,12 +20,12 @@ import { train } from '../src/training/train.js';
 import { loadOnnxModel } from '../src/engine/onnx.js';
 import { classLogit } from '../src/targets/index.js';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '1024' }, torch: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { images: { type: 'string', default: '1024' }, torch: { type: 'boolean', default: false }, cpu: { type: 'boolean', default: false } } });
 const n = Number(values.images);
 const data = loadFashionMnist('train', { limit: n, seed: 0 });
 const results: Record<string, number> = {};
 
-for (const backend of ['wasm', 'cpu'] as const) {
+for (const backend of values.cpu ? (['wasm', 'cpu'] as const) : (['wasm'] as const)) {
   const m = await train(data, { architecture: 'fashion', epochs: 1, batchSize: 64, backend, seed: 0 });
   results[`tfjs-${backend} train`] = m.imagesPerSecond;
   console.log(`tfjs ${backend}: ${m.imagesPerSecond.toFixed(0)} images/s (training step: forward, weight gradients, Adam)`);
