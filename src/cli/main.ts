@@ -22,6 +22,10 @@ import { describeInspect, inspect } from './inspect.js';
 import { serveVerb } from './serve.js';
 import { describeVerify, verify } from './verify.js';
 import { registerSag, registerSagStats } from './sag.js';
+import { sanityCommand } from './sanity.js';
+import { decoyCommand } from './decoy.js';
+import { trainCommand } from './train.js';
+import { roarCommand } from './roar.js';
 
 export { EXIT } from './exit.js';
 
@@ -231,6 +235,10 @@ export async function main(argv: string[]): Promise<number> {
 
   registerSag(program);
   registerSagStats(program);
+  sanityCommand(program);
+  decoyCommand(program);
+  trainCommand(program);
+  roarCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

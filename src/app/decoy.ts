@@ -1,0 +1,33 @@
+/** `saliency decoy` as a library function: run the decoy test, write decoy.json, decoy.html and the two models. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decoyTest, type DecoyOptions, type DecoyResult } from '../trust/decoy.js';
+import { decoyPage } from '../report/decoy.js';
+import { writeOnnx } from '../training/export.js';
+
+export async function decoy(o: DecoyOptions & { out?: string }): Promise<{ result: DecoyResult; out: string; files: string[] }> {
+  const out = o.out ?? 'saliency-decoy';
+  mkdirSync(out, { recursive: true });
+  const result = await decoyTest({
+    ...o,
+    onModels: ({ decoy: d, clean }) => {
+      writeOnnx(d, join(out, 'decoy-model.onnx'));
+      writeOnnx(clean, join(out, 'clean-model.onnx'));
+    },
+  });
+  writeFileSync(join(out, 'decoy.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, 'decoy.html'), decoyPage(result));
+  return { result, out, files: ['decoy.json', 'decoy.html', 'decoy-model.onnx', 'clean-model.onnx'] };
+}
+
+export function describeDecoy(r: DecoyResult): string {
+  const a = r.accuracy;
+  const lines = [
+    `decoy model accuracy: with patch ${a.decoyWithPatch.toFixed(3)}, blanked ${a.decoyPatchBlanked.toFixed(3)}, another class's patch ${a.decoyPatchOfAnotherClass.toFixed(3)} -> ${r.relies ? 'relies on the patch' : 'no clear reliance'}`,
+    `clean model accuracy: plain ${a.cleanOnPlain.toFixed(3)}, with patch ${a.cleanWithPatch.toFixed(3)}`,
+    `share of |attribution| in the patch (area ${(100 * r.areaShare).toFixed(1)}%, flag above ${(100 * r.flagRatio * r.areaShare).toFixed(1)}%):`,
+  ];
+  for (const m of r.methods) lines.push(`  ${m.title.padEnd(28)} decoy ${(100 * m.decoyShare).toFixed(1).padStart(5)}%  clean ${(100 * m.cleanShare).toFixed(1).padStart(5)}%  ${m.flagsDecoy ? 'FLAGS' : 'misses'}${m.flagsClean ? ' (false alarm on clean)' : ''}`);
+  lines.push(`${r.seconds.toFixed(1)} s (training ${r.trainSeconds.toFixed(1)} s)`);
+  return lines.join('\n');
+}

@@ -1,0 +1,47 @@
+/** `saliency train`: train a small CNN on Fashion-MNIST (training/), export model.onnx with its sidecar. */
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../training/data.js';
+import { writeOnnx } from '../training/export.js';
+import { ARCHITECTURES } from '../training/network.js';
+import { accuracy, train, TRAIN_DEFAULTS } from '../training/train.js';
+
+export function trainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train a small CNN on Fashion-MNIST (seeded, resumable from out/checkpoint.json); writes model.onnx, model.preprocess.json, labels.txt, training.json')
+    .option('--architecture <name>', Object.keys(ARCHITECTURES).join(', '), TRAIN_DEFAULTS.architecture)
+    .option('--train-images <n>', 'training images (seeded subset; default all 60000)')
+    .option('--test-images <n>', 'test images scored after each epoch', '2000')
+    .option('--epochs <n>', 'epochs', String(TRAIN_DEFAULTS.epochs))
+    .option('--batch-size <n>', 'images per step', String(TRAIN_DEFAULTS.batchSize))
+    .option('--learning-rate <x>', 'Adam learning rate', String(TRAIN_DEFAULTS.learningRate))
+    .option('--backend <name>', 'TensorFlow.js backend: wasm or cpu', TRAIN_DEFAULTS.backend)
+    .option('--seed <n>', 'seed of initialisation, subsets and shuffling', '0')
+    .option('-o, --out <dir>', 'output directory', 'saliency-model')
+    .action(async (o: { architecture: string; trainImages?: string; testImages: string; epochs: string; batchSize: string; learningRate: string; backend: string; seed: string; out: string }) => {
+      const seed = Number(o.seed);
+      const data = loadFashionMnist('train', { limit: o.trainImages === undefined ? undefined : Number(o.trainImages), seed });
+      const test = loadFashionMnist('test', { limit: Number(o.testImages), seed: seed + 1 });
+      mkdirSync(o.out, { recursive: true });
+      const m = await train(data, {
+        architecture: o.architecture,
+        epochs: Number(o.epochs),
+        batchSize: Number(o.batchSize),
+        learningRate: Number(o.learningRate),
+        backend: o.backend as 'wasm' | 'cpu',
+        seed,
+        test,
+        checkpoint: o.out,
+        onBatch: (done, total) => process.stderr.write(`\r  batch ${done}/${total}`),
+        onEpoch: (r) => process.stderr.write(`\repoch ${r.epoch}: loss ${r.loss.toFixed(4)}, train ${r.trainAccuracy.toFixed(3)}, test ${r.testAccuracy?.toFixed(3)} (${r.seconds.toFixed(1)} s)\n`),
+      });
+      writeOnnx(m, join(o.out, 'model.onnx'));
+      writeFileSync(join(o.out, 'labels.txt'), `${FASHION_MNIST_CLASSES.join('\n')}\n`);
+      writeFileSync(join(o.out, 'model.preprocess.json'), `${JSON.stringify({ size: [28, 28], resize: 'stretch', channels: 'L', layout: 'NCHW', pixelRange: [0, 1], mean: 0, std: 1, labels: 'labels.txt' }, null, 2)}\n`);
+      const record = { architecture: m.architecture, seed, images: data.labels.length, epochs: Number(o.epochs), seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, testAccuracy: accuracy(m, test), normalisation: m.normalisation, history: m.history };
+      writeFileSync(join(o.out, 'training.json'), `${JSON.stringify(record, null, 2)}\n`);
+      process.stdout.write(`test accuracy ${record.testAccuracy.toFixed(4)}, ${m.imagesPerSecond.toFixed(0)} images/s; wrote model.onnx to ${o.out}/\n`);
+    });
+}

@@ -1,0 +1,43 @@
+/** The decoy-test report section: reliance check, patch shares per method on both models, flags. */
+import type { DecoyResult } from '../trust/decoy.js';
+import { escapeHtml } from './html.js';
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** Bars of the patch share per method (decoy model dark, clean model light) against the flag line. */
+function shareBars(r: DecoyResult): string {
+  const rowH = 26;
+  const left = 170;
+  const scale = 360 / Math.max(0.05, ...r.methods.flatMap((m) => [m.decoyShare, m.cleanShare]), r.flagRatio * r.areaShare);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${left + 420}" height="${r.methods.length * rowH + 30}" font-family="sans-serif" font-size="11">`];
+  r.methods.forEach((m, i) => {
+    const y = i * rowH + 4;
+    parts.push(`<text x="${left - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(m.title)}</text>`);
+    parts.push(`<rect x="${left}" y="${y}" width="${m.decoyShare * scale}" height="10" fill="#b2182b"><title>decoy model ${pct(m.decoyShare)}</title></rect>`);
+    parts.push(`<rect x="${left}" y="${y + 11}" width="${m.cleanShare * scale}" height="10" fill="#92c5de"><title>clean model ${pct(m.cleanShare)}</title></rect>`);
+  });
+  const fx = left + r.flagRatio * r.areaShare * scale;
+  const ax = left + r.areaShare * scale;
+  const bottom = r.methods.length * rowH + 4;
+  parts.push(`<line x1="${fx}" x2="${fx}" y1="0" y2="${bottom}" stroke="black" stroke-dasharray="4 3"/><text x="${fx}" y="${bottom + 14}" text-anchor="middle">flag ${pct(r.flagRatio * r.areaShare)}</text>`);
+  parts.push(`<line x1="${ax}" x2="${ax}" y1="0" y2="${bottom}" stroke="#666"/><text x="${ax}" y="${bottom + 24}" text-anchor="middle">area ${pct(r.areaShare)}</text></svg>`);
+  return parts.join('');
+}
+
+export function decoySection(r: DecoyResult): string {
+  const a = r.accuracy;
+  return [
+    '<section><h2>Decoy test: a class-coding patch</h2>',
+    `<p>A 4x4 patch (${pct(r.areaShare)} of the pixels) whose intensity encodes the class is added to training and test images. The decoy model is trained on those, the clean model on the plain images. A method <b>flags</b> reliance when its mean share of |attribution| inside the patch exceeds ${r.flagRatio} x the area share.</p>`,
+    `<table><tr><th>model / test images</th><th>accuracy</th></tr><tr><td>decoy, with the patch</td><td>${pct(a.decoyWithPatch)}</td></tr><tr><td>decoy, patch blanked</td><td>${pct(a.decoyPatchBlanked)}</td></tr><tr><td>decoy, another class's patch</td><td>${pct(a.decoyPatchOfAnotherClass)}</td></tr><tr><td>clean, plain</td><td>${pct(a.cleanOnPlain)}</td></tr><tr><td>clean, with the patch</td><td>${pct(a.cleanWithPatch)}</td></tr></table>`,
+    `<p>The decoy model ${r.relies ? '<b>relies</b>' : 'does <b>not</b> clearly rely'} on the patch (blanking or swapping it costs ${r.relies ? 'more' : 'less'} than 20 points).</p>`,
+    shareBars(r),
+    '<table><tr><th>method</th><th>share in patch, decoy model</th><th>clean model</th><th>flags the decoy model</th><th>false alarm on the clean model</th></tr>',
+    ...r.methods.map((m) => `<tr><td>${escapeHtml(m.title)}</td><td>${pct(m.decoyShare)}</td><td>${pct(m.cleanShare)}</td><td>${m.flagsDecoy ? 'yes' : 'no'}</td><td>${m.flagsClean ? 'yes' : 'no'}</td></tr>`),
+    `</table><p>Training ${r.trainSeconds.toFixed(1)} s, total ${r.seconds.toFixed(1)} s.</p></section>`,
+  ].join('\n');
+}
+
+export function decoyPage(r: DecoyResult, title = 'Saliency Lab: decoy test'): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}</style></head><body><h1>${escapeHtml(title)}</h1>${decoySection(r)}</body></html>\n`;
+}
