@@ -65,18 +65,19 @@ export async function runQueue(url: string, spec: RunSpec, chunks: readonly numb
     const pending = new Set(chunks);
     while (pending.size > 0 && !stop.aborted) {
       for (const chunk of [...pending]) {
+        // the state first, then the job: a job read before it completes has no return value yet
+        const state = await queue.getJobState(`${id}-${chunk}`);
+        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
         const job = await Job.fromId(queue, `${id}-${chunk}`);
-        if (!job) {
+        if (!job || state === 'unknown') {
           pending.delete(chunk);
           recordFailure({ chunk, error: 'job vanished from the queue' });
           continue;
         }
-        const state = await job.getState();
         if (state === 'completed') {
+          if (!job.returnvalue) continue;
           sink(fromWire(job.returnvalue as WireResult));
-        } else if (state === 'failed') {
-          recordFailure({ chunk, job: job.id, error: job.failedReason });
-        } else continue;
+        } else recordFailure({ chunk, job: job.id, error: job.failedReason });
         pending.delete(chunk);
         await job.remove();
         if (stop.aborted) break;

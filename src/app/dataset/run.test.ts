@@ -5,39 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explainDataset } from '../../cli/dataset.js';
 import { openSessionCount } from '../../engine/onnx.js';
 import { ResultStore } from './store.js';
+import { assertSameResults, CLI_FLAGS, FLAGS, IDX, MODEL } from './testing.js';
 
-export const IDX = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
-export const MODEL = 'models/fashion-mnist/model.onnx';
-export const FLAGS = { model: MODEL, dataset: IDX, methods: ['ig'], baselines: ['black'], options: { steps: '4' }, seed: '0', chunkSize: '8', limit: '40', quiet: true } as const;
-export const CLI_FLAGS = ['explain', '-m', MODEL, '--dataset', IDX, '--method', 'ig', '--steps', '4', '--chunk-size', '8', '--limit', '40'];
 const skip = existsSync(IDX) ? false : 'needs Debian dataset-fashion-mnist';
-
-/** Every file of a results directory except the timings (summary), by relative path. */
-export function resultFiles(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string) => {
-    for (const e of readdirSync(join(dir, d), { withFileTypes: true })) {
-      const p = d ? join(d, e.name) : e.name;
-      if (e.isDirectory()) walk(p);
-      else if (!p.startsWith('summary')) out.set(p, readFileSync(join(dir, p)));
-    }
-  };
-  walk('');
-  return out;
-}
-
-export function assertSameResults(a: string, b: string): void {
-  const fa = resultFiles(a);
-  const fb = resultFiles(b);
-  assert.deepEqual([...fb.keys()].sort(), [...fa.keys()].sort());
-  for (const [k, v] of fa) assert.ok(v.equals(fb.get(k)!), `${k} differs`);
-}
 
 test('killed mid-run and resumed: the same rows and shards as an uninterrupted run, none twice', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ds-run-'));
