@@ -53,6 +53,8 @@ test('a folder: recursive, labels from subfolders (or labels.csv), an undecodabl
     assert.equal(b.failed[0].name, 'cat/b.png');
     assert.match(b.failed[0].error, /cannot read image/);
     assert.deepEqual(Array.from(b.batch), [...pixels(1), ...pixels(2)].map((v) => Math.fround(model(v))));
+    const named = openDataset(dir, { ...prep, labels: ['dog', 'bird', 'cat'] });
+    assert.deepEqual((await named.read(0, 3)).ok.map((i) => i.label), [2, 0], "subfolders named as the model's labels take its indices");
     writeFileSync(join(dir, 'labels.csv'), 'file,label\ncat/a.png,7\ncat/b.png,7\ndog/deep/c.png,2\n');
     const csv = openDataset(`folder:${dir}`, prep);
     assert.deepEqual((await csv.read(0, 3)).ok.map((i) => i.label), [7, 2]);

@@ -146,8 +146,10 @@ function readCsv(path: string): Map<string, string> {
 }
 
 function imagesSource(kind: 'folder' | 'list', spec: string, files: string[], names: string[], labelTexts: (string | undefined)[], prep: ResolvedPreprocessing): DatasetSource {
-  const classNames = [...new Set(labelTexts.filter((l): l is string => l !== undefined))].sort();
-  const numeric = classNames.every((c) => /^\d+$/.test(c));
+  const found = [...new Set(labelTexts.filter((l): l is string => l !== undefined))].sort();
+  const numeric = found.every((c) => /^\d+$/.test(c));
+  // names the model's labels all know take the model's indices; otherwise sorted order
+  const classNames = !numeric && prep.labels && found.every((c) => prep.labels!.includes(c)) ? prep.labels : found;
   const labelOf = (t: string | undefined) => (t === undefined ? -1 : numeric ? Number(t) : classNames.indexOf(t));
   const per = prep.shape.reduce((a, b) => a * b, 1);
   return {
