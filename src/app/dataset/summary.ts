@@ -27,7 +27,11 @@ export interface DatasetSummary {
 
 export function summarize(rows: readonly ResultRow[], failedWorkItems: number, timings: DatasetSummary['timings']): DatasetSummary {
   const byRun = new Map<string, ResultRow[]>();
-  for (const r of rows) if (r.status === 'ok') byRun.set(r.run, [...(byRun.get(r.run) ?? []), r]);
+  for (const r of rows) {
+    if (r.status !== 'ok') continue;
+    if (!byRun.has(r.run)) byRun.set(r.run, []);
+    byRun.get(r.run)!.push(r);
+  }
   const runs = [...byRun].map(([run, rs]): RunSummary => {
     const labelled = rs.filter((r) => r.label >= 0);
     const deltas = rs.map((r) => Math.abs(r.delta)).filter((d) => !Number.isNaN(d));
@@ -36,7 +40,7 @@ export function summarize(rows: readonly ResultRow[], failedWorkItems: number, t
       images: rs.length,
       accuracy: labelled.length ? labelled.filter((r) => r.label === r.predicted).length / labelled.length : undefined,
       meanAbsDelta: deltas.length ? deltas.reduce((a, b) => a + b, 0) / deltas.length : undefined,
-      maxAbsDelta: deltas.length ? Math.max(...deltas) : undefined,
+      maxAbsDelta: deltas.length ? deltas.reduce((a, b) => Math.max(a, b), 0) : undefined,
       meanSum: rs.reduce((a, r) => a + r.sum, 0) / rs.length,
     };
   });
