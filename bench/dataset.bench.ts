@@ -67,9 +67,10 @@ async function viaQueue(dir: string): Promise<number> {
   const url = `redis://127.0.0.1:${port}`;
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   const threads = String(Math.max(1, Math.floor(availableParallelism() / 2)));
-  const workers: ChildProcess[] = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--redis', url, '--threads', threads], { stdio: 'ignore' }));
+  const workers: ChildProcess[] = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--redis', url, '--threads', threads], { stdio: ['ignore', 'ignore', 'pipe'] }));
   try {
-    await new Promise((r) => setTimeout(r, 3000)); // workers start (their model opens with the first job)
+    // timing starts once both workers are up (as machines in a cluster would be); their model opens with the first job
+    await Promise.all(workers.map((w) => new Promise<void>((res) => { let log = ''; w.stderr!.on('data', (d) => { log += String(d); if (log.includes('waiting for work items')) res(); }); })));
     return await viaRun(dir, { redis: url });
   } finally {
     for (const w of workers) w.kill('SIGTERM');
