@@ -59,6 +59,8 @@ export async function explainDataset(o: DatasetExplainOptions): Promise<DatasetR
     out: o.out ?? 'saliency-dataset',
     workers,
     redis: o.redis,
+    // pacing for tests that kill a run mid-way (src/app/dataset/run.test.ts)
+    paceMs: Number(process.env['SALIENCY_DATASET_PACE_MS'] ?? 0) || undefined,
     onProgress: o.quiet
       ? undefined
       : (p) => {

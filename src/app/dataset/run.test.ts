@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { explainDataset } from '../../cli/dataset.js';
@@ -22,14 +22,14 @@ test('killed mid-run and resumed: the same rows and shards as an uninterrupted r
     const sessions = openSessionCount();
     const r = await explainDataset({ ...FLAGS, out: whole, workers: 1 });
     assert.equal(openSessionCount(), sessions);
-    assert.equal(r.summary!.images, 40);
-    assert.equal(r.summary!.runs[0].images, 40);
+    assert.equal(r.summary!.images, 24);
+    assert.equal(r.summary!.runs[0].images, 24);
     assert.ok(r.summary!.runs[0].accuracy! > 0.7, `accuracy ${r.summary!.runs[0].accuracy}`);
-    assert.equal(new ResultStore(whole).rows().length, 40);
+    assert.equal(new ResultStore(whole).rows().length, 24);
 
     // the CLI in a child process, killed (SIGKILL) once its second chunk is committed
     const killed = join(dir, 'killed');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...CLI_FLAGS, '--workers', '1', '--out', killed], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...CLI_FLAGS, '--workers', '1', '--out', killed], { stdio: 'ignore', env: { ...process.env, SALIENCY_DATASET_PACE_MS: '150' } });
     const exited = new Promise((res) => child.on('exit', res));
     while (!existsSync(join(killed, 'rows', 'rows-000001.arrow'))) {
       if (child.exitCode !== null) break;
@@ -38,12 +38,14 @@ test('killed mid-run and resumed: the same rows and shards as an uninterrupted r
     child.kill('SIGKILL');
     await exited;
     const before = new ResultStore(killed).done().size;
-    assert.ok(before >= 2 && before < 5, `the kill came after ${before} of 5 chunks`);
+    assert.ok(before >= 2 && before < 6, `the kill came after ${before} of 6 chunks`);
+    // what a kill during a write leaves: a temporary file, removed on resume
+    writeFileSync(join(killed, 'rows', `rows-000005.arrow.tmp-${child.pid}`), 'half a file');
     const resumed = await explainDataset({ ...FLAGS, out: killed, workers: 1 });
-    assert.equal(resumed.chunksComputed, 5 - before);
+    assert.equal(resumed.chunksComputed, 6 - before);
     assertSameResults(whole, killed);
     const indices = new ResultStore(killed).rows().map((row) => row.index);
-    assert.deepEqual(indices, Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(indices, Array.from({ length: 24 }, (_, i) => i));
 
     // a different setting in the same directory is refused
     await assert.rejects(explainDataset({ ...FLAGS, options: { steps: '5' }, out: killed, workers: 1 }), /holds a different run/);

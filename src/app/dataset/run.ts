@@ -32,6 +32,8 @@ export interface DatasetRunOptions {
   onProgress?: (p: DatasetProgress) => void;
   /** Stop after this many chunks committed (an interruption, for tests). */
   stopAfter?: number;
+  /** Pause this long after each chunk in single-process mode (pacing; tests kill a paced run mid-way). */
+  paceMs?: number;
 }
 
 export interface DatasetRunResult {
@@ -93,6 +95,7 @@ export async function runDataset(o: DatasetRunOptions): Promise<DatasetRunResult
       for (const k of todo) {
         if (stop.signal.aborted) break;
         sink(await probe.compute(k));
+        if (o.paceMs) await new Promise((r) => setTimeout(r, o.paceMs));
       }
       await probe.dispose();
     }

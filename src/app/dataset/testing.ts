@@ -5,8 +5,8 @@ import { join } from 'node:path';
 
 export const IDX = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 export const MODEL = 'models/fashion-mnist/model.onnx';
-export const FLAGS = { model: MODEL, dataset: IDX, methods: ['ig'], baselines: ['black'], options: { steps: '4' }, seed: '0', chunkSize: '8', limit: '40', quiet: true } as const;
-export const CLI_FLAGS = ['explain', '-m', MODEL, '--dataset', IDX, '--method', 'ig', '--steps', '4', '--chunk-size', '8', '--limit', '40'];
+export const FLAGS = { model: MODEL, dataset: IDX, methods: ['ig'], baselines: ['black'], options: { steps: '4' }, seed: '0', chunkSize: '4', limit: '24', quiet: true } as const;
+export const CLI_FLAGS = ['explain', '-m', MODEL, '--dataset', IDX, '--method', 'ig', '--steps', '4', '--chunk-size', '4', '--limit', '24'];
 
 /** Every file of a results directory except the timings (summary), by relative path. */
 export function resultFiles(dir: string): Map<string, Buffer> {
