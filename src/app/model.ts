@@ -88,6 +88,8 @@ export interface OpenOptions {
   output?: string;
   /** Preprocessing flags (override the sidecar). */
   flags?: PreprocessingFlags;
+  /** onnxruntime intra-op threads (a worker pool splits the cores); default: every core. */
+  threads?: number;
 }
 
 export async function openModel(spec: string, options: OpenOptions = {}): Promise<OpenedModel> {
@@ -99,13 +101,13 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     base = await sidecar(spec);
     const prep = { ...base, ...overrides };
     try {
-      model = await loadOnnxModel(spec, { batchSize: options.batchSize, output: options.output });
+      model = await loadOnnxModel(spec, { batchSize: options.batchSize, output: options.output, threads: options.threads });
     } catch (e) {
       const message = (e as Error).message;
       // a symbolic input size: take it from the preprocessing when that says it
       if (/unknown dimensions/.test(message) && prep.size !== undefined) {
         const shape = resolvePreprocessing(prep).shape;
-        model = await asModelError(spec, () => loadOnnxModel(spec, { batchSize: options.batchSize, inputShape: shape, output: options.output }));
+        model = await asModelError(spec, () => loadOnnxModel(spec, { batchSize: options.batchSize, inputShape: shape, output: options.output, threads: options.threads }));
       } else {
         throw new BadInputError(message.startsWith(spec) || message.includes(spec) ? message : `cannot open model ${spec}: ${message}`);
       }

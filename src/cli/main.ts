@@ -16,6 +16,7 @@ import { catalogue, describeCatalogue } from '../app/catalogue.js';
 import { EXIT, EXIT_TABLE, exitCodeOf } from './exit.js';
 import { createRequire } from 'node:module';
 import { describeExplain, explain } from './explain.js';
+import { describeDatasetRun, explainDataset, worker, type DatasetFlags } from './dataset.js';
 import { addMethodFlags, methodFlagValues } from './flags.js';
 import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
@@ -147,11 +148,22 @@ export async function main(argv: string[]): Promise<number> {
       .command('explain')
       .description('explain a model on images (--image) or preprocessed inputs (--input x.npy): heat map, signed map and overlay PNGs, raw .npy, explain.json')
       .option('--input <x.npy>', 'a batch of preprocessed model inputs [n, ...inputShape]; attributions are written as .npy of the same shape')
-      .option('-o, --out <dir>', 'output directory', 'saliency-out'),
+      .option('-o, --out <dir>', 'output directory (with --dataset: the results directory, default saliency-dataset)')
+      .option('--dataset <src>', 'a dataset run (streaming, resumable): folder of images, IDX file, .npy batch or list file (idx:, npy:, folder:, list: prefixes)')
+      .option('--dataset-labels <file>', 'labels of --dataset: IDX labels file or CSV file,label')
+      .option('--workers <n|auto>', 'with --dataset: worker threads on this machine (default auto: from the cores and the model)')
+      .option('--redis <url>', 'with --dataset: distribute work items through BullMQ on Redis to `saliency worker` processes')
+      .option('--chunk-size <n>', 'with --dataset: images per work item (default 32)')
+      .option('--limit <n>', 'with --dataset: only the first n images'),
     '--method',
     { methods: 'ig', baselines: 'black' },
-  ).action(async (o: CommonFlags) => {
-    const r = await explain({ ...runFlags(o), input: o.input, methods: o.method });
+  ).action(async (o: CommonFlags & DatasetFlags) => {
+    if (o.dataset) {
+      const d = await explainDataset({ ...runFlags(o), out: o.out, methods: o.method, dataset: o.dataset, datasetLabels: o.datasetLabels, workers: o.workers, redis: o.redis, chunkSize: o.chunkSize, limit: o.limit });
+      print(Boolean(o.json), { out: d.out, summary: d.summary }, () => describeDatasetRun(d));
+      return;
+    }
+    const r = await explain({ ...runFlags(o), out: o.out ?? 'saliency-out', input: o.input, methods: o.method });
     print(Boolean(o.json), { ...r.record, out: r.out }, () => describeExplain(r));
   });
 
@@ -188,6 +200,8 @@ export async function main(argv: string[]): Promise<number> {
       const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | undefined, command });
       print(Boolean(o.json), r, () => describeDemo(r));
     });
+
+  program.command('worker').description('compute dataset work items queued on Redis (BullMQ) until interrupted').requiredOption('--redis <url>', 'redis://host:port').option('--threads <n>', 'onnxruntime intra-op threads').option('--lock-ms <ms>', 'job lock: a dead worker\'s job is retried after about this long', '30000').action((o: { redis: string; threads?: string; lockMs?: string }) => worker(o));
 
   program
     .command('methods')
