@@ -182,7 +182,8 @@ test('1. an output folder on another file system (a mount point) gets its files 
 
 test('9. two runs, one output folder: the second is told another run holds it; a dead run\'s lock is taken over', async () => {
   const out = join(work, 'shared');
-  const first = start(['explain', '--model', FASHION, '--image', COAT, '--steps', '6000', '--out', out, '--json']);
+  // long enough (tens of seconds) that the second run, however slow its start, finds the first still at work
+  const first = start(['explain', '--model', FASHION, '--image', COAT, '--steps', '40000', '--out', out, '--json']);
   await waitFor('the first run to lock the folder', () => existsSync(join(out, '.saliency-lock')));
   const second = saliency(['explain', '--model', FASHION, '--image', COAT, '--method', 'gradient', '--out', out, '--json']);
   assert.equal(second.code, 4, second.stderr);
