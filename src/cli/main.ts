@@ -16,6 +16,7 @@ import { UsageError } from '../app/errors.js';
 import { catalogue, describeCatalogue } from '../app/catalogue.js';
 import { EXIT, exitCodeOf } from './exit.js';
 import { describeExplain, explain } from './explain.js';
+import { registerEvaluate } from './evaluateCommand.js';
 import { addMethodFlags, methodFlagValues } from './flags.js';
 import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
@@ -143,6 +144,8 @@ export async function main(argv: string[]): Promise<number> {
     });
     print(Boolean(o.json), { ...r.record, out: r.out, report: r.report }, () => `wrote ${r.files.length} files to ${r.out}/\nreport: ${r.report}`);
   });
+
+  registerEvaluate(program, attributionFlags, runFlags, print, command);
 
   program
     .command('demo')

@@ -56,3 +56,4 @@ export {
 export { pathFigure, type PathFigure, type PathFigureOptions, type PathImagesLike } from './pathFigure.js';
 export { gridSvg, gridLayout, type GridSpec, type GridRow, type GridCell, type GridImage, type GridLayout } from './grid.js';
 export { panels, caption, type Panels, type PanelOptions } from './panels.js';
+export { metricCurvePlot, meanCurve, type MethodCurves } from './curvePlots.js';
