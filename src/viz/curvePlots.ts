@@ -13,6 +13,8 @@ export interface MethodCurves {
   control?: readonly (readonly number[])[];
 }
 
+const EXTRA = ['#17becf', '#393b79', '#8c6d31', '#843c39', '#7b4173', '#637939'];
+
 /** The mean of several curves of equal length. */
 export function meanCurve(curves: readonly (readonly number[])[]): number[] {
   if (curves.length === 0) return [];
@@ -23,7 +25,8 @@ export function meanCurve(curves: readonly (readonly number[])[]): number[] {
 
 /** One metric's curves: the methods' means and the random control. */
 export function metricCurvePlot(title: string, xLabel: string, yLabel: string, curves: readonly MethodCurves[], options: { width?: number; height?: number } = {}): string {
-  const series: Series[] = curves.map((c) => ({ name: c.method, x: c.x, y: meanCurve(c.y), markers: c.x.length <= 12 }));
+  // Tableau10 has ten colours: further methods get colours of their own, not a repeat
+  const series: Series[] = curves.map((c, i) => ({ name: c.method, x: c.x, y: meanCurve(c.y), markers: c.x.length <= 12, colour: i >= 10 ? EXTRA[(i - 10) % EXTRA.length] : undefined }));
   const controls = curves.filter((c) => c.control && c.control.length > 0);
   if (controls.length > 0) {
     series.push({ name: 'random ranking (control)', x: controls[0].x, y: meanCurve(controls.flatMap((c) => c.control!)), colour: '#888888', dash: '5 4' });
