@@ -65,9 +65,12 @@ export async function dataUri(image: RgbaImage, options: DisplayOptions = {}): P
   return { href: `data:${mime};base64,${png.toString('base64')}`, width, height };
 }
 
-/** The standard panels of example e's attribution (values: that example only). */
-export function panelsOf(values: Float32Array, prep: ResolvedPreprocessing, picture: RgbaImage): Panels {
-  return panels(values, prep.shape, picture, { layout: prep.layout });
+/**
+ * The standard panels of example e's attribution (values: that example only), shaped like
+ * the input, or a spatial map [h, w] (a CAM, a layer's channel sum: stretched to the picture).
+ */
+export function panelsOf(values: Float32Array, prep: ResolvedPreprocessing, picture: RgbaImage, shape: readonly number[] = prep.shape): Panels {
+  return panels(values, shape, picture, shape.length === 2 ? {} : { layout: prep.layout });
 }
 
 export interface PathPictures {

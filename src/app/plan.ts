@@ -34,7 +34,7 @@ export interface RunPlan {
 /** Flags of the verbs themselves (src/cli/main.ts): a method option may not take one. */
 export const VERB_FLAGS: ReadonlySet<string> = new Set([
   'model', 'image', 'input', 'method', 'methods', 'baseline', 'target', 'out', 'json', 'batch-size', 'seed', 'paths', 'title',
-  'dataset', 'dataset-labels', 'workers', 'redis', 'chunk-size', 'limit', 'preprocess', 'size', 'resize', 'crop-fraction', 'channels', 'layout', 'range', 'mean', 'std', 'labels', 'help', 'only', 'options',
+  'dataset', 'dataset-labels', 'workers', 'redis', 'chunk-size', 'limit', 'preprocess', 'size', 'resize', 'crop-fraction', 'channels', 'layout', 'range', 'mean', 'std', 'labels', 'help', 'only', 'options', 'metrics', 'mask',
 ]);
 
 /**

@@ -5,6 +5,7 @@
  */
 import { isRandom } from '../baselines/baseline.js';
 import { baselineId, baselineTitle } from '../baselines/spec.js';
+import { mapKindOf, type MapKind } from './maps.js';
 import type { RunOutcome } from './plan.js';
 import type { Prediction } from './predict.js';
 import { labelOf, type Session } from './session.js';
@@ -30,6 +31,11 @@ export interface RunRecord {
   options: Record<string, unknown>;
   params: Record<string, unknown>;
   target: string;
+  /**
+   * What the values are: shaped like the input, a spatial map per input, or a layer's
+   * shape; `resolution` 'layer' when the map is at a layer's resolution (note says which).
+   */
+  values: { kind: MapKind['kind']; resolution: MapKind['resolution']; shape: number[]; layer?: string; note?: string };
   timings: { wallMs: number; modelMs: number; modelCalls: number; forwardExamples: number; backwardExamples: number };
   /** Per input. */
   results: Array<{
@@ -71,9 +77,11 @@ function sumOf(values: Float32Array): number {
 /** |delta| above this share of |f(x) - f(x')| is warned about (--steps auto's tolerance). */
 export const DELTA_TOLERANCE = 0.05;
 
-export function runRecord(o: RunOutcome, per: number): RunRecord {
+/** The record of a run over n inputs of `inputShape`. */
+export function runRecord(o: RunOutcome, n: number, inputShape: readonly number[]): RunRecord {
   const a = o.attribution;
-  const n = a.values.length / per;
+  const per = a.values.length / n;
+  const kind = mapKindOf(a, n, inputShape);
   const fixedSteps = typeof a.params['steps'] === 'number' && !a.params['autoSteps'] ? (a.params['steps'] as number) : undefined;
   const relative = (e: number) => {
     const d = o.delta?.[e];
@@ -90,6 +98,7 @@ export function runRecord(o: RunOutcome, per: number): RunRecord {
     options: o.plan.options,
     params: a.params,
     target: a.target,
+    values: { kind: kind.kind, resolution: kind.resolution, shape: kind.shape, layer: kind.layer, note: kind.note },
     timings: {
       wallMs: o.wallMs,
       modelMs: a.timings.modelMs,

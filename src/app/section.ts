@@ -6,7 +6,8 @@
  */
 import type { PathData } from '../methods/index.js';
 import type { ReportCell, ReportColumn, ReportPath, ReportRow, ReportSection } from '../report/types.js';
-import { convergencePlot, exampleOf, formatNumber, gridSvg, pathCurves, saturationPlot, type GridRow } from '../viz/index.js';
+import { convergencePlot, formatNumber, gridSvg, pathCurves, saturationPlot, type GridCell, type GridRow } from '../viz/index.js';
+import { mapKindOf, pictureOf } from './maps.js';
 import { dataUri, displayAspect, panelsOf, pathPictures } from './pictures.js';
 import type { RunOutcome } from './plan.js';
 import { labelOf, type Session } from './session.js';
@@ -66,8 +67,9 @@ function formatPercent(r: number): string {
   return p < 0.1 ? '<0.1%' : p < 10 ? `${p.toFixed(1)}%` : `${p.toFixed(0)}%`;
 }
 
-function hoverOf(o: RunOutcome, e: number, per: number): string {
+function hoverOf(o: RunOutcome, e: number, n: number): string {
   const a = o.attribution;
+  const per = a.values.length / n;
   let sum = 0;
   for (let j = e * per; j < (e + 1) * per; j++) sum += a.values[j];
   const parts = [`${o.plan.title}${o.plan.subtitle ? ` (${o.plan.subtitle})` : ''}`, `Σφ = ${formatNumber(sum, 4)}`];
@@ -114,13 +116,13 @@ function preprocessingText(session: Session): string | undefined {
 
 export async function buildSection(session: Session, outcomes: readonly RunOutcome[], options: SectionOptions): Promise<{ section: ReportSection; gridSvg: string }> {
   const inputShape = session.opened.model.inputShape;
-  const per = inputShape.reduce((a, b) => a * b, 1);
   const n = session.names.length;
   const prep = session.prep!;
   const images = session.images!;
   const side = options.cellSide ?? 296;
   const rows: ReportRow[] = [];
   const gridRows: GridRow[] = [];
+  const kinds = outcomes.map((o) => mapKindOf(o.attribution, n, inputShape));
   // grey images: the heat map itself says more than an overlay on a grey garment (the PNG and the report agree)
   const view = prep.channels === 'L' ? 'heatmap' : 'overlay';
   for (let e = 0; e < n; e++) {
@@ -128,18 +130,24 @@ export async function buildSection(session: Session, outcomes: readonly RunOutco
     const aspect = displayAspect(prep, img.source);
     // small pictures (28x28) are enlarged by whole pixels for crisp 2x display; photos stay at the model's size
     const display = { minSide: Math.max(img.picture.width, img.picture.height) >= side / 2 ? 1 : side, aspect, format: 'auto' as const };
-    const cells: ReportCell[] = [];
-    const gridCells = [];
-    for (const o of outcomes) {
-      const values = exampleOf(o.attribution.values, [n, ...inputShape], e);
-      const p = panelsOf(values, prep, img.picture);
+    const cells: (ReportCell | null)[] = [];
+    const gridCells: (GridCell | null)[] = [];
+    for (const [j, o] of outcomes.entries()) {
+      const pic = pictureOf(o.attribution, kinds[j], n, inputShape, prep.shape, e);
       const caption = captionOf(session, e, o);
+      if (!pic) {
+        // a layer attribution at a non-spatial layer: numbers, no picture
+        cells.push(null);
+        gridCells.push(null);
+        continue;
+      }
+      const p = panelsOf(pic.values, prep, img.picture, pic.shape);
       cells.push({
         overlay: await dataUri(p.overlay!, display),
         heatmap: await dataUri(p.heatmap.image, display),
         signed: await dataUri(p.signed.image, display),
-        caption,
-        title: hoverOf(o, e, per),
+        caption: kinds[j].resolution === 'layer' ? [...caption, `layer map ${kinds[j].picture!.height}×${kinds[j].picture!.width}`] : caption,
+        title: hoverOf(o, e, n) + (kinds[j].note ? ` · ${kinds[j].note}` : ''),
       });
       gridCells.push({ image: await dataUri(view === 'heatmap' ? p.heatmap.image : p.overlay!, { minSide: 160, aspect, format: 'auto' }), caption });
     }
@@ -194,7 +202,7 @@ export async function buildSection(session: Session, outcomes: readonly RunOutco
   if (ops.length > 0) details.push(['ops', ops.length <= 12 ? ops.join(' ') : `${ops.length} op types`]);
   details.push(['model load + predict', `${(session.loadMs + session.predictMs).toFixed(0)} ms`]);
 
-  const columns = outcomes.map((o) => columnOf(o, n));
+  const columns = outcomes.map((o, j) => ({ ...columnOf(o, n), values: kinds[j].note }));
   const section: ReportSection = {
     id: options.id,
     title: options.title,

@@ -4,7 +4,6 @@
  * convergence / saturation plots, timings and parameters, the model's top predictions).
  * Writes report.html, grid.png and compare.json into --out.
  */
-import { sizeOfShape } from '../engine/model.js';
 import { svgToPng } from '../io/image.js';
 import { environment, READING_NOTES, renderReport, type ReportData } from '../report/index.js';
 import { UsageError } from '../app/errors.js';
@@ -102,14 +101,13 @@ export async function compare(options: CompareOptions): Promise<CompareResult> {
         notes: READING_NOTES,
       };
       stage.write('report.html', renderReport(data));
-      const per = sizeOfShape(session.opened.model.inputShape);
       const record: CompareRecord = {
         tool: 'saliency-lab',
         command: 'compare',
         model: modelRecord(session),
         inputs: inputRecords(session),
         assumptions: session.assumptions,
-        runs: outcomes.map((o) => runRecord(o, per)),
+        runs: outcomes.map((o) => runRecord(o, n, session.opened.model.inputShape)),
         paths: section.paths.map((p, k) => ({ input: pathRows[k], baseline: p.baseline, fx: p.fx, fBaseline: p.fBaseline, attributionSum: p.attributionSum })),
         timings: { loadMs: session.loadMs, predictMs: session.predictMs, totalMs: performance.now() - t0 },
       };

@@ -6,14 +6,15 @@
  * |.|, capped at the 99th percentile, inferno), `<stem>.<run>.signed.png` (PiYG,
  * negative pink / positive green), `<stem>.<run>.overlay.png` (the heat map over a grey
  * copy of the input), `<stem>.<run>.npy` (the raw attribution, [1, ...inputShape], the
- * model input's shape). Inputs (--input x.npy): `attributions.<run>.npy`, the shape of
+ * model input's shape; a CAM's [1, H, W]; a layer attribution's [1, ...layer shape], with
+ * pictures of its channel sum at spatial layers and none at others: the record's
+ * `values` says which, and when a map is at a layer's resolution). Inputs (--input x.npy): `attributions.<run>.npy`, the shape of
  * x.npy. Both: `explain.json`, the record (model, inputs with predictions, target, and
  * per run: method, parameters, baseline, completeness delta, f(x), f(x'), timings).
  * Everything is staged and moved into --out only when all of it is written.
  */
 import { encodeNpy } from '../io/npy.js';
-import { sizeOfShape } from '../engine/model.js';
-import { exampleOf } from '../viz/index.js';
+import { exampleValues, mapKindOf, pictureOf } from '../app/maps.js';
 import { displayAspect, encodePicture, panelsOf } from '../app/pictures.js';
 import { completenessWarnings, deltaSummary, inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
 import { describeAssumptions, type Assumption } from '../io/preprocess.js';
@@ -75,7 +76,6 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
     progress,
   });
   try {
-    const per = sizeOfShape(session.opened.model.inputShape);
     const n = session.names.length;
     const out = options.out ?? 'saliency-out';
     for (const line of describeAssumptions(session.assumptions)) options.onNote?.(`assuming ${line}`);
@@ -83,7 +83,8 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
       progress.begin(await estimateAll(session, plans, req.seed), '');
       const outcomes = await runAll(session, plans, contextOf(session, req.seed, req.batchSize));
       progress.end();
-      const runs = outcomes.map((o) => runRecord(o, per));
+      const inputShape = session.opened.model.inputShape;
+      const runs = outcomes.map((o) => runRecord(o, n, inputShape));
       const warnings = completenessWarnings(runs, session.names);
       for (const w of warnings) options.onNote?.(`warning: ${w}`);
       if (session.images) {
@@ -91,21 +92,24 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
           const img = session.images[e];
           const aspect = displayAspect(session.prep!, img.source);
           for (const [r, o] of outcomes.entries()) {
-            const values = exampleOf(o.attribution.values, [n, ...session.opened.model.inputShape], e);
-            const p = panelsOf(values, session.prep!, img.picture);
+            const kind = mapKindOf(o.attribution, n, inputShape);
             const stem = `${session.names[e]}.${o.plan.id}`;
             const written: Record<string, string> = {};
-            for (const [kind, image] of [
-              ['heatmap', p.heatmap.image],
-              ['signed', p.signed.image],
-              ['overlay', p.overlay!],
-            ] as const) {
-              const name = `${stem}.${kind}.png`;
-              stage.write(name, (await encodePicture(image, { aspect })).png);
-              written[kind] = name;
+            const pic = pictureOf(o.attribution, kind, n, inputShape, session.prep!.shape, e);
+            if (pic) {
+              const p = panelsOf(pic.values, session.prep!, img.picture, pic.shape);
+              for (const [k, image] of [
+                ['heatmap', p.heatmap.image],
+                ['signed', p.signed.image],
+                ['overlay', p.overlay!],
+              ] as const) {
+                const name = `${stem}.${k}.png`;
+                stage.write(name, (await encodePicture(image, { aspect })).png);
+                written[k] = name;
+              }
             }
             const npy = `${stem}.npy`;
-            stage.write(npy, encodeNpy({ shape: [1, ...session.opened.model.inputShape], data: Float32Array.from(values) }));
+            stage.write(npy, encodeNpy({ shape: [1, ...kind.shape], data: Float32Array.from(exampleValues(o.attribution, n, e)) }));
             written['npy'] = npy;
             runs[r].results[e].files = written;
           }
@@ -113,7 +117,8 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
       } else {
         for (const [r, o] of outcomes.entries()) {
           const name = `attributions.${o.plan.id}.npy`;
-          stage.write(name, encodeNpy({ shape: session.shape, data: o.attribution.values }));
+          const kind = mapKindOf(o.attribution, n, session.opened.model.inputShape);
+          stage.write(name, encodeNpy({ shape: kind.kind === 'input' ? session.shape : [n, ...kind.shape], data: o.attribution.values }));
           runs[r].file = name;
         }
       }
@@ -154,7 +159,10 @@ export function describeExplain(r: ExplainResult): string {
   lines.push('');
   const w = Math.max(12, ...rec.runs.map((x) => x.id.length));
   lines.push(`${'run'.padEnd(w)}  ${'time'.padStart(8)}  δ = sum(phi) - (f(x) - f(x')) (relative to f(x) - f(x'), steps)`);
-  for (const run of rec.runs) lines.push(`${run.id.padEnd(w)}  ${(run.timings.wallMs / 1000).toFixed(2).padStart(6)} s  ${deltaSummary(run)}`);
+  for (const run of rec.runs) {
+    lines.push(`${run.id.padEnd(w)}  ${(run.timings.wallMs / 1000).toFixed(2).padStart(6)} s  ${deltaSummary(run)}`);
+    if (run.values.note) lines.push(`${''.padEnd(w)}  ${''.padStart(8)}  ${run.values.note}`);
+  }
   for (const warning of rec.warnings) lines.push(`warning: ${warning}`);
   lines.push('');
   lines.push(`wrote ${r.files.length} files to ${r.out}/ (explain.json describes them)`);

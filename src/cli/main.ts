@@ -17,6 +17,7 @@ import { EXIT, EXIT_TABLE, exitCodeOf } from './exit.js';
 import { createRequire } from 'node:module';
 import { describeExplain, explain } from './explain.js';
 import { describeDatasetRun, explainDataset, worker, type DatasetFlags } from './dataset.js';
+import { registerEvaluate } from './evaluateCommand.js';
 import { addMethodFlags, methodFlagValues } from './flags.js';
 import { listMethods } from '../methods/registry.js';
 import { describeInspect, inspect } from './inspect.js';
@@ -188,6 +189,8 @@ export async function main(argv: string[]): Promise<number> {
     });
     print(Boolean(o.json), { ...r.record, out: r.out, report: r.report }, () => `wrote ${r.files.length} files to ${r.out}/\nreport: ${r.report}`);
   });
+
+  registerEvaluate(program, attributionFlags, runFlags, print, command);
 
   program
     .command('demo')

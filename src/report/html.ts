@@ -5,7 +5,7 @@
  * and sibling selectors), so the file works with scripts disabled and in a mail preview.
  */
 import { STYLE } from './style.js';
-import type { ReportCell, ReportColumn, ReportData, ReportImage, ReportPath, ReportRow, ReportSection } from './types.js';
+import type { ReportCell, ReportColumn, ReportData, ReportEvaluation, ReportImage, ReportPath, ReportRow, ReportSection } from './types.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -176,7 +176,7 @@ function methodsTable(s: ReportSection): string {
         : '';
       return (
         `<tr><td><b>${esc(c.title)}</b>${c.subtitle ? `<br><span class="muted">${esc(c.subtitle)}</span>` : ''}</td>` +
-        `<td><code>${esc(c.method)}</code>${c.baseline ? `<br><span class="muted">${esc(c.baseline)}</span>` : ''}</td>` +
+        `<td><code>${esc(c.method)}</code>${c.baseline ? `<br><span class="muted">${esc(c.baseline)}</span>` : ''}${c.values ? `<br><span class="muted">${esc(c.values)}</span>` : ''}</td>` +
         `<td class="params">${params}${innerText ? `<br>${innerText}` : ''}</td>` +
         `<td class="num">${formatMs(c.timings.wallMs)}</td><td class="num">${formatMs(c.timings.wallMs / n)}</td>` +
         `<td class="num">${c.timings.evaluations.toLocaleString('en-US')}</td>` +
@@ -220,6 +220,52 @@ function section(s: ReportSection, data: ReportData): string {
   );
 }
 
+/** mean ± sd, with the best mean of each metric in bold (by its direction, where it has one). */
+function evaluationBlock(ev: ReportEvaluation): string {
+  const best = ev.metrics.map((m, k) => {
+    if (m.higherIsBetter === undefined) return -1;
+    let at = -1;
+    ev.scores.forEach((row, i) => {
+      const v = row[k]?.mean;
+      if (v === undefined || !Number.isFinite(v)) return;
+      if (at < 0 || (m.higherIsBetter ? v > ev.scores[at][k].mean : v < ev.scores[at][k].mean)) at = i;
+    });
+    return at;
+  });
+  const head =
+    '<thead><tr><th>Method</th>' +
+    ev.metrics.map((m) => `<th class="num" title="${m.higherIsBetter === undefined ? 'no better direction' : m.higherIsBetter ? 'higher is better' : 'lower is better'}">${esc(m.title)}${m.higherIsBetter === undefined ? '' : m.higherIsBetter ? ' ↑' : ' ↓'}</th>`).join('') +
+    '</tr></thead>';
+  const body = ev.methods
+    .map(
+      (method, i) =>
+        `<tr><td><b>${esc(method.title)}</b></td>` +
+        ev.metrics
+          .map((_, k) => {
+            const c = ev.scores[i][k];
+            if (!c || !Number.isFinite(c.mean)) return '<td class="num muted">–</td>';
+            const text = `${formatValue(c.mean)} <span class="muted">± ${formatValue(c.sd)}</span>`;
+            return `<td class="num">${best[k] === i ? `<b>${text}</b>` : text}${c.count < ev.inputs ? ` <span class="muted">(${c.count}/${ev.inputs})</span>` : ''}</td>`;
+          })
+          .join('') +
+        '</tr>',
+    )
+    .join('');
+  return (
+    `<section id="${esc(ev.id)}" class="evaluation"><h2>${esc(ev.title)}</h2>` +
+    (ev.description ? `<p class="lead">${esc(ev.description)}</p>` : '') +
+    `<p class="hint">Mean ± standard deviation over ${ev.inputs} input${ev.inputs === 1 ? '' : 's'}; ↑ higher is better, ↓ lower is better; the best mean of each column in bold.</p>` +
+    `<div class="scroll"><table class="methods scores">${head}<tbody>${body}</tbody></table></div>` +
+    (ev.plots.length
+      ? `<h3>Curves</h3><p class="hint">Mean curve over the inputs per method; dashed grey: the same removal in a random order (the control a faithful map must beat).</p><div class="plots">${ev.plots
+          .map((p) => `<div class="plot">${inlineSvg(p.svg, `${p.metric} curves`)}${plotLegend(p.svg)}</div>`)
+          .join('')}</div>`
+      : '') +
+    (ev.notes?.length ? `<ul class="notes">${ev.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '') +
+    '</section>'
+  );
+}
+
 /** '2026-11-22T08:22:43.024Z' -> '2026-11-22 08:22 UTC' (anything else as given). */
 function readableDate(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
@@ -228,7 +274,8 @@ function readableDate(iso: string): string {
 
 export function renderReport(data: ReportData): string {
   const meta: Array<[string, string]> = [['generated', readableDate(data.generated)], ...(data.totalMs !== undefined ? [['wall time', formatMs(data.totalMs)] as [string, string]] : []), ...(data.environment ?? [])];
-  const nav = data.sections.length > 1 ? `<nav>${data.sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` : '';
+  const anchors = [...data.sections, ...(data.evaluations ?? [])];
+  const nav = anchors.length > 1 ? `<nav>${anchors.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` : '';
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -242,6 +289,7 @@ export function renderReport(data: ReportData): string {
     data.command ? `<pre class="command">$ ${esc(data.command)}</pre>` : '',
     `${nav}</header><main>`,
     ...data.sections.map((s) => section(s, data)),
+    ...(data.evaluations ?? []).map(evaluationBlock),
     data.notes?.length ? `<section class="reading"><h2>How to read the pictures</h2><ul>${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : '',
     '</main><footer>Made by Saliency Lab. This file is self-contained: no network, no scripts.</footer></body></html>',
     '',

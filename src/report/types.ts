@@ -38,6 +38,8 @@ export interface ReportColumn {
   /** Mean |delta| over the rows, and mean |delta| / |f(x) - f(x')| where f(x') is known. */
   meanAbsDelta?: number;
   meanRelativeDelta?: number;
+  /** What the values are when not input-shaped: 'a 7×7 map at layer ...', 'values at layer ... [8, 14, 14]'. */
+  values?: string;
 }
 
 export interface ReportCell {
@@ -111,6 +113,29 @@ export interface ReportSection {
   wallMs?: number;
 }
 
+/** One cell of the evaluation table: a metric's spread over the inputs for a method. */
+export interface ReportScore {
+  mean: number;
+  sd: number;
+  count: number;
+}
+
+/** An evaluation (`saliency evaluate`, the demo): methods x metrics, and the curves. */
+export interface ReportEvaluation {
+  id: string;
+  title: string;
+  description?: string;
+  /** Inputs scored. */
+  inputs: number;
+  metrics: Array<{ name: string; title: string; higherIsBetter?: boolean }>;
+  methods: Array<{ id: string; title: string }>;
+  /** scores[method][metric]. */
+  scores: ReportScore[][];
+  /** SVG plots (viz metricCurvePlot), one per curve metric. */
+  plots: Array<{ metric: string; svg: string }>;
+  notes?: string[];
+}
+
 export interface ReportData {
   title: string;
   subtitle?: string;
@@ -122,6 +147,8 @@ export interface ReportData {
   environment?: Array<[string, string]>;
   totalMs?: number;
   sections: ReportSection[];
+  /** Evaluation tables and curves, after the sections. */
+  evaluations?: ReportEvaluation[];
   /** Colour bars (data URIs) of the magnitude and signed scales. */
   legend: { magnitude: string; signed: string };
   /** How to read the pictures (shown at the end). */

@@ -59,3 +59,4 @@ export { panels, caption, type Panels, type PanelOptions } from './panels.js';
 export { mergeDetectionMaps, type MergedDetectionMaps } from './detections.js';
 export { sagSvg, type SagGraphLike, type SagSvgOptions } from './sag.js';
 export { sagStatsSvg, type SagStatsLike } from './sagStats.js';
+export { metricCurvePlot, meanCurve, type MethodCurves } from './curvePlots.js';

@@ -1,0 +1,70 @@
+/**
+ * The `evaluate` verb's flags: the attribution flags explain and compare share, plus
+ * --metrics, --mask and one flag per metric option, generated from the metric
+ * descriptors as `--<metric>-<option>` (`--deletion-steps`, `--aopc-patch-size`).
+ */
+import { Option, type Command } from 'commander';
+import { metricFlags } from '../app/evaluation.js';
+import type { FlagValues } from '../app/plan.js';
+import { listMetrics } from '../metrics/registry.js';
+import { describeEvaluate, evaluateCommand, type EvaluateVerbOptions } from './evaluate.js';
+
+const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The metric option flags a command received, by flag name. */
+export function metricFlagValues(opts: Record<string, unknown>): FlagValues {
+  const out: FlagValues = {};
+  for (const flag of metricFlags().keys()) {
+    const v = opts[camel(flag)];
+    if (v !== undefined) out[flag] = v as string | boolean;
+  }
+  return out;
+}
+
+export function addMetricFlags(cmd: Command): Command {
+  for (const [flag, use] of metricFlags()) {
+    const value = use.spec.kind === 'boolean' ? '[bool]' : use.spec.kind === 'choice' ? '<name>' : use.spec.kind === 'string' ? '<text>' : use.spec.kind === 'integer' ? '<n>' : '<x>';
+    const choices = use.spec.kind === 'choice' ? ` (${use.spec.choices.join(', ')})` : '';
+    cmd.addOption(new Option(`--${flag} ${value}`, `${use.metric.name}: ${use.spec.description}${choices} (default ${String(use.spec.default)})`));
+  }
+  return cmd;
+}
+
+type Flags = Record<string, unknown> & { json?: boolean; metrics?: string[]; mask?: string; input?: string; out?: string; method?: string[]; methods?: string[] };
+
+/**
+ * Register `saliency evaluate` on the program. `attributionFlags` and `runFlags` are
+ * main.ts's (the flags and their library options, shared with explain and compare).
+ */
+export function registerEvaluate(
+  program: Command,
+  attributionFlags: (cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }) => Command,
+  runFlags: (o: never) => Omit<EvaluateVerbOptions, 'metrics'>,
+  print: (json: boolean, value: unknown, human: () => string) => void,
+  command: string,
+): void {
+  addMetricFlags(
+    attributionFlags(
+      program
+        .command('evaluate')
+        .description('score attributions with metrics: a table of methods x metrics (mean ± sd over the inputs), curves as SVG, report.html, evaluate.json')
+        .option('--metrics <names...>', `${listMetrics().map((d) => d.name).join(', ')} (repeat or comma-separate; default deletion,insertion)`)
+        .option('--mask <file|dir>', 'ground-truth masks for the localisation metrics: a .npy [n, H, W], one image for all, or a directory of images named like the inputs')
+        .option('--input <x.npy>', 'a batch of preprocessed model inputs instead of images')
+        .option('-o, --out <dir>', 'output directory', 'saliency-evaluate'),
+      '--methods',
+      { methods: 'gradient,ig', baselines: 'black' },
+    ).addOption(new Option('--method <names...>', 'same as --methods').hideHelp()),
+  ).action(async (o: Flags) => {
+    const r = await evaluateCommand({
+      ...runFlags(o as never),
+      methods: [...(o.methods ?? []), ...(o.method ?? [])],
+      input: o.input,
+      metrics: o.metrics,
+      metricOptions: metricFlagValues(o),
+      mask: o.mask,
+      command,
+    });
+    print(Boolean(o.json), { ...r.record, out: r.out, report: r.report }, () => describeEvaluate(r));
+  });
+}
