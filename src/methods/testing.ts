@@ -12,6 +12,9 @@ import type { Model, RunAsk } from '../engine/model.js';
 import { Rng } from '../random.js';
 
 export class Builder {
+  constructor(name = 'test') {
+    this.graph.name = name;
+  }
   readonly graph: Graph = {
     name: 'test',
     nodes: [],
@@ -34,11 +37,12 @@ export class Builder {
     this.graph.initializers.set(name, initializerFromTensor(name, t));
     return name;
   }
-  floats(values: number[], dims: number[] = [values.length]): string {
-    return this.init(float32Tensor(values, dims));
+  floats(values: ArrayLike<number>, dims: number[] = [values.length]): string {
+    return this.init(float32Tensor(Array.from(values), dims));
   }
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
-    const out = `${opType.toLowerCase()}${this.count++}`;
+  /** Adds a node; its output is `name`, else the op's name with a counter. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, name?: string): string {
+    const out = name ?? `${opType.toLowerCase()}${this.count++}`;
     this.graph.nodes.push({ name: out, opType, domain: '', inputs, outputs: [out], attrs });
     return out;
   }
@@ -48,8 +52,8 @@ export class Builder {
   }
 }
 
-const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
-const int = (value: number): AttrValue => ({ kind: 'int', value });
+export const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
+export const int = (value: number): AttrValue => ({ kind: 'int', value });
 
 /** f(x) = 1 - ReLU(1 - x), one input, one output (the IG paper's sensitivity example). */
 export function saturatingReluOnnx(): Uint8Array {
