@@ -19,19 +19,13 @@ feature map (mobilenet_v2: features[-1], resnet18: layer4[-1]).
   pgc_fullgrad    FullGrad(model, [])
 """
 import argparse
-import json
-import math
 import os
 import sys
-import time
 import types
 
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import HERE, bench_input, load_model, serve
 
 
 def main():
@@ -60,14 +54,10 @@ def main():
     from captum.attr import LayerAttribution, LayerGradCam
     import pytorch_grad_cam as pgc
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
+    model = load_model(args.models, args.model)
     layer = model.features[-1] if args.model == "mobilenet_v2" else model.layer4[-1]
-    per = 3 * 224 * 224
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    x = bench_input()
     targets = [ClassifierOutputTarget(0)]
     lgc = LayerGradCam(model, layer)
     score = pgc.ScoreCAM(model, [layer])
@@ -93,25 +83,7 @@ def main():
         "pgc_fullgrad": fullgrad,
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+    serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,13 @@ It answers lines "<name> <repeats>" on stdin with one JSON line {"name": ..., "m
              cell 7, p1 0.5; the masks are made beforehand (their generate_masks), not timed
 """
 import argparse
-import json
-import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import HERE, bench_input, load_model, serve
 
 
 def rise_masks(n, s, p1, size=224, seed=0):
@@ -64,13 +58,9 @@ def main():
     sys.path.insert(0, os.path.abspath(args.captum))
     import captum
     from captum.attr import KernelShap, Occlusion, ShapleyValueSampling
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
-    per = 3 * 224 * 224
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    model = load_model(args.models, args.model)
+    x = bench_input()
     cols = 224 // 32
     grid = torch.tensor([[(y // 32) * cols + xx // 32 for xx in range(224)] for y in range(224)])[None, None]
     masks = None
@@ -92,27 +82,12 @@ def main():
         "rise": rise,
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
+    def make_masks(name):
+        nonlocal masks
         if name == "rise" and masks is None:
             masks = rise_masks(args.rise_masks, 7, 0.5)
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+
+    serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup, before=make_masks)
 
 
 if __name__ == "__main__":

@@ -18,18 +18,12 @@ values of bench/methods.bench.ts, target class 0:
             per block, which Captum's DeepLift refuses)
 """
 import argparse
-import json
-import math
 import os
 import sys
-import time
 
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import HERE, bench_input, load_model, serve
 
 
 def main():
@@ -51,13 +45,9 @@ def main():
     from zennit.canonizers import SequentialMergeBatchNorm
     from zennit.composites import EpsilonPlus
     from zennit.torchvision import ResNetCanonizer
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
-    per = 3 * 224 * 224
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    model = load_model(args.models, args.model)
+    x = bench_input()
     canonizer = ResNetCanonizer() if args.model.startswith("resnet") else SequentialMergeBatchNorm()
 
     def lrp():
@@ -76,25 +66,7 @@ def main():
         "deeplift": lambda: DeepLift(model).attribute(x, torch.zeros_like(x), target=0),
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+    serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup)
 
 
 if __name__ == "__main__":

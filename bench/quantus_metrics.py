@@ -28,16 +28,13 @@ the work). The TypeScript side does the same number of model evaluations per mea
          elements (mobilenet), zero substrate
 """
 import argparse
-import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
+from reference_common import HERE, load_model, serve
 
 
 def main():
@@ -53,7 +50,6 @@ def main():
     import quantus
     from captum.attr import Saliency
     from train_fashion_mnist import Net
-    from export_models import MODELS
 
     torch.manual_seed(0)
     fm = Net(0.286, 0.353).eval()
@@ -62,8 +58,7 @@ def main():
 
     def mobilenet():  # loaded on first use
         if "mb" not in data:
-            mb = MODELS["mobilenet_v2"](weights=None)
-            mb.load_state_dict(torch.load(os.path.join(args.models, "mobilenet_v2.pt"), map_location="cpu"))
+            mb = load_model(args.models, "mobilenet_v2")
             r = np.random.RandomState(1)
             data["mb"] = (mb.eval(), r.uniform(-1, 1, (4, 3, 224, 224)).astype("f4"), r.standard_normal((4, 1, 224, 224)).astype("f4"))
             data["mb3"] = (data["mb"][0], data["mb"][1], r.standard_normal((4, 3, 224, 224)).astype("f4"))
@@ -98,25 +93,7 @@ def main():
         "mb_fc": runner("mb", quantus.FaithfulnessCorrelation(similarity_func=pearson_rows, nr_runs=100, subset_size=3 * 224, perturb_baseline=0.0, **q), softmax=False),
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+    serve(runs, {"torch": torch.__version__}, args.warmup)
 
 
 if __name__ == "__main__":
