@@ -9,7 +9,7 @@ import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { startFeatureRun, segmentsCount, segmentFeatures, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
+import { startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface FeatureAblationOptions extends CommonOptions {
@@ -79,13 +79,6 @@ export const descriptor = defineMethod({
   random: (_o, c) => c.randomBaseline,
   cost: (n, o, c) => n * (1 + segmentsCount(c.inputShape, o.segments)),
   run: (model, input, o, c) =>
-    featureAblation(model, input, {
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
-    }),
+    featureAblation(model, input, featureRunOptions(model, o.segments, c)),
   order: 20,
 });

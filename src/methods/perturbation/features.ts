@@ -109,6 +109,18 @@ export async function startFeatureRun(model: Model, input: Float32Array, options
   return { n, runner, target, features, seed, baselineSpec, baselines };
 }
 
+/** A descriptor's run context as feature-run options: `segments` features, target, baseline, preprocessing, seed, batch size. */
+export function featureRunOptions(model: Model, segments: string, c: MethodContext): FeatureRunOptions {
+  return {
+    features: segmentFeatures(model, segments, c),
+    target: c.target,
+    baseline: c.baseline,
+    preprocessing: c.preprocessing,
+    seed: c.seed,
+    batchSize: c.batchSize,
+  };
+}
+
 /** The `segments` option shared by the mask-based descriptors (masks/segments.ts). */
 export const segmentsOption = {
   kind: 'string',

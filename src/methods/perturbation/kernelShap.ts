@@ -12,7 +12,7 @@ import type { Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { startFeatureRun, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { startFeatureRun, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export interface KernelShapOptions extends CommonOptions {
@@ -90,12 +90,7 @@ export const descriptor = defineMethod({
   run: (model, input, o, c) =>
     kernelShap(model, input, {
       samples: o.samples,
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
+      ...featureRunOptions(model, o.segments, c),
     }),
   order: 50,
 });

@@ -13,7 +13,7 @@ import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { startFeatureRun, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { startFeatureRun, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export type LimeDistance = 'cosine' | 'euclidean' | 'none';
@@ -117,12 +117,7 @@ export const descriptor = defineMethod({
       distance: o.distance as LimeDistance,
       kernelWidth: o.kernelWidth,
       ridge: o.ridge,
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
+      ...featureRunOptions(model, o.segments, c),
     }),
   order: 60,
 });

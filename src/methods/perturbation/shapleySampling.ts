@@ -13,7 +13,7 @@ import { rngFor, type Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { checkPermutation, startFeatureRun, segmentsCount, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { checkPermutation, startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface ShapleySamplingOptions extends CommonOptions {
@@ -127,12 +127,7 @@ export const descriptor = defineMethod({
   run: (model, input, o, c) =>
     shapleySampling(model, input, {
       samples: o.samples,
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
+      ...featureRunOptions(model, o.segments, c),
     }),
   order: 40,
 });
