@@ -18,25 +18,17 @@ feature map (mobilenet_v2: features[-1], resnet18: layer4[-1]).
   pgc_ablationcam AblationCAM(model, [layer], batch_size=32)
   pgc_fullgrad    FullGrad(model, [])
 """
-import argparse
 import os
 import sys
 import types
 
 import torch
 
-from reference_common import HERE, bench_input, load_model, serve
+from reference_common import bench_input, load_model, reference_parser, serve
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--grad-cam", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    args = ap.parse_args()
+    args = reference_parser(__doc__, ["captum", "grad-cam"]).parse_args()
 
     from make_captum_fixtures import stub_optional_modules
     stub_optional_modules()

@@ -22,31 +22,21 @@ TypeScript side, target class 0, internal_batch_size 16, black (zero) baseline):
 Each: `--warmup` untimed runs, then the wall time of `--repeats` runs (ms). JSON:
   {"captum": "...", "torch": "...", "threads": 2, "samples": {"ig50": [...], ...}}
 """
-import argparse
 import json
-import os
 import sys
 
 import torch
 
-from reference_common import HERE, bench_input, load_model, serve, timed
+from reference_common import bench_input, load_model, reference_parser, serve, stub_and_add_sources, timed
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
+    ap = reference_parser(__doc__, ["captum"])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--only", default="ig50,ig200,nt_ig,gradshap")
     ap.add_argument("--out")
-    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
-
-    from make_captum_fixtures import stub_optional_modules
-    stub_optional_modules()
-    sys.path.insert(0, os.path.abspath(args.captum))
+    stub_and_add_sources(args.captum)
     import captum
     from captum.attr import GradientShap, IntegratedGradients, NoiseTunnel
 

@@ -16,14 +16,12 @@ It answers lines "<name> <repeats>" on stdin with one JSON line {"name": ..., "m
              softmax scores in batches of 16, scores x masks / N / p1), --rise-masks masks of
              cell 7, p1 0.5; the masks are made beforehand (their generate_masks), not timed
 """
-import argparse
-import os
 import sys
 
 import numpy as np
 import torch
 
-from reference_common import HERE, bench_input, load_model, serve
+from reference_common import bench_input, load_model, reference_parser, serve, stub_and_add_sources
 
 
 def rise_masks(n, s, p1, size=224, seed=0):
@@ -42,20 +40,12 @@ def rise_masks(n, s, p1, size=224, seed=0):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
-    ap.add_argument("--warmup", type=int, default=1)
+    ap = reference_parser(__doc__, ["captum"], serve_required=True)
     ap.add_argument("--shapley-samples", type=int, default=2)
     ap.add_argument("--kernelshap-samples", type=int, default=200)
     ap.add_argument("--rise-masks", type=int, default=4000)
-    ap.add_argument("--serve", action="store_true", required=True)
     args = ap.parse_args()
-
-    from make_captum_fixtures import stub_optional_modules
-    stub_optional_modules()
-    sys.path.insert(0, os.path.abspath(args.captum))
+    stub_and_add_sources(args.captum)
     import captum
     from captum.attr import KernelShap, Occlusion, ShapleyValueSampling
 

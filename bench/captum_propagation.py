@@ -17,29 +17,16 @@ values of bench/methods.bench.ts, target class 0:
   deeplift  Captum DeepLift, zero baseline (mobilenet_v2 only: resnet18 reuses a ReLU module
             per block, which Captum's DeepLift refuses)
 """
-import argparse
-import os
 import sys
 
 import torch
 
-from reference_common import HERE, bench_input, load_model, serve
+from reference_common import bench_input, load_model, reference_parser, serve, stub_and_add_sources
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--zennit", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    args = ap.parse_args()
-
-    from make_captum_fixtures import stub_optional_modules
-    stub_optional_modules()
-    sys.path.insert(0, os.path.abspath(args.captum))
-    sys.path.insert(0, os.path.abspath(args.zennit))
+    args = reference_parser(__doc__, ["captum", "zennit"]).parse_args()
+    stub_and_add_sources(args.captum, args.zennit)
     import captum
     from captum.attr import DeepLift, GuidedBackprop
     from zennit.canonizers import SequentialMergeBatchNorm

@@ -27,24 +27,17 @@ the work). The TypeScript side does the same number of model evaluations per mea
   *_fc   FaithfulnessCorrelation, 100 runs, subsets of 28 pixels (fmnist) / 3 x 224
          elements (mobilenet), zero substrate
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 import torch
 
-from reference_common import HERE, load_model, serve
+from reference_common import HERE, load_model, reference_parser, serve
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quantus", required=True)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    args = ap.parse_args()
+    args = reference_parser(None, ["quantus", "captum"], model=False).parse_args()
     sys.path[:0] = [os.path.abspath(args.quantus), os.path.abspath(args.captum), HERE, os.path.join(os.path.dirname(HERE), "scripts")]
     import scipy.stats
     import quantus

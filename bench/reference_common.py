@@ -3,6 +3,7 @@ quantus_metrics.py): 2 CPU threads, bench/ and scripts/ importable, the benchmar
 loaded from bench/models, the deterministic input of the TypeScript side, the timing loop
 and the --serve protocol (lines "<name> <repeats>" on stdin, one JSON line
 {"name", "ms"} on stdout; the first request of a name also warms it up)."""
+import argparse
 import json
 import math
 import os
@@ -17,6 +18,30 @@ SCRIPTS = os.path.join(os.path.dirname(HERE), "scripts")
 for _p in (SCRIPTS, HERE):
     if _p not in sys.path:
         sys.path.insert(0, _p)
+
+
+def reference_parser(doc, sources, model=True, serve_required=False):
+    """The arguments every reference script takes: its library sources (required paths,
+    e.g. ["captum", "zennit"]), --models (and --model), --warmup, --serve. Add more, then parse."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name in sources:
+        ap.add_argument(f"--{name}", required=True)
+    ap.add_argument("--models", default=os.path.join(HERE, "models"))
+    if model:
+        ap.add_argument("--model", default="mobilenet_v2")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--serve", action="store_true", required=serve_required)
+    return ap
+
+
+def stub_and_add_sources(*paths):
+    """Stub the reference libraries' optional imports (scripts/make_captum_fixtures.py), then
+    put their source directories first on sys.path (the last given first)."""
+    from make_captum_fixtures import stub_optional_modules
+
+    stub_optional_modules()
+    for path in paths:
+        sys.path.insert(0, os.path.abspath(path))
 
 
 def load_model(models_dir, name):
