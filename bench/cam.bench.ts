@@ -15,14 +15,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { gradCam } from '../src/methods/cam/gradCam.js';
 import { scoreCam } from '../src/methods/cam/scoreCam.js';
 import { ablationCam } from '../src/methods/cam/ablationCam.js';
 import { fullGrad } from '../src/methods/cam/fullGrad.js';
-import { BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,25 +88,15 @@ async function main(): Promise<void> {
   ensureBenchModel(args.model!);
   const paths = referencePaths();
   const reference = paths ? await startReference(paths) : undefined;
-  const ours: Record<string, number[]> = {};
-  const theirs: Record<string, number[]> = {};
-  const load: number[] = [];
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  let timing: Alternated;
   try {
-    const run = ourRunner(model);
-    for (const m of only) await run[m](); // warm-up: compiles the sessions
-    for (let r = 0; r < rounds; r++) {
-      for (const m of only) {
-        console.error(`round ${r + 1}/${rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
-        if (reference) (theirs[m] ??= []).push(...(await reference.measure(REFERENCE[m].name, repeats)));
-        load.push(loadavg()[0]);
-      }
-    }
+    timing = await alternate(only, ourRunner(model), rounds, repeats, reference && ((m, n) => reference.measure(REFERENCE[m].name, n)));
   } finally {
     await model.dispose();
     reference?.close();
   }
+  const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
   const rows: string[] = [];
   for (const m of only) {

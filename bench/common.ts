@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 
 /** The Python with PyTorch that runs the reference scripts. */
@@ -87,4 +88,38 @@ export async function startReferenceProcess(label: string, script: string, args:
     },
     close: () => child.stdin!.end(),
   };
+}
+
+/** Samples (ms) by measurement of both sides, and the 1-minute load average after each. */
+export interface Alternated {
+  ours: Record<string, number[]>;
+  theirs: Record<string, number[]>;
+  load: number[];
+}
+
+/**
+ * After one warm-up run of each of ours (compiles the sessions), `rounds` rounds timing
+ * each measurement `repeats` times on our side, then on the reference's when given: the
+ * sides alternate measurement by measurement, so load hits both alike.
+ */
+export async function alternate<M extends string>(
+  measures: readonly M[],
+  run: Record<M, () => Promise<unknown>>,
+  rounds: number,
+  repeats: number,
+  reference?: (m: M, n: number) => Promise<number[]>,
+): Promise<Alternated> {
+  const ours: Record<string, number[]> = {};
+  const theirs: Record<string, number[]> = {};
+  const load: number[] = [];
+  for (const m of measures) await run[m]();
+  for (let r = 0; r < rounds; r++) {
+    for (const m of measures) {
+      console.error(`round ${r + 1}/${rounds}: ${m}`);
+      (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
+      if (reference) (theirs[m] ??= []).push(...(await reference(m, repeats)));
+      load.push(loadavg()[0]);
+    }
+  }
+  return { ours, theirs, load };
 }

@@ -21,14 +21,14 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { integratedGradients } from '../src/methods/integratedGradients.js';
 import { smoothGrad } from '../src/methods/smooth.js';
 import { expectedGradients } from '../src/methods/expectedGradients.js';
 import { Rng } from '../src/random.js';
-import { BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,26 +88,16 @@ async function main(): Promise<void> {
   ensureBenchModel(args.model!);
   const path = captumPath();
   const captum = path ? await startCaptum(path) : undefined;
-  const ours: Record<string, number[]> = {};
-  const theirs: Record<string, number[]> = {};
-  const load: number[] = [];
   // every distinct batch size (chunk remainders, forward passes) is its own compiled session: keep them all
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  let timing: Alternated;
   try {
-    const run = ourRunner(model);
-    for (const m of only) await run[m](); // warm-up: compiles the sessions each method uses
-    for (let r = 0; r < rounds; r++) {
-      for (const m of only) {
-        console.error(`round ${r + 1}/${rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
-        if (captum) (theirs[m] ??= []).push(...(await captum.measure(CAPTUM_NAME[m], repeats)));
-        load.push(loadavg()[0]);
-      }
-    }
+    timing = await alternate(only, ourRunner(model), rounds, repeats, captum && ((m, n) => captum.measure(CAPTUM_NAME[m], n)));
   } finally {
     await model.dispose();
     captum?.close();
   }
+  const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
   const rows: string[] = [];
   for (const m of only) {

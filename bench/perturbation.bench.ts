@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { gridMask } from '../src/masks/grid.js';
@@ -24,7 +24,7 @@ import { occlusion } from '../src/methods/perturbation/occlusion.js';
 import { shapleySampling } from '../src/methods/perturbation/shapleySampling.js';
 import { kernelShap } from '../src/methods/perturbation/kernelShap.js';
 import { rise } from '../src/methods/perturbation/rise.js';
-import { BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -73,25 +73,15 @@ async function main(): Promise<void> {
   if (path && !existsSync(join(path, 'captum'))) throw new Error(`SALIENCY_CAPTUM_PATH=${path} does not hold captum/ (Captum's source)`);
   if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
   const reference = path ? await startReference(path) : undefined;
-  const ours: Record<string, number[]> = {};
-  const theirs: Record<string, number[]> = {};
-  const load: number[] = [];
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  let timing: Alternated;
   try {
-    const run = ourRuns(model);
-    for (const m of only) await run[m](); // warm-up: compiles the sessions
-    for (let r = 0; r < Number(args.rounds); r++) {
-      for (const m of only) {
-        console.error(`round ${r + 1}/${args.rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timeRuns(run[m], Number(args.repeats), false)));
-        if (reference) (theirs[m] ??= []).push(...(await reference.measure(m, Number(args.repeats))));
-        load.push(loadavg()[0]);
-      }
-    }
+    timing = await alternate(only, ourRuns(model), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
   } finally {
     await model.dispose();
     reference?.close();
   }
+  const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
   const rows: string[] = [];
   for (const m of only) {
