@@ -6,27 +6,17 @@
 import type { AttrValue, Graph, Tensor } from '../graph/ir.js';
 import { float32Tensor, initializerFromTensor, int64Tensor } from '../graph/ir.js';
 import { saveOnnx } from '../graph/onnx.js';
+import { emptyGraph } from '../engine/testing.js';
 import { loadOnnxModel, type OnnxModel, type OnnxModelOptions } from '../engine/onnx.js';
 import { functionModel, type FunctionModel } from '../engine/function.js';
 import type { Model, RunAsk } from '../engine/model.js';
 import { Rng } from '../random.js';
 
 export class Builder {
+  readonly graph: Graph;
   constructor(name = 'test') {
-    this.graph.name = name;
+    this.graph = emptyGraph(name);
   }
-  readonly graph: Graph = {
-    name: 'test',
-    nodes: [],
-    inputs: [],
-    outputs: [],
-    initializers: new Map(),
-    valueInfo: new Map(),
-    opset: 17,
-    otherOpsets: {},
-    irVersion: 8,
-    producer: 'saliency-lab tests',
-  };
   private count = 0;
   input(shape: number[]): string {
     this.graph.inputs.push({ name: 'input', dtype: 'float32', shape: ['batch', ...shape] });
