@@ -14,17 +14,15 @@
  * batches of 32. The sides alternate measurement by measurement (load hits both alike).
  */
 import { existsSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { gradCam } from '../src/methods/cam/gradCam.js';
 import { scoreCam } from '../src/methods/cam/scoreCam.js';
 import { ablationCam } from '../src/methods/cam/ablationCam.js';
 import { fullGrad } from '../src/methods/cam/fullGrad.js';
-import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +36,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const PYTHON = '/usr/bin/python3';
-const here = new URL('.', import.meta.url).pathname;
+const here = BENCH_DIR;
 const modelPath = join(here, 'models', `${args.model}.onnx`);
 const rounds = Number(args.rounds);
 const repeats = Number(args.repeats);
@@ -69,15 +66,8 @@ function referencePaths(): { captum: string; gradCam: string } | undefined {
   return { captum, gradCam: gradCamPath };
 }
 
-function ensureModel(): void {
-  if (existsSync(modelPath)) return;
-  console.error(`exporting ${args.model} to bench/models ...`);
-  execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', args.model!], { stdio: 'inherit' });
-}
-
 function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
-  const per = 3 * 224 * 224;
-  const x = Float32Array.from({ length: per }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+  const x = benchInput();
   const pgcLike = { target: 0, relu: true, normalize: 'minmax' } as const;
   return {
     gradcam: () => gradCam(model, x, { target: 0 }),
@@ -89,51 +79,24 @@ function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
 }
 
 async function startReference(paths: { captum: string; gradCam: string }) {
-  const child = spawn(
-    PYTHON,
-    [join(here, 'cam_reference.py'), '--captum', paths.captum, '--grad-cam', paths.gradCam, '--models', join(here, 'models'), '--model', args.model!],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    if (r.done) throw new Error('the reference process ended early (see its error above)');
-    return JSON.parse(r.value);
-  };
-  const hello = await next();
-  return {
-    version: `captum ${hello.captum}, pytorch-grad-cam, torch ${hello.torch}`,
-    async measure(name: string, n: number): Promise<number[]> {
-      child.stdin!.write(`${name} ${n}\n`);
-      return (await next()).ms;
-    },
-    close: () => child.stdin!.end(),
-  };
+  const args_ = ['--captum', paths.captum, '--grad-cam', paths.gradCam, '--models', join(here, 'models'), '--model', args.model!];
+  const p = await startReferenceProcess('reference', 'cam_reference.py', args_);
+  return { ...p, version: `captum ${p.hello.captum}, pytorch-grad-cam, torch ${p.hello.torch}` };
 }
 
 async function main(): Promise<void> {
-  ensureModel();
+  ensureBenchModel(args.model!);
   const paths = referencePaths();
   const reference = paths ? await startReference(paths) : undefined;
-  const ours: Record<string, number[]> = {};
-  const theirs: Record<string, number[]> = {};
-  const load: number[] = [];
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  let timing: Alternated;
   try {
-    const run = ourRunner(model);
-    for (const m of only) await run[m](); // warm-up: compiles the sessions
-    for (let r = 0; r < rounds; r++) {
-      for (const m of only) {
-        console.error(`round ${r + 1}/${rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
-        if (reference) (theirs[m] ??= []).push(...(await reference.measure(REFERENCE[m].name, repeats)));
-        load.push(loadavg()[0]);
-      }
-    }
+    timing = await alternate(only, ourRunner(model), rounds, repeats, reference && ((m, n) => reference.measure(REFERENCE[m].name, n)));
   } finally {
     await model.dispose();
     reference?.close();
   }
+  const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
   const rows: string[] = [];
   for (const m of only) {

@@ -18,31 +18,17 @@ feature map (mobilenet_v2: features[-1], resnet18: layer4[-1]).
   pgc_ablationcam AblationCAM(model, [layer], batch_size=32)
   pgc_fullgrad    FullGrad(model, [])
 """
-import argparse
-import json
-import math
 import os
 import sys
-import time
 import types
 
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import bench_input, load_model, reference_parser, serve
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--grad-cam", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    args = ap.parse_args()
+    args = reference_parser(__doc__, ["captum", "grad-cam"]).parse_args()
 
     from make_captum_fixtures import stub_optional_modules
     stub_optional_modules()
@@ -60,14 +46,10 @@ def main():
     from captum.attr import LayerAttribution, LayerGradCam
     import pytorch_grad_cam as pgc
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
+    model = load_model(args.models, args.model)
     layer = model.features[-1] if args.model == "mobilenet_v2" else model.layer4[-1]
-    per = 3 * 224 * 224
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    x = bench_input()
     targets = [ClassifierOutputTarget(0)]
     lgc = LayerGradCam(model, layer)
     score = pgc.ScoreCAM(model, [layer])
@@ -93,25 +75,7 @@ def main():
         "pgc_fullgrad": fullgrad,
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+    serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup)
 
 
 if __name__ == "__main__":

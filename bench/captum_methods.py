@@ -22,46 +22,26 @@ TypeScript side, target class 0, internal_batch_size 16, black (zero) baseline):
 Each: `--warmup` untimed runs, then the wall time of `--repeats` runs (ms). JSON:
   {"captum": "...", "torch": "...", "threads": 2, "samples": {"ig50": [...], ...}}
 """
-import argparse
 import json
-import math
-import os
 import sys
-import time
 
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import bench_input, load_model, reference_parser, serve, stub_and_add_sources, timed
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
+    ap = reference_parser(__doc__, ["captum"])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--only", default="ig50,ig200,nt_ig,gradshap")
     ap.add_argument("--out")
-    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
-
-    from make_captum_fixtures import stub_optional_modules
-    stub_optional_modules()
-    sys.path.insert(0, os.path.abspath(args.captum))
+    stub_and_add_sources(args.captum)
     import captum
     from captum.attr import GradientShap, IntegratedGradients, NoiseTunnel
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
-    per = 3 * 224 * 224
-    # the same values as bench/methods.bench.ts: sin(i * 12.9898) * 0.5 (float32)
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    model = load_model(args.models, args.model)
+    x = bench_input()
     g = torch.Generator().manual_seed(0)
     dist = torch.rand(8, 3, 224, 224, generator=g) * 4 - 2
     ig = IntegratedGradients(model)
@@ -72,26 +52,8 @@ def main():
                                                    n_steps=20, internal_batch_size=16),
         "gradshap": lambda: GradientShap(model).attribute(x, baselines=dist, n_samples=20, stdevs=0.0, target=0),
     }
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
     if args.serve:
-        warm = set()
-        print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-        for line in sys.stdin:
-            parts = line.split()
-            if not parts:
-                continue
-            name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-            if name not in warm:
-                timed(runs[name], args.warmup)
-                warm.add(name)
-            print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+        serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup)
         return
 
     samples = {}
@@ -99,12 +61,7 @@ def main():
         fn = runs[name]
         for _ in range(args.warmup):
             fn()
-        times = []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        samples[name] = times
+        samples[name] = timed(fn, args.repeats)
     out = {"captum": captum.__version__, "torch": torch.__version__, "threads": torch.get_num_threads(), "samples": samples}
     text = json.dumps(out)
     if args.out:

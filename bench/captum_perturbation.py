@@ -16,20 +16,12 @@ It answers lines "<name> <repeats>" on stdin with one JSON line {"name": ..., "m
              softmax scores in batches of 16, scores x masks / N / p1), --rise-masks masks of
              cell 7, p1 0.5; the masks are made beforehand (their generate_masks), not timed
 """
-import argparse
-import json
-import math
-import os
 import sys
-import time
 
 import numpy as np
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import bench_input, load_model, reference_parser, serve, stub_and_add_sources
 
 
 def rise_masks(n, s, p1, size=224, seed=0):
@@ -48,29 +40,17 @@ def rise_masks(n, s, p1, size=224, seed=0):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
-    ap.add_argument("--warmup", type=int, default=1)
+    ap = reference_parser(__doc__, ["captum"], serve_required=True)
     ap.add_argument("--shapley-samples", type=int, default=2)
     ap.add_argument("--kernelshap-samples", type=int, default=200)
     ap.add_argument("--rise-masks", type=int, default=4000)
-    ap.add_argument("--serve", action="store_true", required=True)
     args = ap.parse_args()
-
-    from make_captum_fixtures import stub_optional_modules
-    stub_optional_modules()
-    sys.path.insert(0, os.path.abspath(args.captum))
+    stub_and_add_sources(args.captum)
     import captum
     from captum.attr import KernelShap, Occlusion, ShapleyValueSampling
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
-    per = 3 * 224 * 224
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    model = load_model(args.models, args.model)
+    x = bench_input()
     cols = 224 // 32
     grid = torch.tensor([[(y // 32) * cols + xx // 32 for xx in range(224)] for y in range(224)])[None, None]
     masks = None
@@ -92,27 +72,12 @@ def main():
         "rise": rise,
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
+    def make_masks(name):
+        nonlocal masks
         if name == "rise" and masks is None:
             masks = rise_masks(args.rise_masks, 7, 0.5)
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+
+    serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup, before=make_masks)
 
 
 if __name__ == "__main__":

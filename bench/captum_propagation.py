@@ -17,47 +17,24 @@ values of bench/methods.bench.ts, target class 0:
   deeplift  Captum DeepLift, zero baseline (mobilenet_v2 only: resnet18 reuses a ReLU module
             per block, which Captum's DeepLift refuses)
 """
-import argparse
-import json
-import math
-import os
 import sys
-import time
 
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from reference_common import bench_input, load_model, reference_parser, serve, stub_and_add_sources
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--zennit", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--model", default="mobilenet_v2")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    args = ap.parse_args()
-
-    from make_captum_fixtures import stub_optional_modules
-    stub_optional_modules()
-    sys.path.insert(0, os.path.abspath(args.captum))
-    sys.path.insert(0, os.path.abspath(args.zennit))
+    args = reference_parser(__doc__, ["captum", "zennit"]).parse_args()
+    stub_and_add_sources(args.captum, args.zennit)
     import captum
     from captum.attr import DeepLift, GuidedBackprop
     from zennit.canonizers import SequentialMergeBatchNorm
     from zennit.composites import EpsilonPlus
     from zennit.torchvision import ResNetCanonizer
-    from export_models import MODELS
 
-    model = MODELS[args.model](weights=None)
-    model.load_state_dict(torch.load(os.path.join(args.models, f"{args.model}.pt"), map_location="cpu"))
-    model.eval()
-    per = 3 * 224 * 224
-    x = torch.tensor([math.sin(i * 12.9898) * 0.5 for i in range(per)], dtype=torch.float32).view(1, 3, 224, 224)
+    model = load_model(args.models, args.model)
+    x = bench_input()
     canonizer = ResNetCanonizer() if args.model.startswith("resnet") else SequentialMergeBatchNorm()
 
     def lrp():
@@ -76,25 +53,7 @@ def main():
         "deeplift": lambda: DeepLift(model).attribute(x, torch.zeros_like(x), target=0),
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "captum": captum.__version__, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+    serve(runs, {"captum": captum.__version__, "torch": torch.__version__}, args.warmup)
 
 
 if __name__ == "__main__":

@@ -19,17 +19,16 @@
  * gives medians and minima (the least disturbed run) and their ratios.
  */
 import { existsSync } from 'node:fs';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { integratedGradients } from '../src/methods/integratedGradients.js';
 import { smoothGrad } from '../src/methods/smooth.js';
 import { expectedGradients } from '../src/methods/expectedGradients.js';
 import { Rng } from '../src/random.js';
-import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,8 +42,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const PYTHON = '/usr/bin/python3';
-const here = new URL('.', import.meta.url).pathname;
+const here = BENCH_DIR;
 const modelPath = join(here, 'models', `${args.model}.onnx`);
 const rounds = Number(args.rounds);
 const repeats = Number(args.repeats);
@@ -66,15 +64,9 @@ function captumPath(): string | undefined {
   return p;
 }
 
-function ensureModel(): void {
-  if (existsSync(modelPath)) return;
-  console.error(`exporting ${args.model} to bench/models ...`);
-  execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', args.model!], { stdio: 'inherit' });
-}
-
 function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
-  const per = 3 * 224 * 224;
-  const x = Float32Array.from({ length: per }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+  const x = benchInput();
+  const per = x.length;
   const dist = new Rng(0).fillUniform(new Float32Array(8 * per), -2, 2);
   return {
     ig50: () => integratedGradients(model, x, { target: 0, baseline: 0, steps: 50 }),
@@ -87,51 +79,25 @@ function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
 
 
 /** A persistent Captum process answering "<name> <repeats>" with {"name", "ms"} lines. */
-async function startCaptum(path: string): Promise<{ measure(name: string, n: number): Promise<number[]>; close(): void; version: string }> {
-  const child = spawn(PYTHON, [join(here, 'captum_methods.py'), '--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    if (r.done) throw new Error('the Captum process ended early (see its error above)');
-    return JSON.parse(r.value);
-  };
-  const hello = await next();
-  return {
-    version: `captum ${hello.captum}, torch ${hello.torch}`,
-    async measure(name, n) {
-      child.stdin!.write(`${name} ${n}\n`);
-      return (await next()).ms;
-    },
-    close: () => child.stdin!.end(),
-  };
+async function startCaptum(path: string) {
+  const p = await startReferenceProcess('Captum', 'captum_methods.py', ['--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve']);
+  return { ...p, version: `captum ${p.hello.captum}, torch ${p.hello.torch}` };
 }
 
 async function main(): Promise<void> {
-  ensureModel();
+  ensureBenchModel(args.model!);
   const path = captumPath();
   const captum = path ? await startCaptum(path) : undefined;
-  const ours: Record<string, number[]> = {};
-  const theirs: Record<string, number[]> = {};
-  const load: number[] = [];
   // every distinct batch size (chunk remainders, forward passes) is its own compiled session: keep them all
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  let timing: Alternated;
   try {
-    const run = ourRunner(model);
-    for (const m of only) await run[m](); // warm-up: compiles the sessions each method uses
-    for (let r = 0; r < rounds; r++) {
-      for (const m of only) {
-        console.error(`round ${r + 1}/${rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
-        if (captum) (theirs[m] ??= []).push(...(await captum.measure(CAPTUM_NAME[m], repeats)));
-        load.push(loadavg()[0]);
-      }
-    }
+    timing = await alternate(only, ourRunner(model), rounds, repeats, captum && ((m, n) => captum.measure(CAPTUM_NAME[m], n)));
   } finally {
     await model.dispose();
     captum?.close();
   }
+  const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
   const rows: string[] = [];
   for (const m of only) {

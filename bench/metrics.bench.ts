@@ -12,9 +12,6 @@
  *
  * Without the two paths it times our side only.
  */
-import { existsSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,7 +25,7 @@ import { regionPerturbation } from '../src/metrics/regionPerturbation.js';
 import { road } from '../src/metrics/road.js';
 import { maxSensitivity } from '../src/metrics/maxSensitivity.js';
 import { faithfulnessCorrelation } from '../src/metrics/faithfulnessCorrelation.js';
-import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+import { BENCH_DIR, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,39 +36,19 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
   },
 });
-const PYTHON = '/usr/bin/python3';
-const here = new URL('.', import.meta.url).pathname;
+const here = BENCH_DIR;
 const root = join(here, '..');
 const only = args.only!.split(',');
 const TARGET = 0.1;
 
 function ensureMobilenet(): void {
-  if (existsSync(join(here, 'models', 'mobilenet_v2.onnx'))) return;
-  console.error('exporting mobilenet_v2 to bench/models ...');
-  execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', 'mobilenet_v2'], { stdio: 'inherit' });
+  ensureBenchModel('mobilenet_v2');
 }
 
 async function startQuantus(): Promise<{ measure(name: string, n: number): Promise<number[]>; close(): void } | undefined> {
   const qp = process.env['SALIENCY_QUANTUS_PATH'], cp = process.env['SALIENCY_CAPTUM_PATH'];
   if (!qp || !cp) return undefined;
-  const child = spawn(PYTHON, [join(here, 'quantus_metrics.py'), '--quantus', qp, '--captum', cp, '--models', join(here, 'models'), '--serve'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    cwd: '/',
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    if (r.done) throw new Error('the Quantus process ended early (see its error above)');
-    return JSON.parse(r.value);
-  };
-  await next();
-  return {
-    async measure(name, n) {
-      child.stdin!.write(`${name} ${n}\n`);
-      return (await next()).ms;
-    },
-    close: () => child.stdin!.end(),
-  };
+  return startReferenceProcess('Quantus', 'quantus_metrics.py', ['--quantus', qp, '--captum', cp, '--models', join(here, 'models'), '--serve'], '/');
 }
 
 const explain = async (m: Model, input: Float32Array, t: TargetSpec) => (await gradient(m, input, { target: t })).values;

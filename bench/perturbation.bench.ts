@@ -14,10 +14,9 @@
  * The two sides alternate measurement by measurement; each warms up once.
  */
 import { existsSync } from 'node:fs';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { gridMask } from '../src/masks/grid.js';
@@ -25,7 +24,7 @@ import { occlusion } from '../src/methods/perturbation/occlusion.js';
 import { shapleySampling } from '../src/methods/perturbation/shapleySampling.js';
 import { kernelShap } from '../src/methods/perturbation/kernelShap.js';
 import { rise } from '../src/methods/perturbation/rise.js';
-import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,22 +42,14 @@ const { values: args } = parseArgs({
 });
 
 type Measure = 'occlusion' | 'shapley' | 'kernelshap' | 'rise';
-const PYTHON = '/usr/bin/python3';
-const here = new URL('.', import.meta.url).pathname;
+const here = BENCH_DIR;
 const modelPath = join(here, 'models', `${args.model}.onnx`);
 const only = args.only!.split(',') as Measure[];
 const TARGET_RATIO = 0.2;
 const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290 };
 
-function ensureModel(): void {
-  if (existsSync(modelPath)) return;
-  console.error(`exporting ${args.model} to bench/models ...`);
-  execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', args.model!], { stdio: 'inherit' });
-}
-
 function ourRuns(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
-  const per = 3 * 224 * 224;
-  const x = Float32Array.from({ length: per }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+  const x = benchInput();
   const features = gridMask([224, 224], 32);
   return {
     occlusion: () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0 }),
@@ -69,54 +60,28 @@ function ourRuns(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
 }
 
 async function startReference(path: string) {
-  const child = spawn(
-    PYTHON,
-    [join(here, 'captum_perturbation.py'), '--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve',
-      '--shapley-samples', args['shapley-samples']!, '--kernelshap-samples', args['kernelshap-samples']!, '--rise-masks', args['rise-masks']!],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    if (r.done) throw new Error('the Captum process ended early (see its error above)');
-    return JSON.parse(r.value);
-  };
-  const hello = await next();
-  return {
-    version: `captum ${hello.captum}, torch ${hello.torch}`,
-    async measure(name: string, n: number): Promise<number[]> {
-      child.stdin!.write(`${name} ${n}\n`);
-      return (await next()).ms;
-    },
-    close: () => child.stdin!.end(),
-  };
+  const p = await startReferenceProcess('Captum', 'captum_perturbation.py', [
+    '--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve',
+    '--shapley-samples', args['shapley-samples']!, '--kernelshap-samples', args['kernelshap-samples']!, '--rise-masks', args['rise-masks']!,
+  ]);
+  return { ...p, version: `captum ${p.hello.captum}, torch ${p.hello.torch}` };
 }
 
 async function main(): Promise<void> {
-  ensureModel();
+  ensureBenchModel(args.model!);
   const path = args['no-captum'] ? undefined : process.env['SALIENCY_CAPTUM_PATH'];
   if (path && !existsSync(join(path, 'captum'))) throw new Error(`SALIENCY_CAPTUM_PATH=${path} does not hold captum/ (Captum's source)`);
   if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
   const reference = path ? await startReference(path) : undefined;
-  const ours: Record<string, number[]> = {};
-  const theirs: Record<string, number[]> = {};
-  const load: number[] = [];
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  let timing: Alternated;
   try {
-    const run = ourRuns(model);
-    for (const m of only) await run[m](); // warm-up: compiles the sessions
-    for (let r = 0; r < Number(args.rounds); r++) {
-      for (const m of only) {
-        console.error(`round ${r + 1}/${args.rounds}: ${m}`);
-        (ours[m] ??= []).push(...(await timeRuns(run[m], Number(args.repeats), false)));
-        if (reference) (theirs[m] ??= []).push(...(await reference.measure(m, Number(args.repeats))));
-        load.push(loadavg()[0]);
-      }
-    }
+    timing = await alternate(only, ourRuns(model), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
   } finally {
     await model.dispose();
     reference?.close();
   }
+  const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
   const rows: string[] = [];
   for (const m of only) {

@@ -14,9 +14,6 @@
  * so DeepLIFT is compared on mobilenet_v2 only (there Captum rescales only its ReLU-free
  * graph: ReLU6 is not among its nonlinearities, so it does less work than ours).
  */
-import { existsSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -24,7 +21,7 @@ import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { guidedBackprop } from '../src/methods/propagation/guidedBackprop.js';
 import { lrp } from '../src/methods/propagation/lrp.js';
 import { deepLift } from '../src/methods/propagation/deepLift.js';
-import { median, runBenchmark, timeRuns, writeResult } from './common.js';
+import { BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,24 +34,13 @@ const { values: args } = parseArgs({
   },
 });
 
-const PYTHON = '/usr/bin/python3';
-const here = new URL('.', import.meta.url).pathname;
+const here = BENCH_DIR;
 type Measure = 'guided' | 'lrp' | 'deeplift';
 const TARGET_RATIO = 0.5;
 const REFERENCE_MS: Partial<Record<string, number>> = { 'mobilenet_v2 guided': 97 };
 
-function ensureModel(name: string): string {
-  const path = join(here, 'models', `${name}.onnx`);
-  if (!existsSync(path)) {
-    console.error(`exporting ${name} to bench/models ...`);
-    execFileSync(PYTHON, [join(here, 'export_models.py'), '--out', join(here, 'models'), '--models', name], { stdio: 'inherit' });
-  }
-  return path;
-}
-
 function ours(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
-  const per = 3 * 224 * 224;
-  const x = Float32Array.from({ length: per }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+  const x = benchInput();
   return {
     guided: () => guidedBackprop(model, x, { target: 0 }),
     lrp: () => lrp(model, x, { target: 0, composite: 'epsilon-plus' }),
@@ -66,24 +52,8 @@ async function startReference(model: string) {
   const captum = process.env['SALIENCY_CAPTUM_PATH'];
   const zennit = process.env['SALIENCY_ZENNIT_PATH'];
   if (!captum || !zennit) return undefined;
-  const child = spawn(PYTHON, [join(here, 'captum_propagation.py'), '--captum', captum, '--zennit', zennit, '--models', join(here, 'models'), '--model', model], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines.next();
-    if (r.done) throw new Error('the reference process ended early (see its error above)');
-    return JSON.parse(r.value);
-  };
-  const hello = await next();
-  return {
-    version: `captum ${hello.captum}, torch ${hello.torch}`,
-    async measure(name: string, n: number): Promise<number[]> {
-      child.stdin!.write(`${name} ${n}\n`);
-      return (await next()).ms;
-    },
-    close: () => child.stdin!.end(),
-  };
+  const p = await startReferenceProcess('reference', 'captum_propagation.py', ['--captum', captum, '--zennit', zennit, '--models', join(here, 'models'), '--model', model]);
+  return { ...p, version: `captum ${p.hello.captum}, torch ${p.hello.torch}` };
 }
 
 async function main(): Promise<void> {
@@ -96,7 +66,7 @@ async function main(): Promise<void> {
   const load: number[] = [];
   let version = '';
   for (const name of args.model!.split(',')) {
-    const model = await loadOnnxModel(ensureModel(name), { batchSize: 16, threads: args.threads ? Number(args.threads) : undefined });
+    const model = await loadOnnxModel(ensureBenchModel(name), { batchSize: 16, threads: args.threads ? Number(args.threads) : undefined });
     const ref = await startReference(name);
     if (ref) version = ref.version;
     const measures = only.filter((m) => !(m === 'deeplift' && name === 'resnet18' && ref));

@@ -27,33 +27,22 @@ the work). The TypeScript side does the same number of model evaluations per mea
   *_fc   FaithfulnessCorrelation, 100 runs, subsets of 28 pixels (fmnist) / 3 x 224
          elements (mobilenet), zero substrate
 """
-import argparse
-import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 
-torch.set_num_threads(2)
-HERE = os.path.dirname(os.path.abspath(__file__))
+from reference_common import HERE, load_model, reference_parser, serve
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quantus", required=True)
-    ap.add_argument("--captum", required=True)
-    ap.add_argument("--models", default=os.path.join(HERE, "models"))
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--serve", action="store_true")
-    args = ap.parse_args()
+    args = reference_parser(None, ["quantus", "captum"], model=False).parse_args()
     sys.path[:0] = [os.path.abspath(args.quantus), os.path.abspath(args.captum), HERE, os.path.join(os.path.dirname(HERE), "scripts")]
     import scipy.stats
     import quantus
     from captum.attr import Saliency
     from train_fashion_mnist import Net
-    from export_models import MODELS
 
     torch.manual_seed(0)
     fm = Net(0.286, 0.353).eval()
@@ -62,8 +51,7 @@ def main():
 
     def mobilenet():  # loaded on first use
         if "mb" not in data:
-            mb = MODELS["mobilenet_v2"](weights=None)
-            mb.load_state_dict(torch.load(os.path.join(args.models, "mobilenet_v2.pt"), map_location="cpu"))
+            mb = load_model(args.models, "mobilenet_v2")
             r = np.random.RandomState(1)
             data["mb"] = (mb.eval(), r.uniform(-1, 1, (4, 3, 224, 224)).astype("f4"), r.standard_normal((4, 1, 224, 224)).astype("f4"))
             data["mb3"] = (data["mb"][0], data["mb"][1], r.standard_normal((4, 3, 224, 224)).astype("f4"))
@@ -98,25 +86,7 @@ def main():
         "mb_fc": runner("mb", quantus.FaithfulnessCorrelation(similarity_func=pearson_rows, nr_runs=100, subset_size=3 * 224, perturb_baseline=0.0, **q), softmax=False),
     }
 
-    def timed(fn, n):
-        times = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        return times
-
-    warm = set()
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
-    for line in sys.stdin:
-        parts = line.split()
-        if not parts:
-            continue
-        name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
-        if name not in warm:
-            timed(runs[name], args.warmup)
-            warm.add(name)
-        print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
+    serve(runs, {"torch": torch.__version__}, args.warmup)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,12 @@
  * points nest, so each doubling (n -> 2n - 1 points) only evaluates the new midpoints.
  */
 import type { Model } from '../engine/model.js';
-import { countExamples } from '../engine/model.js';
-import { drawBaselines, describeBaseline, isRandom, type Baseline } from '../baselines/baseline.js';
-import { constantBaseline } from '../baselines/constant.js';
-import { rngFor } from '../random.js';
+import { describeBaseline, isRandom, type Baseline } from '../baselines/baseline.js';
 import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, CommonOptions } from './attribution.js';
 import { quadrature, QUADRATURES, type QuadratureName } from './quadrature.js';
-import { Runner } from './runner.js';
+import { startPathRun } from './pathRun.js';
+import type { Runner } from './runner.js';
 import { NestedTrapezoid } from './nestedTrapezoid.js';
 import { defineMethod } from './descriptor.js';
 import { averageOverBaselines } from './averageBaselines.js';
@@ -117,13 +115,7 @@ export async function integratedGradients(
   input: Float32Array,
   options: IntegratedGradientsOptions = {},
 ): Promise<IntegratedGradientsResult> {
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
-  const per = runner.per;
-  const target = await runner.resolveTarget(options.target, input);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? constantBaseline(model, 'black', options.preprocessing);
-  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const { n, runner, per, target, seed, baselineSpec, baselines } = await startPathRun(model, input, options);
   const defaults = descriptor.options;
   const method = options.method ?? (defaults.quadrature.default as QuadratureName);
   const requested = options.steps ?? defaults.steps.default;

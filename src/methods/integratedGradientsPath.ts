@@ -9,13 +9,10 @@
  * alphas. Memory: three arrays of grid x input size, plus two of input size.
  */
 import type { Model } from '../engine/model.js';
-import { countExamples } from '../engine/model.js';
-import { drawBaselines, describeBaseline, type Baseline } from '../baselines/baseline.js';
-import { constantBaseline } from '../baselines/constant.js';
-import { rngFor } from '../random.js';
+import { describeBaseline, type Baseline } from '../baselines/baseline.js';
 import type { Preprocessing } from '../engine/space.js';
 import type { CommonOptions, Timings } from './attribution.js';
-import { Runner } from './runner.js';
+import { startPathRun } from './pathRun.js';
 
 export interface PathOptions extends CommonOptions {
   baseline?: Baseline;
@@ -46,12 +43,7 @@ export interface PathData {
 }
 
 export async function integratedGradientsPath(model: Model, input: Float32Array, options: PathOptions = {}): Promise<PathData> {
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
-  const per = runner.per;
-  const target = await runner.resolveTarget(options.target, input);
-  const baselineSpec = options.baseline ?? constantBaseline(model, 'black', options.preprocessing);
-  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(options.seed ?? 0, e));
+  const { n, runner, per, target, baselineSpec, baselines } = await startPathRun(model, input, options);
   const G = options.grid ?? 11;
   if (!Number.isInteger(G) || G < 2) throw new Error(`grid must be an integer >= 2, got ${G}`);
   const every = Math.max(1, Math.ceil((options.steps ?? 100) / (G - 1)));

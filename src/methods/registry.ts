@@ -8,32 +8,18 @@
 import { UsageError } from '../errors.js';
 import * as catalog from './catalog.js';
 import { FAMILY_ORDER, FAMILY_TITLES, type AnyMethodDescriptor, type CostContext } from './descriptor.js';
-import { normaliseName, resolveOptions, type ResolvedOptions } from './options.js';
-
-const extra: AnyMethodDescriptor[] = [];
+import { namedRegistry } from './namedRegistry.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
 
 function byCatalogueOrder(a: AnyMethodDescriptor, b: AnyMethodDescriptor): number {
   return FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family) || (a.order ?? 100) - (b.order ?? 100) || a.name.localeCompare(b.name);
 }
 
+const registry = namedRegistry('methods', () => Object.values(catalog) as AnyMethodDescriptor[], byCatalogueOrder);
+
 /** Every registered method, in catalogue order. */
 export function listMethods(): AnyMethodDescriptor[] {
-  const all = [...(Object.values(catalog) as AnyMethodDescriptor[]), ...extra];
-  return all.sort(byCatalogueOrder);
-}
-
-/** Name and alias keys -> descriptor; throws when two methods claim one name. */
-function index(): Map<string, AnyMethodDescriptor> {
-  const map = new Map<string, AnyMethodDescriptor>();
-  for (const d of listMethods()) {
-    for (const name of [d.name, ...d.aliases]) {
-      const key = normaliseName(name);
-      const other = map.get(key);
-      if (other && other !== d) throw new Error(`methods '${other.name}' and '${d.name}' both claim the name '${name}'`);
-      map.set(key, d);
-    }
-  }
-  return map;
+  return registry.list();
 }
 
 /**
@@ -41,21 +27,11 @@ function index(): Map<string, AnyMethodDescriptor> {
  * Catalogue methods need no call: their line in catalog.ts registers them.
  */
 export function registerMethod(d: AnyMethodDescriptor): () => void {
-  extra.push(d);
-  try {
-    index();
-  } catch (e) {
-    extra.pop();
-    throw e;
-  }
-  return () => {
-    const i = extra.indexOf(d);
-    if (i >= 0) extra.splice(i, 1);
-  };
+  return registry.register(d);
 }
 
 export function findMethod(name: string): AnyMethodDescriptor | undefined {
-  return index().get(normaliseName(name));
+  return registry.find(name);
 }
 
 /**

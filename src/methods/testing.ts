@@ -6,24 +6,17 @@
 import type { AttrValue, Graph, Tensor } from '../graph/ir.js';
 import { float32Tensor, initializerFromTensor, int64Tensor } from '../graph/ir.js';
 import { saveOnnx } from '../graph/onnx.js';
+import { emptyGraph } from '../engine/testing.js';
 import { loadOnnxModel, type OnnxModel, type OnnxModelOptions } from '../engine/onnx.js';
 import { functionModel, type FunctionModel } from '../engine/function.js';
 import type { Model, RunAsk } from '../engine/model.js';
 import { Rng } from '../random.js';
 
 export class Builder {
-  readonly graph: Graph = {
-    name: 'test',
-    nodes: [],
-    inputs: [],
-    outputs: [],
-    initializers: new Map(),
-    valueInfo: new Map(),
-    opset: 17,
-    otherOpsets: {},
-    irVersion: 8,
-    producer: 'saliency-lab tests',
-  };
+  readonly graph: Graph;
+  constructor(name = 'test') {
+    this.graph = emptyGraph(name);
+  }
   private count = 0;
   input(shape: number[]): string {
     this.graph.inputs.push({ name: 'input', dtype: 'float32', shape: ['batch', ...shape] });
@@ -34,11 +27,12 @@ export class Builder {
     this.graph.initializers.set(name, initializerFromTensor(name, t));
     return name;
   }
-  floats(values: number[], dims: number[] = [values.length]): string {
-    return this.init(float32Tensor(values, dims));
+  floats(values: ArrayLike<number>, dims: number[] = [values.length]): string {
+    return this.init(float32Tensor(Array.from(values), dims));
   }
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
-    const out = `${opType.toLowerCase()}${this.count++}`;
+  /** Adds a node; its output is `name`, else the op's name with a counter. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, name?: string): string {
+    const out = name ?? `${opType.toLowerCase()}${this.count++}`;
     this.graph.nodes.push({ name: out, opType, domain: '', inputs, outputs: [out], attrs });
     return out;
   }
@@ -48,8 +42,8 @@ export class Builder {
   }
 }
 
-const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
-const int = (value: number): AttrValue => ({ kind: 'int', value });
+export const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
+export const int = (value: number): AttrValue => ({ kind: 'int', value });
 
 /** f(x) = 1 - ReLU(1 - x), one input, one output (the IG paper's sensitivity example). */
 export function saturatingReluOnnx(): Uint8Array {

@@ -5,50 +5,29 @@
  * `order`, then name, with options resolved against their schema.
  */
 import { UsageError } from '../errors.js';
-import { normaliseName, resolveOptions, type ResolvedOptions } from '../methods/options.js';
+import { namedRegistry } from '../methods/namedRegistry.js';
+import { resolveOptions, type ResolvedOptions } from '../methods/options.js';
 import * as catalog from './catalog.js';
 import { METRIC_FAMILY_ORDER, type AnyMetricDescriptor } from './descriptor.js';
 
-const extra: AnyMetricDescriptor[] = [];
+const registry = namedRegistry(
+  'metrics',
+  () => Object.values(catalog) as AnyMetricDescriptor[],
+  (a, b) =>
+    METRIC_FAMILY_ORDER.indexOf(a.family) - METRIC_FAMILY_ORDER.indexOf(b.family) || (a.order ?? 100) - (b.order ?? 100) || a.name.localeCompare(b.name),
+);
 
 export function listMetrics(): AnyMetricDescriptor[] {
-  const all = [...(Object.values(catalog) as AnyMetricDescriptor[]), ...extra];
-  return all.sort(
-    (a, b) =>
-      METRIC_FAMILY_ORDER.indexOf(a.family) - METRIC_FAMILY_ORDER.indexOf(b.family) || (a.order ?? 100) - (b.order ?? 100) || a.name.localeCompare(b.name),
-  );
-}
-
-function index(): Map<string, AnyMetricDescriptor> {
-  const map = new Map<string, AnyMetricDescriptor>();
-  for (const d of listMetrics()) {
-    for (const name of [d.name, ...d.aliases]) {
-      const key = normaliseName(name);
-      const other = map.get(key);
-      if (other && other !== d) throw new Error(`metrics '${other.name}' and '${d.name}' both claim the name '${name}'`);
-      map.set(key, d);
-    }
-  }
-  return map;
+  return registry.list();
 }
 
 /** Add a metric at run time (a plug-in, a test); returns a function removing it. */
 export function registerMetric(d: AnyMetricDescriptor): () => void {
-  extra.push(d);
-  try {
-    index();
-  } catch (e) {
-    extra.pop();
-    throw e;
-  }
-  return () => {
-    const i = extra.indexOf(d);
-    if (i >= 0) extra.splice(i, 1);
-  };
+  return registry.register(d);
 }
 
 export function findMetric(name: string): AnyMetricDescriptor | undefined {
-  return index().get(normaliseName(name));
+  return registry.find(name);
 }
 
 export function getMetric(name: string): AnyMetricDescriptor {

@@ -69,6 +69,21 @@ export async function setupMask(model: Model, input: Float32Array, options: Mask
   return { n, g, runner, baselines };
 }
 
+/**
+ * One optimised mask per example: `fit(e, x, b)` gets example e's input and baseline
+ * (views into `input` and `setup.baselines`) and returns its coarse mask.
+ */
+export async function fitMasks(
+  input: Float32Array,
+  setup: MaskSetup,
+  fit: (e: number, x: Float32Array, b: Float32Array) => Promise<Float64Array>,
+): Promise<Float64Array[]> {
+  const per = setup.g.space.size;
+  const masks: Float64Array[] = [];
+  for (let e = 0; e < setup.n; e++) masks.push(await fit(e, input.subarray(e * per, (e + 1) * per), setup.baselines.subarray(e * per, (e + 1) * per)));
+  return masks;
+}
+
 /** The softmax probability of the given class, or of each input's top class (the reference's `softmax=True`). */
 export async function probabilityTarget(runner: Runner, spec: TargetSpec | undefined, input: Float32Array, n: number): Promise<Target> {
   if (spec !== undefined && typeof spec === 'object' && !Array.isArray(spec)) return (runner.target = spec as Target);

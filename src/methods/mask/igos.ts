@@ -11,7 +11,7 @@ import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
 import { pathGradient, pathScore, type PathSpec } from './path.js';
 import { addPenalties, l1Penalty, tvPenalty } from './regularizers.js';
-import { lineSearch, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution, type MaskOptions } from './common.js';
+import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution, type MaskOptions } from './common.js';
 
 export interface IgosOptions extends MaskOptions {
   size?: number;
@@ -55,13 +55,9 @@ export function resolveIgos(o: IgosOptions) {
 export async function igos(model: Model, input: Float32Array, options: IgosOptions = {}): Promise<MaskAttribution> {
   const p = resolveIgos(options);
   const setup = await setupMask(model, input, options);
-  const { n, g, runner, baselines } = setup;
+  const { g, runner } = setup;
   const up = maskGrid(g, p.size);
-  const per = g.space.size;
-  const masks: Float64Array[] = [];
-  for (let e = 0; e < n; e++) {
-    const x = input.subarray(e * per, (e + 1) * per);
-    const b = baselines.subarray(e * per, (e + 1) * per);
+  const masks = await fitMasks(input, setup, async (e, x, b) => {
     const spec: PathSpec = { runner, g, example: e, steps: p.steps, noise: p.noise };
     const reg = (m: Float64Array) => addPenalties(l1Penalty(m, p.l1), tvPenalty(m, up.rows, up.cols, p.tv));
     const m = new Float64Array(up.rows * up.cols).fill(1);
@@ -79,8 +75,8 @@ export async function igos(model: Model, input: Float32Array, options: IgosOptio
         step(m, grad, await lineSearch(m, grad, loss, p.alpha));
       }
     }
-    masks.push(m);
-  }
+    return m;
+  });
   return maskResult(model, input, setup, up, masks, 'igos', { ...p }, options);
 }
 

@@ -12,7 +12,7 @@ import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
 import { pathGradient, pathScore, type PathSpec } from './path.js';
 import { addPenalties, bilateralTvPenalty, bilateralWeights, l1Penalty } from './regularizers.js';
-import { lineSearch, maskGrid, maskResult, Nesterov, setupMask, type MaskAttribution } from './common.js';
+import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, type MaskAttribution } from './common.js';
 import { igosOptions, resolveIgos, type IgosOptions } from './igos.js';
 
 export type IgosppOptions = IgosOptions;
@@ -26,14 +26,10 @@ function times(a: Float64Array, b: Float64Array): Float64Array {
 export async function igospp(model: Model, input: Float32Array, options: IgosppOptions = {}): Promise<MaskAttribution> {
   const p = resolveIgos(options);
   const setup = await setupMask(model, input, options);
-  const { n, g, runner, baselines } = setup;
+  const { g, runner } = setup;
   const up = maskGrid(g, p.size);
-  const per = g.space.size;
   const cells = up.rows * up.cols;
-  const masks: Float64Array[] = [];
-  for (let e = 0; e < n; e++) {
-    const x = input.subarray(e * per, (e + 1) * per);
-    const b = baselines.subarray(e * per, (e + 1) * per);
+  const masks = await fitMasks(input, setup, async (e, x, b) => {
     const spec: PathSpec = { runner, g, example: e, steps: p.steps, noise: p.noise };
     const weights = bilateralWeights(x, g, SIGMA);
     const reg = (m: Float64Array) => addPenalties(l1Penalty(m, p.l1), bilateralTvPenalty(m, up, weights, p.tv));
@@ -83,8 +79,8 @@ export async function igospp(model: Model, input: Float32Array, options: IgosppO
         mi[i] = Math.min(1, Math.max(0, mi[i] - a * gradI[i]));
       }
     }
-    masks.push(times(md, mi));
-  }
+    return times(md, mi);
+  });
   return maskResult(model, input, setup, up, masks, 'igospp', { ...p }, options);
 }
 

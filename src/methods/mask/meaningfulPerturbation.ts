@@ -11,7 +11,7 @@ import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
 import { pathGradient, type PathSpec } from './path.js';
 import { addPenalties, l1Penalty, tvPenalty } from './regularizers.js';
-import { maskGrid, maskResult, setupMask, type MaskAttribution, type MaskOptions } from './common.js';
+import { fitMasks, maskGrid, maskResult, setupMask, type MaskAttribution, type MaskOptions } from './common.js';
 
 export interface MeaningfulPerturbationOptions extends MaskOptions {
   size?: number;
@@ -36,13 +36,9 @@ export async function meaningfulPerturbation(model: Model, input: Float32Array, 
     seed: options.seed ?? 0,
   };
   const setup = await setupMask(model, input, options);
-  const { n, g, runner, baselines } = setup;
+  const { g, runner } = setup;
   const up = maskGrid(g, p.size);
-  const per = g.space.size;
-  const masks: Float64Array[] = [];
-  for (let e = 0; e < n; e++) {
-    const x = input.subarray(e * per, (e + 1) * per);
-    const b = baselines.subarray(e * per, (e + 1) * per);
+  const masks = await fitMasks(input, setup, async (e, x, b) => {
     const spec: PathSpec = { runner, g, example: e, steps: 1, noise: p.noise };
     const m = new Float64Array(up.rows * up.cols).fill(1);
     const mom = new Float64Array(m.length), vel = new Float64Array(m.length);
@@ -58,8 +54,8 @@ export async function meaningfulPerturbation(model: Model, input: Float32Array, 
         m[i] = Math.min(1, Math.max(0, m[i] - step));
       }
     }
-    masks.push(m);
-  }
+    return m;
+  });
   return maskResult(model, input, setup, up, masks, 'meaningfulPerturbation', { ...p }, options);
 }
 

@@ -18,14 +18,11 @@
  * unbatched because every point is independent.
  */
 import type { Model } from '../../engine/model.js';
-import { countExamples } from '../../engine/model.js';
-import { drawBaselines, describeBaseline, type Baseline } from '../../baselines/baseline.js';
-import { constantBaseline } from '../../baselines/constant.js';
-import { rngFor } from '../../random.js';
+import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { Runner } from '../runner.js';
+import { startPathRun } from '../pathRun.js';
 
 export const GGIG_OPTIONS = {
   steps: { kind: 'integer', default: 50, min: 1, description: 'Scaled versions of the input explored (alpha = k / steps)' },
@@ -55,13 +52,7 @@ export async function geometricallyGuidedIG(
   const select = options.select ?? (GGIG_OPTIONS.select.default as 'max');
   if (!(steps >= 1) || !Number.isInteger(steps)) throw new Error(`ggig steps must be a whole number >= 1, got ${steps}`);
   if (select !== 'max' && select !== 'absmax') throw new Error(`ggig select must be 'max' or 'absmax', got '${select}'`);
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
-  const per = runner.per;
-  const target = await runner.resolveTarget(options.target, input);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? constantBaseline(model, 'black', options.preprocessing);
-  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const { n, runner, per, target, seed, baselineSpec, baselines } = await startPathRun(model, input, options);
   const diff = new Float32Array(n * per);
   for (let i = 0; i < diff.length; i++) diff[i] = input[i] - baselines[i];
 

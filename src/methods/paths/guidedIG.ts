@@ -17,16 +17,13 @@
  * reached); inputs are batched together, one model call per step and chunk of inputs.
  */
 import type { Model } from '../../engine/model.js';
-import { countExamples } from '../../engine/model.js';
-import { drawBaselines, describeBaseline, type Baseline } from '../../baselines/baseline.js';
-import { constantBaseline } from '../../baselines/constant.js';
-import { rngFor } from '../../random.js';
+import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import type { Preprocessing } from '../../engine/space.js';
 import { numpySum } from '../../masks/numeric.js';
 import { guidedStep } from './guidedStep.js';
 import type { CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { Runner } from '../runner.js';
+import { startPathRun } from '../pathRun.js';
 import type { PathAttribution } from './blurIG.js';
 
 export const GUIDED_IG_OPTIONS = {
@@ -53,13 +50,7 @@ export async function guidedIG(model: Model, input: Float32Array, options: Guide
   const maxDist = options.maxDist ?? o.maxDist.default;
   if (!(steps >= 1) || !Number.isInteger(steps)) throw new Error(`guidedig steps must be a whole number >= 1, got ${steps}`);
   if (!(fraction >= 0 && fraction <= 1) || !(maxDist >= 0 && maxDist <= 1)) throw new Error(`guidedig fraction and maxDist must be in [0, 1], got ${fraction} and ${maxDist}`);
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
-  const per = runner.per;
-  const target = await runner.resolveTarget(options.target, input);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? constantBaseline(model, 'black', options.preprocessing);
-  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const { n, runner, per, target, seed, baselineSpec, baselines } = await startPathRun(model, input, options);
 
   const xi = [...Array(n).keys()].map((e) => Float64Array.from(input.subarray(e * per, (e + 1) * per)));
   const xb = [...Array(n).keys()].map((e) => Float64Array.from(baselines.subarray(e * per, (e + 1) * per)));

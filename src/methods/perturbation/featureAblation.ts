@@ -5,14 +5,11 @@
  * feature k. On a linear model it is exact: sum over the feature of w * (x - baseline).
  */
 import type { Model } from '../../engine/model.js';
-import { countExamples } from '../../engine/model.js';
-import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
-import { rngFor } from '../../random.js';
+import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { Runner } from '../runner.js';
-import { featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
+import { startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface FeatureAblationOptions extends CommonOptions {
@@ -35,14 +32,8 @@ export function featurePoints(n: number, of: (e: number) => FeatureIndex) {
 }
 
 export async function featureAblation(model: Model, input: Float32Array, options: FeatureAblationOptions = {}): Promise<Attribution> {
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
+  const { n, runner, target, features, seed, baselineSpec, baselines } = await startFeatureRun(model, input, options);
   const per = runner.per;
-  const target = await runner.resolveTarget(options.target, input);
-  const features = featuresFor(model, input, options.features, options.preprocessing);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? 0;
-  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
   const fx = await runner.values(input, (i) => i);
   const pts = featurePoints(n, features.of);
   const values = new Float32Array(n * per);
@@ -88,13 +79,6 @@ export const descriptor = defineMethod({
   random: (_o, c) => c.randomBaseline,
   cost: (n, o, c) => n * (1 + segmentsCount(c.inputShape, o.segments)),
   run: (model, input, o, c) =>
-    featureAblation(model, input, {
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
-    }),
+    featureAblation(model, input, featureRunOptions(model, o.segments, c)),
   order: 20,
 });

@@ -5,7 +5,11 @@
  * option is one mask for every input, one per input, or a function making one per input
  * (superpixels of each image); the default is a grid that fits the input (masks/grid.ts).
  */
-import type { Model } from '../../engine/model.js';
+import { countExamples, type Model } from '../../engine/model.js';
+import { drawBaselines, type Baseline } from '../../baselines/baseline.js';
+import { rngFor } from '../../random.js';
+import type { CommonOptions } from '../attribution.js';
+import { Runner } from '../runner.js';
 import type { MethodContext } from '../descriptor.js';
 import { inputSpace, type InputSpace, type Preprocessing } from '../../engine/space.js';
 import { checkFeatureMask, type FeatureMask } from '../../masks/featureMask.js';
@@ -79,6 +83,42 @@ export function featuresFor(
   }
   const one = fit(features as FeatureMask, 0);
   return { space, of: () => one, describe: `mask(${one.count} features)` };
+}
+
+/** The options every feature-perturbing method (ablation, Shapley, LIME, KernelSHAP) shares. */
+export interface FeatureRunOptions extends CommonOptions {
+  features?: FeaturesOption;
+  baseline?: Baseline;
+  preprocessing?: Preprocessing;
+  seed?: number;
+}
+
+/**
+ * The common start of a feature-perturbing method: example count, runner, resolved
+ * target, feature index, seed, and the baseline (spec, default 0, and drawn values,
+ * example e from rngFor(seed, e)).
+ */
+export async function startFeatureRun(model: Model, input: Float32Array, options: FeatureRunOptions) {
+  const n = countExamples(input, model.inputShape);
+  const runner = new Runner(model, options);
+  const target = await runner.resolveTarget(options.target, input);
+  const features = featuresFor(model, input, options.features, options.preprocessing);
+  const seed = options.seed ?? 0;
+  const baselineSpec = options.baseline ?? 0;
+  const baselines = drawBaselines(baselineSpec, input, runner.per, (e) => rngFor(seed, e));
+  return { n, runner, target, features, seed, baselineSpec, baselines };
+}
+
+/** A descriptor's run context as feature-run options: `segments` features, target, baseline, preprocessing, seed, batch size. */
+export function featureRunOptions(model: Model, segments: string, c: MethodContext): FeatureRunOptions {
+  return {
+    features: segmentFeatures(model, segments, c),
+    target: c.target,
+    baseline: c.baseline,
+    preprocessing: c.preprocessing,
+    seed: c.seed,
+    batchSize: c.batchSize,
+  };
 }
 
 /** The `segments` option shared by the mask-based descriptors (masks/segments.ts). */

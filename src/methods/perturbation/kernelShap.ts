@@ -7,14 +7,12 @@
  * regression (scikit-learn's LinearRegression with sample weights) gives the attributions.
  */
 import type { Model } from '../../engine/model.js';
-import { countExamples } from '../../engine/model.js';
-import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
-import { rngFor, type Rng } from '../../random.js';
+import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
+import type { Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { Runner } from '../runner.js';
-import { featuresFor, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { startFeatureRun, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export interface KernelShapOptions extends CommonOptions {
@@ -52,13 +50,7 @@ export function shapleyKernelCoalition(m: number, rng: Rng): Uint8Array {
 }
 
 export async function kernelShap(model: Model, input: Float32Array, options: KernelShapOptions = {}): Promise<Attribution> {
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
-  const target = await runner.resolveTarget(options.target, input);
-  const features = featuresFor(model, input, options.features, options.preprocessing);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? 0;
-  const baselines = drawBaselines(baselineSpec, input, runner.per, (e) => rngFor(seed, e));
+  const { n, runner, target, features, seed, baselineSpec, baselines } = await startFeatureRun(model, input, options);
   const fixed = options.coalitions;
   const samples = fixed?.length ?? options.samples ?? kernelShapDefaults.samples;
   if (!(Number.isInteger(samples) && samples >= 3)) throw new Error(`KernelSHAP needs at least 3 samples, got ${samples}`);
@@ -98,12 +90,7 @@ export const descriptor = defineMethod({
   run: (model, input, o, c) =>
     kernelShap(model, input, {
       samples: o.samples,
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
+      ...featureRunOptions(model, o.segments, c),
     }),
   order: 50,
 });

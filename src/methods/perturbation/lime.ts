@@ -9,14 +9,11 @@
  * 1 (the identity kernel): on a linear model the fit then recovers its weights exactly.
  */
 import type { Model } from '../../engine/model.js';
-import { countExamples } from '../../engine/model.js';
-import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
-import { rngFor } from '../../random.js';
+import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { Runner } from '../runner.js';
-import { featuresFor, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { startFeatureRun, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export type LimeDistance = 'cosine' | 'euclidean' | 'none';
@@ -64,13 +61,7 @@ export function limeWeight(distance: LimeDistance, width: number, original: Floa
 }
 
 export async function lime(model: Model, input: Float32Array, options: LimeOptions = {}): Promise<Attribution> {
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
-  const target = await runner.resolveTarget(options.target, input);
-  const features = featuresFor(model, input, options.features, options.preprocessing);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? 0;
-  const baselines = drawBaselines(baselineSpec, input, runner.per, (e) => rngFor(seed, e));
+  const { n, runner, target, features, seed, baselineSpec, baselines } = await startFeatureRun(model, input, options);
   const fixed = options.coalitions;
   const samples = fixed?.length ?? options.samples ?? limeDefaults.samples;
   if (!(Number.isInteger(samples) && samples >= 2)) throw new Error(`LIME needs at least 2 samples, got ${samples}`);
@@ -126,12 +117,7 @@ export const descriptor = defineMethod({
       distance: o.distance as LimeDistance,
       kernelWidth: o.kernelWidth,
       ridge: o.ridge,
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
+      ...featureRunOptions(model, o.segments, c),
     }),
   order: 60,
 });

@@ -8,14 +8,12 @@
  * Cost: 1 + samples x features forward passes per input.
  */
 import type { Model } from '../../engine/model.js';
-import { countExamples } from '../../engine/model.js';
-import { describeBaseline, drawBaselines, type Baseline } from '../../baselines/baseline.js';
+import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
 import { rngFor, type Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { Runner } from '../runner.js';
-import { checkPermutation, featuresFor, segmentsCount, segmentFeatures, segmentsOption, type FeaturesOption } from './features.js';
+import { checkPermutation, startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface ShapleySamplingOptions extends CommonOptions {
@@ -43,14 +41,8 @@ export function shuffled(k: number, rng: Rng): number[] {
 }
 
 export async function shapleySampling(model: Model, input: Float32Array, options: ShapleySamplingOptions = {}): Promise<Attribution> {
-  const n = countExamples(input, model.inputShape);
-  const runner = new Runner(model, options);
+  const { n, runner, target, features, seed, baselineSpec, baselines } = await startFeatureRun(model, input, options);
   const per = runner.per;
-  const target = await runner.resolveTarget(options.target, input);
-  const features = featuresFor(model, input, options.features, options.preprocessing);
-  const seed = options.seed ?? 0;
-  const baselineSpec = options.baseline ?? 0;
-  const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
   const samples = options.permutations?.length ?? options.samples ?? shapleyDefaults.samples;
   if (!(Number.isInteger(samples) && samples >= 1)) throw new Error(`samples must be a positive integer, got ${samples}`);
   const fb = await runner.values(baselines, (i) => i);
@@ -135,12 +127,7 @@ export const descriptor = defineMethod({
   run: (model, input, o, c) =>
     shapleySampling(model, input, {
       samples: o.samples,
-      features: segmentFeatures(model, o.segments, c),
-      target: c.target,
-      baseline: c.baseline,
-      preprocessing: c.preprocessing,
-      seed: c.seed,
-      batchSize: c.batchSize,
+      ...featureRunOptions(model, o.segments, c),
     }),
   order: 40,
 });

@@ -1,46 +1,18 @@
 /**
  * Small ONNX graphs for the propagation tests, built in the graph IR (not part of the API).
  */
-import type { AttrValue, Graph } from '../../graph/ir.js';
-import { float32Tensor, initializerFromTensor } from '../../graph/ir.js';
-import { saveOnnx } from '../../graph/onnx.js';
+import type { AttrValue } from '../../graph/ir.js';
+import { Builder } from '../testing.js';
 
-export class GraphBuilder {
-  readonly graph: Graph = {
-    name: 'propagation-test',
-    nodes: [],
-    inputs: [],
-    outputs: [],
-    initializers: new Map(),
-    valueInfo: new Map(),
-    opset: 17,
-    otherOpsets: {},
-    irVersion: 8,
-    producer: 'saliency-lab tests',
-  };
-  private count = 0;
-  input(shape: number[]): string {
-    this.graph.inputs.push({ name: 'input', dtype: 'float32', shape: ['batch', ...shape] });
-    return 'input';
-  }
-  floats(values: ArrayLike<number>, dims: number[] = [values.length]): string {
-    const name = `c${this.count++}`;
-    this.graph.initializers.set(name, initializerFromTensor(name, float32Tensor(Array.from(values), dims)));
-    return name;
-  }
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, name?: string): string {
-    const out = name ?? `${opType.toLowerCase()}${this.count++}`;
-    this.graph.nodes.push({ name: out, opType, domain: '', inputs, outputs: [out], attrs });
-    return out;
-  }
-  output(name: string): Uint8Array {
-    this.graph.outputs.push({ name, dtype: 'float32', shape: null });
-    return saveOnnx(this.graph);
+export { int, ints } from '../testing.js';
+
+/** The methods' test Builder, its graph named 'propagation-test'. */
+export class GraphBuilder extends Builder {
+  constructor() {
+    super('propagation-test');
   }
 }
 
-export const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
-export const int = (value: number): AttrValue => ({ kind: 'int', value });
 export const float = (value: number): AttrValue => ({ kind: 'float', value });
 
 /** Deterministic values in [lo, hi). */
