@@ -38,7 +38,7 @@ type Flags = Record<string, unknown> & { json?: boolean; metrics?: string[]; mas
  */
 export function registerEvaluate(
   program: Command,
-  attributionFlags: (cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }) => Command,
+  attributionFlags: (cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }, own?: { mask?: boolean }) => Command,
   runFlags: (o: never) => Omit<EvaluateVerbOptions, 'metrics'>,
   print: (json: boolean, value: unknown, human: () => string) => void,
   command: string,
@@ -49,11 +49,12 @@ export function registerEvaluate(
         .command('evaluate')
         .description('score attributions with metrics: a table of methods x metrics (mean ± sd over the inputs), curves as SVG, report.html, evaluate.json')
         .option('--metrics <names...>', `${listMetrics().map((d) => d.name).join(', ')} (repeat or comma-separate; default deletion,insertion)`)
-        .option('--mask <file|dir>', 'ground-truth masks for the localisation metrics: a .npy [n, H, W], one image for all, or a directory of images named like the inputs')
+        .option('--mask <file|dir>', 'ground-truth masks for the localisation metrics: a .npy [n, H, W], one image for all, or a directory of images named like the inputs (with --target segment:..., also its region)')
         .option('--input <x.npy>', 'a batch of preprocessed model inputs instead of images')
         .option('-o, --out <dir>', 'output directory', 'saliency-evaluate'),
       '--methods',
       { methods: 'gradient,ig', baselines: 'black' },
+      { mask: true },
     ).addOption(new Option('--method <names...>', 'same as --methods').hideHelp()),
   ).action(async (o: Flags) => {
     const r = await evaluateCommand({

@@ -83,15 +83,18 @@ function preprocessingFlags(o: CommonFlags): PreprocessingFlags {
   };
 }
 
-/** Flags shared by explain and compare. */
-function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }): Command {
+/**
+ * Flags shared by explain, compare and evaluate. `--mask` is the segment: target's region;
+ * evaluate defines its own `--mask` (ground truth, which for a segment: target is the region too).
+ */
+function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods: string; baselines: string }, own: { mask?: boolean } = {}): Command {
+  if (!own.mask) cmd = cmd.option('--mask <file>', 'the region of a segment: target (.npy of output height x width weights, or an image whose non-black pixels count)');
   return addMethodFlags(cmd
     .requiredOption('-m, --model <model>', 'an .onnx file, a tfjs model.json (or its directory), or nsfwjs:mobilenet_v2')
     .option('-i, --image <files...>', 'image files (any format sharp decodes)')
     .option(`${methodFlag} <names...>`, `${listMethods().map((d) => d.name).join(', ')} (repeat or comma-separate; default ${defaults.methods}; 'saliency methods' lists them)`)
     .option('-b, --baseline <specs...>', `black, white, gray, maxdistance, blur[:sigma=5], uniform, gaussian[:sigma=0.1], dataset:DIR|FILE.npy|IDX, x.npy (default ${defaults.baselines})`)
     .option('-t, --target <spec>', "what is explained: each input's top class (top1), a class index, a .npy/.json of one class per input, detection:N|class=NAME|box=x1,y1,x2,y2, box:DETECTION:x1|y1|x2|y2, segment:class=N, similarity:REF", 'top1')
-    .option('--mask <file>', 'the region of a segment: target (.npy of output height x width weights, or an image whose non-black pixels count)')
     .option('--seed <n>', 'seed of every random draw (noise, random baselines); same seed, same numbers', '0')
     .option('--batch-size <n>', "examples per model call (default: as many as fit 256 MB of the model's activations, 1 to 16)")
     .option('--output <name>', 'the model output explained when it has several (default: the first; `saliency inspect` lists them)')
