@@ -37,7 +37,7 @@ import { environment, READING_NOTES, renderReport, type ReportData, type ReportE
 import { evaluateRuns, metricsCost } from '../app/evaluation.js';
 import { evaluationReport } from '../app/evaluationReport.js';
 import { getMetric } from '../metrics/registry.js';
-import { findMethod } from '../methods/registry.js';
+import { findMethod, getMethod } from '../methods/registry.js';
 import type { EvaluationRow } from '../metrics/evaluate.js';
 import { imageFilesIn } from '../baselines/build.js';
 import { isRandom } from '../baselines/baseline.js';
@@ -218,7 +218,10 @@ async function runPart(part: DemoPart, progress: ProgressSink, root: string): Pr
     if (part.quadrature !== undefined) ig['quadrature'] = part.quadrature;
     const budget: MethodOverrides = { ig, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples } };
     // deterministic baselines get Integrated Gradients, distributions Expected Gradients
-    const plans: RunPlan[] = planRuns(['gradient', 'inputxgradient', 'smoothgrad', ...part.families], [], {}, budget);
+    const plans: RunPlan[] = planRuns(['gradient', 'inputxgradient', 'smoothgrad', ...part.families.filter((m) => !getMethod(m).needs.baseline)], [], {}, budget);
+    // a family member that takes a baseline (occlusion's fill) runs once, with the black image
+    const filled = part.families.filter((m) => getMethod(m).needs.baseline);
+    if (filled.length) plans.push(...planRuns(filled, [parseBaseline('black')], {}, budget));
     for (const b of specs) {
       const random = isRandom((await baselineFor(session, b, 0)).baseline);
       plans.push(...planRuns([random ? 'expectedgradients' : 'ig'], [b], {}, budget));
