@@ -316,7 +316,7 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
       subtitle:
         'What two real networks look at, drawn as in "Visualizing the Impact of Feature Attribution Baselines" (Sturmfels, Lundberg & Lee, Distill 2020): ' +
         'Integrated Gradients under six baselines (Expected Gradients for the three that are distributions) beside the gradient, Input × Gradient, SmoothGrad, ' +
-        'Grad-CAM (the CAM family) and LRP ε-plus or guided backprop (propagation); then each map tested by deletion, insertion and the article\'s top-k ablation against a random ranking.',
+        'Grad-CAM (the CAM family), LRP ε-plus or guided backprop (propagation) and occlusion on the Fashion-MNIST CNN (perturbation); then each map tested by deletion, insertion and the article\'s top-k ablation against a random ranking.',
       generated: new Date().toISOString(),
       command: options.command ?? 'saliency demo',
       environment: environment(),
