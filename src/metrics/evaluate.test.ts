@@ -12,16 +12,17 @@ import { load, pseudoRandom, smallCnnOnnx } from '../methods/testing.js';
 import type { Model } from '../engine/model.js';
 import type { TargetSpec } from '../methods/attribution.js';
 import type { OptionSchema } from '../methods/descriptor.js';
-import { evaluate, findMetric, formatEvaluation, listMetrics, spread } from './evaluate.js';
+import { evaluate, formatEvaluation, spread } from './evaluate.js';
+import { getMetric, listMetrics } from './registry.js';
 
 const NAMES = ['deletion', 'insertion', 'pixel-flipping', 'aopc', 'road', 'irof', 'faithfulness-correlation', 'infidelity', 'max-sensitivity', 'avg-sensitivity', 'local-lipschitz', 'ris', 'ros', 'fragility', 'sufficiency', 'sparseness', 'complexity', 'effective-complexity', 'pointing-game', 'energy-pointing-game', 'relevance-mass', 'relevance-rank', 'topk-intersection', 'topk-ablation', 'masscentre-ablation'];
 
 test('the catalog holds the issue\'s metric names; lookup ignores case and dashes', () => {
   const names = listMetrics().map((d) => d.name);
   for (const n of NAMES) assert.ok(names.includes(n), n);
-  assert.equal(findMetric('Pixel_Flipping').name, 'pixel-flipping');
-  assert.equal(findMetric('region-perturbation').name, 'aopc');
-  assert.throws(() => findMetric('nope'), /unknown metric 'nope'/);
+  assert.equal(getMetric('Pixel_Flipping').name, 'pixel-flipping');
+  assert.equal(getMetric('region-perturbation').name, 'aopc');
+  assert.throws(() => getMetric('nope'), /unknown metric 'nope'/);
   for (const d of listMetrics()) assert.ok(d.cost(2, Object.fromEntries(Object.entries(d.options as OptionSchema).map(([k, v]) => [k, v.default])), [3, 8, 8]) >= 0, d.name);
 });
 

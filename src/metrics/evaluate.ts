@@ -8,10 +8,9 @@ import { countExamples } from '../engine/model.js';
 import type { Baseline } from '../baselines/baseline.js';
 import type { Preprocessing } from '../engine/space.js';
 import type { Attribution, TargetSpec } from '../methods/attribution.js';
-import * as catalog from './catalog.js';
+import { getMetric } from './registry.js';
 import type { OptionSchema, OptionValues } from '../methods/descriptor.js';
 import type { AnyMetricDescriptor, MetricContext, MetricResult } from './descriptor.js';
-import { METRIC_FAMILY_ORDER } from './descriptor.js';
 
 export type Explain = NonNullable<MetricContext['explain']>;
 
@@ -61,20 +60,6 @@ export interface Evaluation {
 
 const canonical = (name: string) => name.toLowerCase().replace(/[-_\s]/g, '');
 
-/** Every registered metric, by family then order. */
-export function listMetrics(): AnyMetricDescriptor[] {
-  const all = Object.values(catalog) as AnyMetricDescriptor[];
-  return all.sort((a, b) => METRIC_FAMILY_ORDER.indexOf(a.family) - METRIC_FAMILY_ORDER.indexOf(b.family) || (a.order ?? 100) - (b.order ?? 100) || a.name.localeCompare(b.name));
-}
-
-/** A metric by name or alias (ignoring case, '-', '_' and spaces). */
-export function findMetric(name: string): AnyMetricDescriptor {
-  const key = canonical(name);
-  const hit = listMetrics().find((d) => canonical(d.name) === key || d.aliases.some((a) => canonical(a) === key));
-  if (!hit) throw new Error(`unknown metric '${name}': known metrics are ${listMetrics().map((d) => d.name).join(', ')}`);
-  return hit;
-}
-
 /** The descriptor's defaults overridden by the given options (unknown keys are an error). */
 export function metricOptionValues(d: AnyMetricDescriptor, given: Record<string, unknown> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -109,7 +94,7 @@ export async function evaluate(
   options: EvaluateOptions,
 ): Promise<Evaluation> {
   const n = countExamples(input, model.inputShape);
-  const metrics = metricNames.map(findMetric);
+  const metrics = metricNames.map(getMetric);
   const methods = Object.keys(attributions);
   const perMetric = new Map(metrics.map((d) => [d.name, metricOptionValues(d, findOptions(d, options.metricOptions))]));
   for (const d of metrics) {

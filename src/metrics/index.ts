@@ -4,7 +4,8 @@
  */
 export * from './descriptor.js';
 export * as metricCatalog from './catalog.js';
-export { evaluate, findMetric, listMetrics, metricOptionValues, spread, formatEvaluation, type Evaluation, type EvaluationRow, type EvaluateOptions, type Spread } from './evaluate.js';
+export { listMetrics, findMetric, getMetric } from './registry.js';
+export { evaluate, metricOptionValues, spread, formatEvaluation, type Evaluation, type EvaluationRow, type EvaluateOptions, type Spread } from './evaluate.js';
 export { deletionCurve, insertionCurve, auc, evenSteps, type CurveOptions, type CurveResult } from './curve.js';
 export { geometry, attributionMaps, pixelUnits, maskUnits, patchMask, unitScores, rankDescending, rankAscending, randomRanking, rankUnits, type Geometry, type Units, type Order } from './features.js';
 export { makeSubstrate, channelMeanImage, SUBSTRATES, type Substrate, type SubstrateName, type SubstrateOptions } from './substrate.js';

@@ -11,24 +11,13 @@ import { readNpy } from '../../io/npy.js';
 import { igos } from './igos.js';
 import { igospp } from './igospp.js';
 import { structuredAttentionGraph } from './sag.js';
+import { pearson } from '../../metrics/faithfulnessCorrelation.js';
 
 const DIR = new URL('../../../fixtures/mask/', import.meta.url).pathname;
 const manifest = JSON.parse(readFileSync(DIR + 'manifest.json', 'utf8'));
 const image = readNpy(DIR + 'image.npy').data as Float32Array;
 const baseline = readNpy(DIR + 'baseline.npy').data as Float32Array;
 
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i] / n), (mb += b[i] / n);
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 for (const [name, method] of [['igos', igos], ['igospp', igospp]] as const) {
   test(`${name}: the coarse mask correlates >= 0.95 with the official code's from the same start`, async () => {
@@ -37,7 +26,7 @@ for (const [name, method] of [['igos', igos], ['igospp', igospp]] as const) {
     try {
       const a = await method(model, image, { size: s.size, iterations: s.iterations, steps: s.steps, l1: s.l1, tv: s.tv, alpha: s.alpha, noise: 0, baseline, target: s.label, curveSteps: 0 });
       const ref = readNpy(DIR + `${name}_mask.npy`).data as Float32Array;
-      const r = correlation(a.masks, ref);
+      const r = pearson(a.masks, ref);
       let maxDiff = 0;
       for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.masks[i] - ref[i]));
       console.log(`${name}: correlation ${r.toFixed(5)}, max |difference| ${maxDiff.toExponential(2)}`);
