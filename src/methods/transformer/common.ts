@@ -9,6 +9,7 @@ import type { MethodContext } from '../descriptor.js';
 import { Runner } from '../runner.js';
 import { attentionPass, findAttentionTaps } from './attention.js';
 import { relevance, tokenMap, type HeadFusion } from './rollout.js';
+import { resize } from '../cam/resize.js';
 
 export type TokenUpsample = 'bilinear' | 'nearest' | 'none';
 
@@ -48,22 +49,7 @@ function spatial(shape: readonly number[]): [number, number] {
 
 /** One g x g map to H x W, bilinear with half-pixel centres (align_corners false) or nearest. */
 export function upsampleGrid(map: Float32Array, g: number, H: number, W: number, mode: 'bilinear' | 'nearest'): Float32Array {
-  const out = new Float32Array(H * W);
-  const src = (o: number, size: number) => Math.min(Math.max((o + 0.5) * (g / size) - 0.5, 0), g - 1);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      if (mode === 'nearest') {
-        out[y * W + x] = map[Math.min(g - 1, Math.floor((y * g) / H)) * g + Math.min(g - 1, Math.floor((x * g) / W))];
-        continue;
-      }
-      const sy = src(y, H), sx = src(x, W);
-      const y0 = Math.floor(sy), x0 = Math.floor(sx);
-      const y1 = Math.min(y0 + 1, g - 1), x1 = Math.min(x0 + 1, g - 1);
-      const fy = sy - y0, fx = sx - x0;
-      out[y * W + x] = (1 - fy) * ((1 - fx) * map[y0 * g + x0] + fx * map[y0 * g + x1]) + fy * ((1 - fx) * map[y1 * g + x0] + fx * map[y1 * g + x1]);
-    }
-  }
-  return out;
+  return resize(map, 1, g, g, H, W, mode); // the CAM pipeline's resize: one implementation of both modes
 }
 
 export async function runRollout(model: Model, input: Float32Array, options: RolloutOptions, method: string, gradients: boolean): Promise<RolloutAttribution> {
