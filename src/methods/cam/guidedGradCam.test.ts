@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadOnnxModel } from '../../engine/onnx.js';
+import { loadOnnxModel, openSessionCount } from '../../engine/onnx.js';
 import { readNpy } from '../../io/npy.js';
 import { relativeL2 } from '../testing.js';
 import { guidedGradCam } from './guidedGradCam.js';
@@ -25,7 +25,8 @@ test('Guided Grad-CAM agrees with Captum GuidedGradCam on tiny_resnet', async ()
   }
 });
 
-test('Guided Grad-CAM is guided backprop times the positive Grad-CAM map, in every channel; batched equals unbatched', async () => {
+test('Guided Grad-CAM is guided backprop times the positive Grad-CAM map, in every channel; batched equals unbatched; no sessions left', async () => {
+  const sessions = openSessionCount();
   const big = await loadOnnxModel(join(ROOT, 'torch', 'tiny_mobilenet.onnx'), { threads: 1, batchSize: 2 });
   const one = await loadOnnxModel(join(ROOT, 'torch', 'tiny_mobilenet.onnx'), { threads: 1, batchSize: 1 });
   try {
@@ -51,4 +52,5 @@ test('Guided Grad-CAM is guided backprop times the positive Grad-CAM map, in eve
     await big.dispose();
     await one.dispose();
   }
+  assert.equal(openSessionCount(), sessions);
 });
