@@ -7,6 +7,8 @@ import { runDataset, type DatasetRunResult } from '../app/dataset/run.js';
 import type { RunSpec } from '../app/dataset/spec.js';
 import { parseRequest, splitList, type VerbOptions } from '../app/request.js';
 import { UsageError } from '../app/errors.js';
+import { metricOptionsFromFlags, parseMetrics } from '../app/evaluation.js';
+import type { FlagValues } from '../app/plan.js';
 
 export interface DatasetExplainOptions extends VerbOptions {
   dataset: string;
@@ -34,7 +36,20 @@ function given<T extends object>(flags: T | undefined): T | undefined {
 
 const clock = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${Math.round(s)}s`);
 
-export async function explainDataset(o: DatasetExplainOptions): Promise<DatasetRunResult> {
+export interface DatasetEvaluateOptions extends DatasetExplainOptions {
+  /** Metric names (comma lists allowed); default deletion,insertion. */
+  metrics?: string[];
+  /** Metric option flags by flag name ('deletion-steps'), as `saliency evaluate` takes them. */
+  metricOptions?: FlagValues;
+}
+
+/** `saliency evaluate --dataset SRC`: a dataset run whose rows also carry each metric's score. */
+export async function evaluateDataset(o: DatasetEvaluateOptions): Promise<DatasetRunResult> {
+  const metrics = parseMetrics(splitList(o.metrics && o.metrics.length ? o.metrics : ['deletion', 'insertion']), false);
+  return explainDataset(o, { metrics: metrics.map((d) => d.name), metricOptions: metricOptionsFromFlags(metrics, o.metricOptions ?? {}) });
+}
+
+export async function explainDataset(o: DatasetExplainOptions, scoring: Pick<RunSpec, 'metrics' | 'metricOptions'> = {}): Promise<DatasetRunResult> {
   const req = parseRequest(o, { methods: ['ig'], baselines: ['black'] });
   const target = o.target === undefined ? 'top1' : String(o.target);
   if (!/^(top1|label|\d+)$/.test(target)) throw new UsageError(`with --dataset, --target must be top1, label (the dataset's labels) or a class index, got '${target}'`);
@@ -51,6 +66,7 @@ export async function explainDataset(o: DatasetExplainOptions): Promise<DatasetR
     chunkSize: positive('chunk-size', o.chunkSize) ?? 32,
     limit: positive('limit', o.limit),
     preprocessing: given(o.preprocessing),
+    ...(scoring.metrics ? { metrics: scoring.metrics, metricOptions: scoring.metricOptions } : {}),
   };
   const workers = o.workers === undefined || o.workers === 'auto' ? 'auto' : positive('workers', o.workers)!;
   const tty = Boolean(process.stderr.isTTY);
@@ -76,7 +92,10 @@ export function describeDatasetRun(r: DatasetRunResult): string {
   if (!r.summary) return `stopped after ${r.chunksComputed} chunks; run the same command again to resume (${r.out})`;
   const s = r.summary;
   const lines = [`${s.images} images, ${s.undecodable.length} could not be read, ${s.failedWorkItems} failed work items (${s.timings.mode}, ${s.timings.workers} worker(s), ${s.timings.imagesPerSecond.toFixed(1)} images/s)`];
-  for (const run of s.runs) lines.push(`${run.run.padEnd(16)} ${run.images} images  accuracy ${run.accuracy === undefined ? 'n/a' : (100 * run.accuracy).toFixed(1) + '%'}  max |delta| ${run.maxAbsDelta?.toExponential(2) ?? 'n/a'}`);
+  for (const run of s.runs) {
+    lines.push(`${run.run.padEnd(16)} ${run.images} images  accuracy ${run.accuracy === undefined ? 'n/a' : (100 * run.accuracy).toFixed(1) + '%'}  max |delta| ${run.maxAbsDelta?.toExponential(2) ?? 'n/a'}`);
+    for (const [m, v] of Object.entries(run.metrics ?? {})) lines.push(`${''.padEnd(16)} ${m.padEnd(26)} ${v.mean.toPrecision(4)} ± ${v.sd.toPrecision(3)} (${v.count} images)`);
+  }
   lines.push(`results in ${r.out}/ (rows/*.arrow, shards/, summary.md)`);
   return lines.join('\n');
 }

@@ -8,6 +8,8 @@ import { metricFlags } from '../app/evaluation.js';
 import type { FlagValues } from '../app/plan.js';
 import { listMetrics } from '../metrics/registry.js';
 import { describeEvaluate, evaluateCommand, type EvaluateVerbOptions } from './evaluate.js';
+import { describeDatasetRun, evaluateDataset, type DatasetFlags } from './dataset.js';
+import { UsageError } from '../app/errors.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -51,12 +53,37 @@ export function registerEvaluate(
         .option('--metrics <names...>', `${listMetrics().map((d) => d.name).join(', ')} (repeat or comma-separate; default deletion,insertion)`)
         .option('--mask <file|dir>', 'ground-truth masks for the localisation metrics: a .npy [n, H, W], one image for all, or a directory of images named like the inputs (with --target segment:..., also its region)')
         .option('--input <x.npy>', 'a batch of preprocessed model inputs instead of images')
-        .option('-o, --out <dir>', 'output directory', 'saliency-evaluate'),
+        .option('-o, --out <dir>', 'output directory (with --dataset: the results directory)', 'saliency-evaluate')
+        .option('--dataset <src>', 'score a whole dataset (streaming, resumable): folder of images, IDX file, .npy batch or list file; per-image scores go to the results store')
+        .option('--dataset-labels <file>', 'labels of --dataset: IDX labels file or CSV file,label')
+        .option('--workers <n|auto>', 'with --dataset: worker threads on this machine (default auto)')
+        .option('--redis <url>', 'with --dataset: distribute work items through BullMQ on Redis to `saliency worker` processes')
+        .option('--chunk-size <n>', 'with --dataset: images per work item (default 32)')
+        .option('--limit <n>', 'with --dataset: only the first n images'),
       '--methods',
       { methods: 'gradient,ig', baselines: 'black' },
       { mask: true },
     ).addOption(new Option('--method <names...>', 'same as --methods').hideHelp()),
-  ).action(async (o: Flags) => {
+  ).action(async (o: Flags & DatasetFlags) => {
+    if (o.dataset) {
+      if (o.mask) throw new UsageError('--mask is not taken with --dataset: dataset runs score metrics that need no ground truth');
+      if (o.input) throw new UsageError('give either --dataset or --input, not both');
+      const d = await evaluateDataset({
+        ...runFlags(o as never),
+        out: o.out,
+        methods: [...(o.methods ?? []), ...(o.method ?? [])],
+        metrics: o.metrics,
+        metricOptions: metricFlagValues(o),
+        dataset: o.dataset,
+        datasetLabels: o.datasetLabels,
+        workers: o.workers,
+        redis: o.redis,
+        chunkSize: o.chunkSize,
+        limit: o.limit,
+      });
+      print(Boolean(o.json), { out: d.out, summary: d.summary }, () => describeDatasetRun(d));
+      return;
+    }
     const r = await evaluateCommand({
       ...runFlags(o as never),
       methods: [...(o.methods ?? []), ...(o.method ?? [])],

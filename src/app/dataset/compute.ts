@@ -14,6 +14,7 @@ import { BadInputError } from '../errors.js';
 import { openModel, requireGradients, resolveFor, type OpenedModel } from '../model.js';
 import { computeRun, planRuns, type RunPlan } from '../plan.js';
 import { predict } from '../predict.js';
+import { scoreChunk } from './scores.js';
 import type { RunSpec } from './spec.js';
 
 /** One row of the results store: an image under one run (run '' for an image that could not be read). */
@@ -36,6 +37,8 @@ export interface ResultRow {
   delta: number;
   fx: number;
   fBaseline: number;
+  /** `evaluate --dataset`: each metric's score of this image's attribution (none in an explain run). */
+  scores: Record<string, number>;
 }
 
 export interface ChunkResult {
@@ -92,7 +95,7 @@ export async function openComputer(spec: RunSpec, options: { threads?: number } 
         if (start >= end) throw new BadInputError(`chunk ${chunk} is past the end of the run (${size} images, ${Math.ceil(size / spec.chunkSize)} chunks)`);
         const { batch, ok, failed } = await source.read(start, end);
         const rows: ResultRow[] = failed.map((f) => ({
-          index: f.index, name: f.name, label: f.label, status: 'undecodable', error: f.error, predicted: -1, probability: NaN, target: -1, run: '', shardRow: -1, sum: NaN, delta: NaN, fx: NaN, fBaseline: NaN,
+          index: f.index, name: f.name, label: f.label, status: 'undecodable', error: f.error, predicted: -1, probability: NaN, target: -1, run: '', shardRow: -1, sum: NaN, delta: NaN, fx: NaN, fBaseline: NaN, scores: {},
         }));
         const shards: Record<string, Float32Array> = {};
         if (ok.length > 0) {
@@ -104,15 +107,18 @@ export async function openComputer(spec: RunSpec, options: { threads?: number } 
           if (wrong !== undefined) throw new BadInputError(`target class ${wrong} is out of range (the model has ${outputs} outputs${t === 'label' ? '; --target label needs a labelled dataset' : ''})`);
           const seed = (spec.seed + chunk) >>> 0;
           for (const plan of plans) {
-            const o = await computeRun(model, batch, classes, plan, await baselineOf(plan, seed), { seed, batchSize: spec.batchSize, preprocessing: prep });
+            const built = await baselineOf(plan, seed);
+            const o = await computeRun(model, batch, classes, plan, built, { seed, batchSize: spec.batchSize, preprocessing: prep });
             shards[plan.id] = o.attribution.values;
             const per = sizeOfShape(inputShape);
+            const scores = await scoreChunk(model, batch, o.attribution.values, classes, plan, built, { spec, seed, per, n: ok.length, prep });
             ok.forEach((item, e) => {
               let sum = 0;
               for (let j = e * per; j < (e + 1) * per; j++) sum += o.attribution.values[j];
               rows.push({
                 index: item.index, name: item.name, label: item.label, status: 'ok', error: '', predicted: ranked[e][0].class, probability: ranked[e][0].probability,
                 target: classes[e], run: plan.id, shardRow: e, sum, delta: o.delta?.[e] ?? NaN, fx: o.outputs?.input[e] ?? NaN, fBaseline: o.outputs?.baseline[e] ?? NaN,
+                scores: Object.fromEntries(Object.entries(scores).map(([metric, v]) => [metric, v[e]])),
               });
             });
           }

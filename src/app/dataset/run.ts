@@ -105,7 +105,8 @@ export async function runDataset(o: DatasetRunOptions): Promise<DatasetRunResult
   }
   if (store.done().size < chunks) return { out: o.out, chunksComputed: computed };
   const wallMs = performance.now() - t0;
-  const summary = summarize(store.rows(), store.failures().length, { wallMs, imagesPerSecond: imagesDone / (wallMs / 1000), workers: Math.max(1, workers), mode });
-  writeSummary(o.out, summary);
+  const rows = store.rows();
+  const summary = summarize(rows, store.failures().length, { wallMs, imagesPerSecond: imagesDone / (wallMs / 1000), workers: Math.max(1, workers), mode });
+  writeSummary(o.out, summary, rows);
   return { out: o.out, summary, chunksComputed: computed };
 }

@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { PreprocessingFlags } from '../../io/preprocess.js';
 import type { FlagValues } from '../plan.js';
 import { getMethod } from '../../methods/registry.js';
+import { getMetric } from '../../metrics/registry.js';
 
 export interface RunSpec {
   model: string;
@@ -28,6 +29,10 @@ export interface RunSpec {
   /** Only the first `limit` images. */
   limit?: number;
   preprocessing?: PreprocessingFlags;
+  /** `evaluate --dataset`: metrics scored on every image's attribution (names as the registry knows them). */
+  metrics?: string[];
+  /** Per metric name, options overriding the descriptor's defaults. */
+  metricOptions?: Record<string, Record<string, unknown>>;
 }
 
 export const MAX_CHUNK = 4096;
@@ -71,5 +76,25 @@ export function checkWorkItem(data: unknown): { spec: RunSpec; chunk: number } {
   if (spec.batchSize !== undefined && !isInt(spec.batchSize, 1, 4096)) throw bad('spec.batchSize must be an integer in [1, 4096]');
   if (!isInt(spec.chunkSize, 1, MAX_CHUNK)) throw bad(`spec.chunkSize must be an integer in [1, ${MAX_CHUNK}]`);
   if (spec.limit !== undefined && !isInt(spec.limit, 1, 1e9)) throw bad('spec.limit must be a positive integer');
+  if (spec.metrics !== undefined) {
+    if (!Array.isArray(spec.metrics) || spec.metrics.length > 32 || !spec.metrics.every((m) => isStr(m, 64))) throw bad('spec.metrics must be a list of metric names');
+    for (const m of spec.metrics) {
+      let d;
+      try {
+        d = getMetric(m);
+      } catch {
+        throw bad(`unknown metric '${m}'`);
+      }
+      if (d.needs.groundTruth) throw bad(`metric '${m}' needs ground-truth masks, which dataset runs do not take`);
+    }
+  }
+  if (spec.metricOptions !== undefined) {
+    const o = spec.metricOptions;
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw bad('spec.metricOptions must be an object of objects');
+    for (const v of Object.values(o)) {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad('spec.metricOptions must be an object of objects');
+      for (const x of Object.values(v)) if (!['string', 'number', 'boolean', 'undefined'].includes(typeof x)) throw bad('spec.metricOptions values must be strings, numbers or booleans');
+    }
+  }
   return { spec: spec as RunSpec, chunk };
 }

@@ -27,6 +27,8 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
 
 export const NUMBER_COLUMNS = ['index', 'label', 'predicted', 'probability', 'target', 'shardRow', 'sum', 'delta', 'fx', 'fBaseline'] as const;
 export const TEXT_COLUMNS = ['name', 'status', 'error', 'run'] as const;
+/** Metric score columns are named '<prefix><metric>'. */
+export const SCORE_PREFIX = 'score:';
 
 export class ResultStore {
   constructor(readonly dir: string) {}
@@ -75,6 +77,8 @@ export class ResultStore {
     const cols: Record<string, Vector> = {};
     for (const c of NUMBER_COLUMNS) cols[c] = makeVector(Float64Array.from(rows, (r) => r[c]));
     for (const c of TEXT_COLUMNS) cols[c] = vectorFromArray(rows.map((r) => r[c]), new Utf8()) as Vector;
+    // evaluate --dataset: one column a metric, 'score:<metric>' (NaN for rows without that score)
+    for (const m of [...new Set(rows.flatMap((r) => Object.keys(r.scores)))].sort()) cols[`${SCORE_PREFIX}${m}`] = makeVector(Float64Array.from(rows, (r) => r.scores[m] ?? NaN));
     writeAtomic(this.rowsFile(result.chunk), tableToIPC(new Table(cols), 'file'));
     return true;
   }
@@ -103,5 +107,10 @@ export function readRows(file: string): ResultRow[] {
   const n = t.numRows;
   const get = (c: string) => t.getChild(c)!.toArray() as ArrayLike<unknown>;
   const cols = Object.fromEntries([...NUMBER_COLUMNS, ...TEXT_COLUMNS].map((c) => [c, get(c)]));
-  return Array.from({ length: n }, (_, i) => Object.fromEntries(Object.entries(cols).map(([c, v]) => [c, v[i]])) as unknown as ResultRow);
+  const scoreCols = t.schema.fields.map((f) => f.name).filter((c) => c.startsWith(SCORE_PREFIX)).map((c) => [c.slice(SCORE_PREFIX.length), get(c)] as const);
+  return Array.from({ length: n }, (_, i) => {
+    const row = Object.fromEntries(Object.entries(cols).map(([c, v]) => [c, v[i]])) as unknown as ResultRow;
+    row.scores = Object.fromEntries(scoreCols.map(([m, v]) => [m, v[i] as number]).filter(([, v]) => !Number.isNaN(v)));
+    return row;
+  });
 }

@@ -6,6 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultRow } from './compute.js';
+import { spread, type Spread } from '../../metrics/evaluate.js';
+import { summaryHtml } from './summaryHtml.js';
 
 export interface RunSummary {
   run: string;
@@ -15,6 +17,8 @@ export interface RunSummary {
   meanAbsDelta?: number;
   maxAbsDelta?: number;
   meanSum: number;
+  /** `evaluate --dataset`: per metric, the spread of the images' scores. */
+  metrics?: Record<string, Spread>;
 }
 
 export interface DatasetSummary {
@@ -42,6 +46,7 @@ export function summarize(rows: readonly ResultRow[], failedWorkItems: number, t
       meanAbsDelta: deltas.length ? deltas.reduce((a, b) => a + b, 0) / deltas.length : undefined,
       maxAbsDelta: deltas.length ? deltas.reduce((a, b) => Math.max(a, b), 0) : undefined,
       meanSum: rs.reduce((a, r) => a + r.sum, 0) / rs.length,
+      ...metricSpreads(rs),
     };
   });
   const undecodable = rows.filter((r) => r.status === 'undecodable').map((r) => ({ index: r.index, name: r.name, error: r.error }));
@@ -49,7 +54,13 @@ export function summarize(rows: readonly ResultRow[], failedWorkItems: number, t
   return { images, undecodable, runs, failedWorkItems, timings };
 }
 
-export function writeSummary(dir: string, s: DatasetSummary): void {
+function metricSpreads(rs: readonly ResultRow[]): { metrics?: Record<string, Spread> } {
+  const names = [...new Set(rs.flatMap((r) => Object.keys(r.scores ?? {})))].sort();
+  if (names.length === 0) return {};
+  return { metrics: Object.fromEntries(names.map((m) => [m, spread(rs.map((r) => r.scores[m] ?? NaN))])) };
+}
+
+export function writeSummary(dir: string, s: DatasetSummary, rows: readonly ResultRow[] = []): void {
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
   const f = (v: number | undefined, d = 4) => (v === undefined ? 'n/a' : v.toExponential(d > 3 ? 2 : d));
   const lines = [
@@ -63,6 +74,14 @@ export function writeSummary(dir: string, s: DatasetSummary): void {
     '',
     'Rows: rows/*.arrow (Arrow IPC, one file per chunk); attributions: shards/<run>/attr-*.npy.',
   ];
+  const scored = s.runs.filter((r) => r.metrics);
+  if (scored.length) {
+    const g = (v: number) => (Number.isFinite(v) ? v.toPrecision(4) : 'n/a');
+    lines.push('', '## Metrics (mean ± sd over the images; median; images scored)', '', '| run | metric | mean ± sd | median | min | max | images |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const r of scored) for (const [m, v] of Object.entries(r.metrics!)) lines.push(`| ${r.run} | ${m} | ${g(v.mean)} ± ${g(v.sd)} | ${g(v.median)} | ${g(v.min)} | ${g(v.max)} | ${v.count} |`);
+    lines.push('', 'Per-image scores: the score:<metric> columns of rows/*.arrow.');
+  }
   if (s.undecodable.length) lines.push('', '## Images that could not be read', '', ...s.undecodable.slice(0, 50).map((u) => `- ${u.name}: ${u.error}`));
   writeFileSync(join(dir, 'summary.md'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'summary.html'), summaryHtml(s, rows));
 }
