@@ -59,9 +59,13 @@ interface Compiled {
 }
 
 let liveSessions = 0;
-/** Number of onnxruntime sessions currently open across all OnnxModels (for leak tests). */
+/** Number of onnxruntime sessions currently open across all OnnxModels and training sessions (for leak tests). */
 export function openSessionCount(): number {
   return liveSessions;
+}
+/** Count a session another engine part opened (+1) or released (-1). */
+export function countSession(delta: 1 | -1): void {
+  liveSessions += delta;
 }
 
 export class OnnxRuntimeModel implements Model {

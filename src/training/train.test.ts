@@ -15,12 +15,12 @@ const test1 = loadFashionMnist('test', { limit: 200, seed: 1 });
 const same = (a: { params: { data: Float32Array }[] }, b: { params: { data: Float32Array }[] }) =>
   a.params.every((p, i) => p.data.every((v, j) => v === b.params[i].data[j]));
 
-test('training is reproducible with a seed, learns, and leaves no tensors behind', async () => {
+test('TensorFlow.js training is reproducible with a seed, learns, and leaves no tensors behind', async () => {
   await useBackend('wasm');
   const before = tf.memory().numTensors;
-  const a = await train(data, { architecture: 'small', epochs: 2, seed: 3 });
-  const b = await train(data, { architecture: 'small', epochs: 2, seed: 3 });
-  const c = await train(data, { architecture: 'small', epochs: 2, seed: 4 });
+  const a = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 3 });
+  const b = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 3 });
+  const c = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 4 });
   assert.equal(tf.memory().numTensors, before);
   assert.ok(same(a, b), 'same seed, same weights');
   assert.ok(!same(a, c), 'another seed, other weights');
@@ -29,16 +29,16 @@ test('training is reproducible with a seed, learns, and leaves no tensors behind
   assert.ok(a.history[1].loss < a.history[0].loss);
 });
 
-test('an interrupted run resumes from its checkpoint to the same weights', async () => {
+test('an interrupted TensorFlow.js run resumes from its checkpoint to the same weights', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saliency-train-'));
   try {
-    const straight = await train(data, { architecture: 'small', epochs: 2, seed: 5 });
-    const first = await train(data, { architecture: 'small', epochs: 1, seed: 5, checkpoint: dir });
+    const straight = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 5 });
+    const first = await train(data, { backend: 'wasm', architecture: 'small', epochs: 1, seed: 5, checkpoint: dir });
     assert.equal(first.history.length, 1);
-    const resumed = await train(data, { architecture: 'small', epochs: 2, seed: 5, checkpoint: dir });
+    const resumed = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 5, checkpoint: dir });
     assert.deepEqual(resumed.history.map((h) => h.epoch), [1, 2]);
     assert.ok(same(straight, resumed));
-    await assert.rejects(train(data, { architecture: 'small', epochs: 2, seed: 6, checkpoint: dir }), /another training run/);
+    await assert.rejects(train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 6, checkpoint: dir }), /another training run/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
