@@ -46,7 +46,7 @@ export function trainCommand(program: Command): void {
       writeOnnx(m, join(o.out, 'model.onnx'));
       writeFileSync(join(o.out, 'labels.txt'), `${FASHION_MNIST_CLASSES.join('\n')}\n`);
       writeFileSync(join(o.out, 'model.preprocess.json'), `${JSON.stringify({ size: [28, 28], resize: 'stretch', channels: 'L', layout: 'NCHW', pixelRange: [0, 1], mean: 0, std: 1, labels: 'labels.txt' }, null, 2)}\n`);
-      const record = { architecture: m.architecture, seed, images: data.labels.length, epochs: Number(o.epochs), seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, testAccuracy: accuracy(m, test), normalisation: m.normalisation, history: m.history };
+      const record = { architecture: m.architecture, backend: o.backend, optimizer: o.optimizer, seed, images: data.labels.length, epochs: Number(o.epochs), seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, testAccuracy: accuracy(m, test), normalisation: m.normalisation, history: m.history };
       writeFileSync(join(o.out, 'training.json'), `${JSON.stringify(record, null, 2)}\n`);
       process.stdout.write(`test accuracy ${record.testAccuracy.toFixed(4)}, ${m.imagesPerSecond.toFixed(0)} images/s; wrote model.onnx to ${o.out}/\n`);
     });

@@ -21,7 +21,7 @@ export type TrainBackend = 'engine' | TfjsBackend;
 export const TRAIN_BACKENDS: readonly TrainBackend[] = ['engine', 'wasm', 'cpu'];
 export type OptimizerName = 'adam' | 'sgd';
 
-export const TRAIN_DEFAULTS = { architecture: 'fashion', epochs: 3, batchSize: 64, learningRate: 2e-3, seed: 0, backend: 'wasm' as TrainBackend, optimizer: 'adam' as OptimizerName, momentum: 0.9 };
+export const TRAIN_DEFAULTS = { architecture: 'fashion', epochs: 3, batchSize: 64, learningRate: 2e-3, seed: 0, backend: 'engine' as TrainBackend, optimizer: 'adam' as OptimizerName, momentum: 0.9 };
 
 export interface TrainOptions {
   /** 'fashion' (default), 'small', 'deep' or an Architecture. */
