@@ -24,3 +24,4 @@ export * from './io/preprocess.js';
 export { readIdx } from './io/idx.js';
 export { explain, compare, demo, inspect, verify } from './cli/index.js';
 export { renderReport } from './report/index.js';
+export { TrainingSession, type TrainingSessionOptions, type StepOutput } from './engine/training.js';
