@@ -10,9 +10,9 @@
  *
  *   node --import tsx bench/training.bench.ts [--images 1024] [--rounds 3] [--no-tfjs]
  *
- * Measured 2026-11-26, 2 cores under load 28-31 from other jobs, 1024 images, 3 rounds (medians):
- * PyTorch 51 images/s; engine 1 thread 247 (4.85x PyTorch), 2 threads 151 (2.96x); tfjs wasm 52
- * (1.02x). The engine route is 4.75x the tfjs wasm route.
+ * Measured 2026-11-26, 2 cores under load 26-27 from other jobs, 1024 images, 3 rounds (medians):
+ * PyTorch 58 images/s; engine 1 thread 300 (5.21x PyTorch), 2 threads 181 (3.14x); tfjs wasm 95
+ * (1.65x). The engine route is 3.15x the tfjs wasm route.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
