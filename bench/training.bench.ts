@@ -11,8 +11,9 @@
  *   node --import tsx bench/training.bench.ts [--images 1024] [--rounds 3] [--no-tfjs]
  *
  * Measured 2026-11-26, 2 cores under load 26-27 from other jobs, 1024 images, 3 rounds (medians):
- * PyTorch 58 images/s; engine 1 thread 300 (5.21x PyTorch), 2 threads 181 (3.14x); tfjs wasm 95
- * (1.65x). The engine route is 3.15x the tfjs wasm route.
+ * PyTorch 58 images/s; engine 1 thread 300 (5.21x PyTorch's throughput: time ratio 0.19), 2 threads
+ * 181 (3.14x, 0.32); tfjs wasm 95 (1.65x, 0.61). The engine route is 3.15x the tfjs wasm route.
+ * JSON `ratio` = our epoch time / PyTorch's (lower is faster, as in every benchmark); target <= 1.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -54,13 +55,18 @@ async function main(): Promise<void> {
   }
   const perSecond = (name: string) => n / (median(ms[name]) / 1000);
   const reference = perSecond('pytorch');
-  const measurements = Object.keys(routes).map((name) => ({ name, imagesPerSecond: perSecond(name), ratio: perSecond(name) / reference, target: 1, samplesMs: ms[name] }));
+  // ratio = our epoch time / PyTorch's (the project's convention: lower is faster); the issue's
+  // target, throughput >= 1x PyTorch's, is ratio <= 1
+  const measurements = Object.keys(routes).map((name) => {
+    const ratio = reference / perSecond(name);
+    return { name, imagesPerSecond: perSecond(name), throughputVsPytorch: perSecond(name) / reference, ratio, target: 'ratio <= 1 (throughput >= 1x PyTorch)', met: ratio <= 1, samplesMs: ms[name] };
+  });
   const engineBest = Math.max(...measurements.filter((m) => m.name.startsWith('engine')).map((m) => m.imagesPerSecond));
   const tfjs = measurements.find((m) => m.name === 'tfjs wasm');
   const rows = [
     `one epoch of the Fashion-MNIST CNN, ${n} images, batch 64, Adam; ${availableParallelism()} cores, load ${load.map((l) => l.toFixed(1)).join(' ')}`,
     `${'pytorch (2 threads)'.padEnd(20)} ${reference.toFixed(0).padStart(6)} images/s`,
-    ...measurements.map((m) => `${m.name.padEnd(20)} ${m.imagesPerSecond.toFixed(0).padStart(6)} images/s  ${m.ratio.toFixed(2)}x PyTorch (target >= 1x)`),
+    ...measurements.map((m) => `${m.name.padEnd(20)} ${m.imagesPerSecond.toFixed(0).padStart(6)} images/s  ${m.throughputVsPytorch.toFixed(2)}x PyTorch's throughput, time ratio ${m.ratio.toFixed(3)} (target <= 1)`),
     ...(tfjs ? [`engine route / tfjs wasm route: ${(engineBest / tfjs.imagesPerSecond).toFixed(2)}x`] : []),
   ];
   writeResult('training', { date: new Date().toISOString(), images: n, batchSize: 64, pytorch: { imagesPerSecond: reference, samplesMs: ms.pytorch, threads: 2 }, measurements, load } as { date: string }, rows);
