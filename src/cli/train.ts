@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from '../training/data.js';
 import { writeOnnx } from '../training/export.js';
 import { ARCHITECTURES } from '../training/network.js';
-import { accuracy, train, TRAIN_DEFAULTS } from '../training/train.js';
+import { accuracy, train, TRAIN_DEFAULTS, type OptimizerName, type TrainBackend } from '../training/train.js';
 
 export function trainCommand(program: Command): void {
   program
@@ -16,11 +16,14 @@ export function trainCommand(program: Command): void {
     .option('--test-images <n>', 'test images scored after each epoch', '2000')
     .option('--epochs <n>', 'epochs', String(TRAIN_DEFAULTS.epochs))
     .option('--batch-size <n>', 'images per step', String(TRAIN_DEFAULTS.batchSize))
-    .option('--learning-rate <x>', 'Adam learning rate', String(TRAIN_DEFAULTS.learningRate))
-    .option('--backend <name>', 'TensorFlow.js backend: wasm or cpu', TRAIN_DEFAULTS.backend)
+    .option('--learning-rate <x>', 'learning rate', String(TRAIN_DEFAULTS.learningRate))
+    .option('--optimizer <name>', 'adam or sgd (with momentum)', TRAIN_DEFAULTS.optimizer)
+    .option('--momentum <x>', 'SGD momentum', String(TRAIN_DEFAULTS.momentum))
+    .option('--backend <name>', "where gradients are computed: engine (the engine's backward graph on onnxruntime), wasm or cpu (TensorFlow.js)", TRAIN_DEFAULTS.backend)
+    .option('--threads <n>', 'onnxruntime threads of the engine backend (default: the cores)')
     .option('--seed <n>', 'seed of initialisation, subsets and shuffling', '0')
     .option('-o, --out <dir>', 'output directory', 'saliency-model')
-    .action(async (o: { architecture: string; trainImages?: string; testImages: string; epochs: string; batchSize: string; learningRate: string; backend: string; seed: string; out: string }) => {
+    .action(async (o: { architecture: string; trainImages?: string; testImages: string; epochs: string; batchSize: string; learningRate: string; optimizer: string; momentum: string; backend: string; threads?: string; seed: string; out: string }) => {
       const seed = Number(o.seed);
       const data = loadFashionMnist('train', { limit: o.trainImages === undefined ? undefined : Number(o.trainImages), seed });
       const test = loadFashionMnist('test', { limit: Number(o.testImages), seed: seed + 1 });
@@ -30,7 +33,10 @@ export function trainCommand(program: Command): void {
         epochs: Number(o.epochs),
         batchSize: Number(o.batchSize),
         learningRate: Number(o.learningRate),
-        backend: o.backend as 'wasm' | 'cpu',
+        optimizer: o.optimizer as OptimizerName,
+        momentum: Number(o.momentum),
+        backend: o.backend as TrainBackend,
+        threads: o.threads === undefined ? undefined : Number(o.threads),
         seed,
         test,
         checkpoint: o.out,
@@ -40,7 +46,7 @@ export function trainCommand(program: Command): void {
       writeOnnx(m, join(o.out, 'model.onnx'));
       writeFileSync(join(o.out, 'labels.txt'), `${FASHION_MNIST_CLASSES.join('\n')}\n`);
       writeFileSync(join(o.out, 'model.preprocess.json'), `${JSON.stringify({ size: [28, 28], resize: 'stretch', channels: 'L', layout: 'NCHW', pixelRange: [0, 1], mean: 0, std: 1, labels: 'labels.txt' }, null, 2)}\n`);
-      const record = { architecture: m.architecture, seed, images: data.labels.length, epochs: Number(o.epochs), seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, testAccuracy: accuracy(m, test), normalisation: m.normalisation, history: m.history };
+      const record = { architecture: m.architecture, backend: o.backend, optimizer: o.optimizer, seed, images: data.labels.length, epochs: Number(o.epochs), seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, testAccuracy: accuracy(m, test), normalisation: m.normalisation, history: m.history };
       writeFileSync(join(o.out, 'training.json'), `${JSON.stringify(record, null, 2)}\n`);
       process.stdout.write(`test accuracy ${record.testAccuracy.toFixed(4)}, ${m.imagesPerSecond.toFixed(0)} images/s; wrote model.onnx to ${o.out}/\n`);
     });

@@ -28,7 +28,11 @@ export type BackwardRuleName = string;
 export interface GradientAsk {
   /** The target, or explicit cotangents of the model output (n x outputSize values). */
   seed: Target | Float32Array;
-  /** 'input', tap names (tensor or node), and/or 'bias:<node>' (FullGrad's bias-gradient: gradient x bias). */
+  /**
+   * 'input', tap names (tensor or node), 'bias:<node>' (FullGrad's bias-gradient: gradient x bias),
+   * and/or 'weight:<initializer>' (the gradient with respect to a weight or bias, summed over the
+   * examples: shaped like the initializer, not per example; ONNX engine).
+   */
   wrt: string[];
   /** Rule set name; 'gradient' by default. */
   rule?: BackwardRuleName;
@@ -83,6 +87,8 @@ export interface ModelInfo {
   nodesWithoutGradient?: Array<{ node: string; opType: string }>;
   /** Layers with a constant bias; `wrt: ['bias:<node>']` gives their FullGrad bias-gradient. */
   biases?: Array<{ node: string; tensor: string; channels: number }>;
+  /** Float32 initializers; `wrt: ['weight:<name>']` gives their gradient (summed over the examples). */
+  weights?: Array<{ name: string; shape: number[] }>;
   taps: TapInfo[];
   /** What a call's memory grows with, and the batch size chosen from it (engine/memory.ts). */
   memory?: {

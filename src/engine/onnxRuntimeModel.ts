@@ -59,9 +59,13 @@ interface Compiled {
 }
 
 let liveSessions = 0;
-/** Number of onnxruntime sessions currently open across all OnnxModels (for leak tests). */
+/** Number of onnxruntime sessions currently open across all OnnxModels and training sessions (for leak tests). */
 export function openSessionCount(): number {
   return liveSessions;
+}
+/** Count a session another engine part opened (+1) or released (-1). */
+export function countSession(delta: 1 | -1): void {
+  liveSessions += delta;
 }
 
 export class OnnxRuntimeModel implements Model {
@@ -171,9 +175,24 @@ export class OnnxRuntimeModel implements Model {
     return layer;
   }
 
-  /** Resolve 'input', 'logits', 'bias:<node>', a tensor name or a node name to a tensor name. */
+  /**
+   * Float32 initializers (weights, biases): `wrt: ['weight:<initializer>']` gives the gradient
+   * of the seeded output with respect to that initializer, summed over the examples of the call.
+   */
+  weights(): Array<{ name: string; shape: number[] }> {
+    return [...this.graph.initializers.values()].filter((i) => i.dtype === 'float32').map((i) => ({ name: i.name, shape: [...i.dims] }));
+  }
+
+  private weight(name: string): { name: string; shape: number[] } {
+    const init = this.graph.initializers.get(name.slice('weight:'.length));
+    if (!init || init.dtype !== 'float32') throw new Error(`no float32 initializer named '${name.slice('weight:'.length)}'; inspect().weights lists them`);
+    return { name: init.name, shape: [...init.dims] };
+  }
+
+  /** Resolve 'input', 'logits', 'bias:<node>', 'weight:<initializer>', a tensor name or a node name to a tensor name. */
   resolve(name: string): string {
     if (name.startsWith('bias:')) return this.biasLayer(name).tensor;
+    if (name.startsWith('weight:')) return this.weight(name).name;
     if (name === 'input') return this.inputName;
     if (name === 'logits' || name === 'output') return this.outputName;
     if (this.taps.includes(name) || name === this.inputName || name === this.outputName) return name;
@@ -183,6 +202,7 @@ export class OnnxRuntimeModel implements Model {
   }
 
   shapeOf(name: string): readonly number[] {
+    if (name.startsWith('weight:')) return this.weight(name).shape;
     const tensor = this.resolve(name);
     return this.shapes(1).shapes.get(tensor)!.slice(1);
   }
@@ -204,6 +224,7 @@ export class OnnxRuntimeModel implements Model {
       ops,
       opsWithoutGradient: [...new Set(missing.map((m) => m.opType))].sort(),
       nodesWithoutGradient: missing,
+      weights: this.weights(),
       biases: this.biasLayers().map((l) => ({ node: l.node, tensor: l.tensor, channels: l.bias.length })),
       taps: this.tapInfo.map((t) => ({ ...t, shape: [...t.shape] })),
       memory: { activationBytesPerExample: this.activationBytesPerExample, preferredBatchSize: preferredBatchSize(this.activationBytesPerExample), batchSize: this.batchSize },
@@ -351,6 +372,12 @@ export class OnnxRuntimeModel implements Model {
       const out = await compiled.session.run(feeds);
       for (const [key, tensorName] of Object.entries(compiled.fetch)) {
         const data = out[tensorName].data as Float32Array;
+        if (key.startsWith('grad:weight:')) {
+          // a weight's gradient is already summed over the call's examples: add the calls up
+          const sum = (result[key] ??= new Float32Array(data.length));
+          for (let i = 0; i < data.length; i++) sum[i] += data[i];
+          continue;
+        }
         const dest = alloc(key, data.length / m);
         dest.set(data, start * (data.length / m));
       }

@@ -37,3 +37,26 @@ export function adamUpdate(weights: Float32Array[], gradients: Float32Array[], s
     }
   });
 }
+
+export interface SgdOptions {
+  learningRate: number;
+  /** Heavy-ball momentum (PyTorch's SGD: v = momentum * v + g; w -= lr * v). Default 0.9. */
+  momentum?: number;
+  /** L2 penalty added to the gradient (PyTorch's weight_decay). */
+  weightDecay?: number;
+}
+
+/** One SGD-with-momentum update of `weights` (in place); the velocity lives in `state.m` (state.v unused). */
+export function sgdUpdate(weights: Float32Array[], gradients: Float32Array[], state: AdamState, o: SgdOptions): void {
+  const mu = o.momentum ?? 0.9;
+  const decay = o.weightDecay ?? 0;
+  state.step++;
+  weights.forEach((w, k) => {
+    const g = gradients[k];
+    const v = state.m[k];
+    for (let i = 0; i < w.length; i++) {
+      v[i] = mu * v[i] + g[i] + decay * w[i];
+      w[i] -= o.learningRate * v[i];
+    }
+  });
+}

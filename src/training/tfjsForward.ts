@@ -34,12 +34,37 @@ const conv3x3 = tf.customGrad(((...args: unknown[]) => {
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor;
 
-/** 2x2 max pooling (floor) as reshape + max: its gradient is exact on every backend. */
+/**
+ * 2x2 max pooling (floor) of [n, h, w, c] as reshape + max, with the gradient shared equally
+ * among tied maxima of a window. Not tf.maxPool (its wasm gradient is wrong), nor tf.max's own
+ * gradient: it gives the whole gradient to every tied maximum, and Fashion-MNIST's flat
+ * background makes ties common (equal conv outputs over constant pixels), which inflated the
+ * gradients of every layer below by 20-200% against PyTorch. PyTorch and the engine give it
+ * to the first maximum; over a flat background the tied pixels see the same input patch, so
+ * both conventions give the same weight gradients there (train.test.ts checks against
+ * PyTorch on real images). Shared rather than first: a first-maximum mask costs ~4x the
+ * training step on wasm (slices, concat), and tf.argMax + tf.oneHot gives zeros there.
+ */
+const maxPoolWindows = tf.customGrad(((...args: unknown[]) => {
+  const [windows, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const value = tf.max(windows, [2, 4], true);
+  save([windows, value]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [w, max] = saved;
+      // 1 - step(max - w): 1 at the maxima; step is fast on wasm, boolean comparisons are not (kernels.ts)
+      const isMax = tf.sub(1, tf.step(tf.sub(max, w)));
+      return [tf.mul(isMax, tf.div(dy as tf.Tensor, tf.sum(isMax, [2, 4], true)))];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (windows: tf.Tensor) => tf.Tensor;
+
 function maxPool2(h: tf.Tensor4D): tf.Tensor4D {
   const [n, height, width, c] = h.shape;
   const [ho, wo] = [Math.floor(height / 2), Math.floor(width / 2)];
   const even = height % 2 || width % 2 ? tf.slice(h, [0, 0, 0, 0], [n, 2 * ho, 2 * wo, c]) : h;
-  return tf.max(tf.reshape(even, [n, ho, 2, wo, 2, c]), [2, 4]) as tf.Tensor4D;
+  return tf.reshape(maxPoolWindows(tf.reshape(even, [n, ho, 2, wo, 2, c])), [n, ho, wo, c]) as tf.Tensor4D;
 }
 
 /**

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFashionMnist } from './data.js';
+import { FASHION_MNIST_DIR, loadFashionMnist } from './data.js';
+import { initParams, type Architecture } from './network.js';
+import { parseIdx } from '../io/idx.js';
 import { accuracy, train, tf } from './train.js';
 import { exportOnnx } from './export.js';
-import { predictLogits } from './tfjsForward.js';
+import { inputTensor, predictLogits, trainStep } from './tfjsForward.js';
 import { loadOnnxModel, openSessionCount } from '../engine/onnx.js';
 import { useBackend } from '../engine/tfjs/backend.js';
 
@@ -15,12 +17,12 @@ const test1 = loadFashionMnist('test', { limit: 200, seed: 1 });
 const same = (a: { params: { data: Float32Array }[] }, b: { params: { data: Float32Array }[] }) =>
   a.params.every((p, i) => p.data.every((v, j) => v === b.params[i].data[j]));
 
-test('training is reproducible with a seed, learns, and leaves no tensors behind', async () => {
+test('TensorFlow.js training is reproducible with a seed, learns, and leaves no tensors behind', async () => {
   await useBackend('wasm');
   const before = tf.memory().numTensors;
-  const a = await train(data, { architecture: 'small', epochs: 2, seed: 3 });
-  const b = await train(data, { architecture: 'small', epochs: 2, seed: 3 });
-  const c = await train(data, { architecture: 'small', epochs: 2, seed: 4 });
+  const a = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 3 });
+  const b = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 3 });
+  const c = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 4 });
   assert.equal(tf.memory().numTensors, before);
   assert.ok(same(a, b), 'same seed, same weights');
   assert.ok(!same(a, c), 'another seed, other weights');
@@ -29,16 +31,16 @@ test('training is reproducible with a seed, learns, and leaves no tensors behind
   assert.ok(a.history[1].loss < a.history[0].loss);
 });
 
-test('an interrupted run resumes from its checkpoint to the same weights', async () => {
+test('an interrupted TensorFlow.js run resumes from its checkpoint to the same weights', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saliency-train-'));
   try {
-    const straight = await train(data, { architecture: 'small', epochs: 2, seed: 5 });
-    const first = await train(data, { architecture: 'small', epochs: 1, seed: 5, checkpoint: dir });
+    const straight = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 5 });
+    const first = await train(data, { backend: 'wasm', architecture: 'small', epochs: 1, seed: 5, checkpoint: dir });
     assert.equal(first.history.length, 1);
-    const resumed = await train(data, { architecture: 'small', epochs: 2, seed: 5, checkpoint: dir });
+    const resumed = await train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 5, checkpoint: dir });
     assert.deepEqual(resumed.history.map((h) => h.epoch), [1, 2]);
     assert.ok(same(straight, resumed));
-    await assert.rejects(train(data, { architecture: 'small', epochs: 2, seed: 6, checkpoint: dir }), /another training run/);
+    await assert.rejects(train(data, { backend: 'wasm', architecture: 'small', epochs: 2, seed: 6, checkpoint: dir }), /another training run/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -79,4 +81,28 @@ test('the custom conv gradients equal TensorFlow.js autodiff of tf.conv2d', asyn
   }
   tf.dispose([x, w, fc, ...ours, ...reference]);
   await useBackend('wasm');
+});
+
+test('one TensorFlow.js step (wasm) gives the weight gradients of PyTorch autograd, ties in max pooling included', async () => {
+  // fixtures/weight-gradients/bn_cnn.json (scripts/make_weight_gradient_fixtures.py): real images, whose flat
+  // background makes tied maxima in the pooling windows; the gradient goes to the first, as in PyTorch
+  await useBackend('wasm');
+  const f = JSON.parse(readFileSync('fixtures/weight-gradients/bn_cnn.json', 'utf8'));
+  const raw = parseIdx(readFileSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')), 'train images');
+  const images = Float32Array.from({ length: 8 * 784 }, (_, i) => Number(raw.data[i]) / 255);
+  const arch: Architecture = { name: 'bn-test', channels: [4, 8], batchNorm: true };
+  const params = initParams(arch, [1, 28, 28], 10, 0);
+  for (const p of params) if (p.trainable) p.data.set(f.params[p.name].data);
+  const before = tf.memory().numTensors;
+  const x = inputTensor(images, 8, [1, 28, 28], f.normalisation.mean, f.normalisation.std);
+  const step = trainStep(arch, params, x, Int32Array.from(f.labels), 10);
+  x.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(Math.abs(step.loss - f.loss) < 1e-5, `loss ${step.loss}, PyTorch ${f.loss}`);
+  const rel = (a: ArrayLike<number>, b: number[]) => Math.sqrt(b.reduce((s, v, i) => s + (a[i] - v) ** 2, 0) / b.reduce((s, v) => s + v * v, 0));
+  const trainable = params.filter((p) => p.trainable);
+  step.gradients.forEach((g, k) => {
+    const err = rel(g, f.gradients[trainable[k].name]);
+    assert.ok(err < 1e-3, `${trainable[k].name}: relative L2 error ${err} against PyTorch`);
+  });
 });

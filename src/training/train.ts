@@ -1,8 +1,10 @@
 /**
- * `train`: a seeded, resumable training run of a small CNN (network.ts) with TensorFlow.js
- * computing the gradients (tfjsForward.ts) and Adam in TypeScript (optimizer.ts). Same seed,
- * same data, same backend: the same weights, bit for bit. The result exports to ONNX
- * (export.ts), so every method and metric runs on it.
+ * `train`: a seeded, resumable training run of a small CNN (network.ts) with the gradients
+ * computed by the engine's compiled backward graph (engineForward.ts, backend 'engine') or
+ * by TensorFlow.js (tfjsForward.ts, backends 'wasm' and 'cpu'), and Adam or SGD with
+ * momentum in TypeScript (optimizer.ts). Same seed, same data, same backend: the same
+ * weights, bit for bit. The result exports to ONNX (export.ts), so every method and metric
+ * runs on it.
  */
 import { createHash } from 'node:crypto';
 import { tf, useBackend, type TfjsBackend } from '../engine/tfjs/backend.js';
@@ -10,10 +12,16 @@ import { Rng } from '../random.js';
 import { loadCheckpoint, saveCheckpoint, type EpochRecord } from './checkpoint.js';
 import { datasetSize, imageSize, permutation, pixelStatistics, type Dataset } from './data.js';
 import { architecture as architectureNamed, initParams, type Architecture, type Param } from './network.js';
-import { adamState, adamUpdate } from './optimizer.js';
-import { countCorrect, inputTensor, predictLogits, trainStep } from './tfjsForward.js';
+import { adamState, adamUpdate, sgdUpdate } from './optimizer.js';
+import { countCorrect, inputTensor, predictLogits, trainStep, type StepResult } from './tfjsForward.js';
+import { EngineStepper } from './engineForward.js';
 
-export const TRAIN_DEFAULTS = { architecture: 'fashion', epochs: 3, batchSize: 64, learningRate: 2e-3, seed: 0, backend: 'wasm' as TfjsBackend };
+/** Where the gradients are computed: the engine's backward graph (onnxruntime) or a TensorFlow.js backend. */
+export type TrainBackend = 'engine' | TfjsBackend;
+export const TRAIN_BACKENDS: readonly TrainBackend[] = ['engine', 'wasm', 'cpu'];
+export type OptimizerName = 'adam' | 'sgd';
+
+export const TRAIN_DEFAULTS = { architecture: 'fashion', epochs: 3, batchSize: 64, learningRate: 2e-3, seed: 0, backend: 'engine' as TrainBackend, optimizer: 'adam' as OptimizerName, momentum: 0.9 };
 
 export interface TrainOptions {
   /** 'fashion' (default), 'small', 'deep' or an Architecture. */
@@ -23,7 +31,13 @@ export interface TrainOptions {
   learningRate?: number;
   weightDecay?: number;
   seed?: number;
-  backend?: TfjsBackend;
+  backend?: TrainBackend;
+  /** 'adam' (default) or 'sgd' (with momentum). */
+  optimizer?: OptimizerName;
+  /** SGD momentum (default 0.9). */
+  momentum?: number;
+  /** onnxruntime threads of the engine backend (default: the machine's cores). */
+  threads?: number;
   /** Scored after each epoch. */
   test?: Dataset;
   /** Directory for checkpoint.json, written after every epoch; a run finding one there resumes from it. */
@@ -61,51 +75,82 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
   const learningRate = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
   const backend = options.backend ?? TRAIN_DEFAULTS.backend;
+  if (!TRAIN_BACKENDS.includes(backend)) throw new Error(`unknown training backend '${backend}': use one of ${TRAIN_BACKENDS.join(', ')}`);
+  const optimizer = options.optimizer ?? TRAIN_DEFAULTS.optimizer;
+  if (optimizer !== 'adam' && optimizer !== 'sgd') throw new Error(`unknown optimizer '${optimizer}': use adam or sgd`);
+  const momentum = options.momentum ?? TRAIN_DEFAULTS.momentum;
   const n = datasetSize(data);
   if (n === 0) throw new Error('train: the training set is empty');
-  await useBackend(backend);
   const normalisation = pixelStatistics(data);
-  const print = fingerprint(data, arch, { batchSize, learningRate, seed, weightDecay: options.weightDecay ?? 0, backend });
+  // the original fingerprint for Adam, so checkpoints written before the optimizer option still resume
+  const extra = optimizer === 'sgd' ? { optimizer, momentum } : {};
+  const print = fingerprint(data, arch, { batchSize, learningRate, seed, weightDecay: options.weightDecay ?? 0, backend, ...extra });
   const resumed = options.checkpoint ? loadCheckpoint(options.checkpoint, print) : undefined;
   const params = resumed?.params ?? initParams(arch, data.shape, data.classes, seed);
   const trainable = params.filter((p) => p.trainable);
   const adam = resumed?.adam ?? adamState(trainable.map((p) => p.data.length));
   const history = resumed?.history ?? [];
   const size = imageSize(data);
+  const stepper = await makeStepper(backend, arch, params, data, normalisation, options.threads);
   const batches = Math.ceil(n / batchSize);
   const started = performance.now();
   let trained = 0;
-  for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
-    const t0 = performance.now();
-    const order = permutation(n, new Rng(seed, 0xe90c, epoch));
-    let lossSum = 0;
-    let correct = 0;
-    for (let b = 0; b < batches; b++) {
-      const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-      const pixels = new Float32Array(idx.length * size);
-      const labels = new Int32Array(idx.length);
-      idx.forEach((src, i) => {
-        pixels.set(data.images.subarray(src * size, (src + 1) * size), i * size);
-        labels[i] = data.labels[src];
-      });
-      const x = inputTensor(pixels, idx.length, data.shape, normalisation.mean, normalisation.std);
-      const step = trainStep(arch, params, x, labels, data.classes);
-      x.dispose();
-      adamUpdate(trainable.map((p) => p.data), step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
-      updateRunningStatistics(arch, params, step.stats);
-      lossSum += step.loss * idx.length;
-      correct += step.correct;
-      trained += idx.length;
-      options.onBatch?.(b + 1, batches);
+  try {
+    for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
+      const t0 = performance.now();
+      const order = permutation(n, new Rng(seed, 0xe90c, epoch));
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+        const pixels = new Float32Array(idx.length * size);
+        const labels = new Int32Array(idx.length);
+        idx.forEach((src, i) => {
+          pixels.set(data.images.subarray(src * size, (src + 1) * size), i * size);
+          labels[i] = data.labels[src];
+        });
+        const step = await stepper.step(pixels, labels);
+        if (optimizer === 'sgd') sgdUpdate(trainable.map((p) => p.data), step.gradients, adam, { learningRate, momentum, weightDecay: options.weightDecay });
+        else adamUpdate(trainable.map((p) => p.data), step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
+        updateRunningStatistics(arch, params, step.stats);
+        lossSum += step.loss * idx.length;
+        correct += step.correct;
+        trained += idx.length;
+        options.onBatch?.(b + 1, batches);
+      }
+      const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 };
+      if (options.test) record.testAccuracy = accuracy({ architecture: arch, params, normalisation, inputShape: data.shape, classes: data.classes }, options.test);
+      history.push(record);
+      if (options.checkpoint) saveCheckpoint(options.checkpoint, { fingerprint: print, epoch, params, adam, history });
+      options.onEpoch?.(record);
     }
-    const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 };
-    if (options.test) record.testAccuracy = accuracy({ architecture: arch, params, normalisation, inputShape: data.shape, classes: data.classes }, options.test);
-    history.push(record);
-    if (options.checkpoint) saveCheckpoint(options.checkpoint, { fingerprint: print, epoch, params, adam, history });
-    options.onEpoch?.(record);
+  } finally {
+    await stepper.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   return { architecture: arch, params, inputShape: data.shape, classes: data.classes, normalisation, history, seed, seconds, imagesPerSecond: trained / Math.max(seconds, 1e-9) };
+}
+
+interface Stepper {
+  step(pixels: Float32Array, labels: Int32Array): Promise<StepResult>;
+  dispose(): Promise<void>;
+}
+
+async function makeStepper(backend: TrainBackend, arch: Architecture, params: Param[], data: Dataset, normalisation: { mean: number; std: number }, threads?: number): Promise<Stepper> {
+  // accuracy() evaluates with TensorFlow.js: the engine route leaves its wasm backend ready for it
+  await useBackend(backend === 'engine' ? 'wasm' : backend);
+  if (backend === 'engine') return new EngineStepper(arch, params, data.shape, data.classes, normalisation, threads);
+  return {
+    step: async (pixels, labels) => {
+      const x = inputTensor(pixels, labels.length, data.shape, normalisation.mean, normalisation.std);
+      try {
+        return trainStep(arch, params, x, labels, data.classes);
+      } finally {
+        x.dispose();
+      }
+    },
+    dispose: async () => undefined,
+  };
 }
 
 /** Running statistics as PyTorch keeps them: momentum 0.1. */

@@ -23,7 +23,7 @@ test('on synthetic shapes, ROAR with the true ranking degrades accuracy far fast
     const jitter = new Rng(3, split === 'train' ? 1 : 2);
     return Float32Array.from(masks, (m) => m + 0.5 * jitter.float());
   };
-  const points = await roarCurves(train.data, testSet.data, { truth, random: randomRanker(0) }, { fractions: [0.1], training: { architecture: 'small', epochs: 3, learningRate: 5e-3 } });
+  const points = await roarCurves(train.data, testSet.data, { truth, random: randomRanker(0) }, { fractions: [0.1], training: { architecture: 'small', epochs: 5, learningRate: 5e-3 } });
   const at = (name: string) => points.find((p) => p.ranking === name)!.mean;
   assert.ok(at('random') > 0.6, `random removal of 10% keeps accuracy: ${at('random')}`);
   assert.ok(at('truth') < 0.4, `removing the shape leaves chance (0.25): ${at('truth')}`);

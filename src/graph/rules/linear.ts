@@ -102,6 +102,45 @@ function biasGradient(ctx: GradContext, dY: string, rank: number): string {
   return ctx.reduceSum(dY, axes, false);
 }
 
+/**
+ * Gradient of a convolution with respect to its weight: the convolution of the input
+ * (batch and channels swapped) with the output gradient as the kernel, forward strides
+ * and dilations exchanged, cropped to the kernel's extent. Groups become the batch
+ * axis's partner: x [N, g*Cg, ...] -> [Cg, g*N, ...], dY [N, g*Mg, ...] -> [M, N, ...],
+ * Conv(group g) -> [Cg, M, k...] -> [M, Cg, k...].
+ */
+function convWeightGradient(ctx: GradContext, dY: string, x: string, xShape: number[], yShape: number[], g: ConvGeometry): string {
+  const [n, c] = xShape;
+  const m = yShape[1];
+  const spatial = g.spatial;
+  const rest = (offset: number) => Array.from({ length: spatial }, (_, i) => i + offset);
+  let xt: string;
+  let dYt: string;
+  if (g.group === 1) {
+    xt = ctx.op('Transpose', [x], { perm: [1, 0, ...rest(2)] });
+    dYt = ctx.op('Transpose', [dY], { perm: [1, 0, ...rest(2)] });
+  } else {
+    const cg = c / g.group;
+    xt = ctx.reshape(x, [n, g.group, cg, ...xShape.slice(2)]);
+    xt = ctx.op('Transpose', [xt], { perm: [2, 1, 0, ...rest(3)] });
+    xt = ctx.reshape(xt, [cg, g.group * n, ...xShape.slice(2)]);
+    dYt = ctx.reshape(dY, [n, g.group, m / g.group, ...yShape.slice(2)]);
+    dYt = ctx.op('Transpose', [dYt], { perm: [1, 2, 0, ...rest(3)] });
+    dYt = ctx.reshape(dYt, [m, n, ...yShape.slice(2)]);
+  }
+  const full = ctx.op('Conv', [xt, dYt], {
+    group: g.group,
+    dilations: g.strides,
+    strides: g.dilations,
+    pads: [...g.padsBegin, ...g.padsEnd],
+    kernel_shape: yShape.slice(2),
+  });
+  // the result covers at least the kernel (floor in the forward output size): crop the rest
+  const natural = xShape.slice(2).map((h, i) => Math.floor((h + g.padsBegin[i] + g.padsEnd[i] - g.strides[i] * (yShape[i + 2] - 1) - 1) / g.dilations[i]) + 1);
+  const cropped = natural.some((v, i) => v !== g.kernel[i]) ? ctx.slice(full, rest(0).map(() => 0), g.kernel, rest(2)) : full;
+  return ctx.op('Transpose', [cropped], { perm: [1, 0, ...rest(2)] });
+}
+
 function refuseWeightGradient(ctx: GradContext, node: Node, w: string): void {
   if (ctx.needsGrad(w)) {
     throw new Error(`the weight '${w}' depends on the differentiated input; gradients through data-dependent weights are not supported`);
@@ -110,14 +149,13 @@ function refuseWeightGradient(ctx: GradContext, node: Node, w: string): void {
 
 export const conv: BackwardRule = (node, [dY], ctx) => {
   const [x, w, b] = node.inputs;
-  refuseWeightGradient(ctx, node, w);
   const xShape = ctx.shape(x);
   const yShape = ctx.shape(node.outputs[0]);
   const wShape = ctx.shape(w);
   const g = convGeometry(node, xShape, yShape, attrInts(node, 'kernel_shape', wShape.slice(2)));
   return [
     ctx.needsGrad(x) ? convInputGradient(ctx, dY!, w, xShape, yShape, g) : undefined,
-    undefined,
+    ctx.needsGrad(w) ? convWeightGradient(ctx, dY!, x, xShape, yShape, g) : undefined,
     b && ctx.needsGrad(b) ? biasGradient(ctx, dY!, yShape.length) : undefined,
   ];
 };

@@ -114,6 +114,18 @@ describe('linear ops', () => {
     await op(G, 'conv bigger (directional)', 'Conv', [[2, 3, 8, 8], W([4, 3, 3, 3]), [4]], { attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }, L);
   });
 
+  test('Conv weight gradients (weights as graph inputs): batch, strides, dilations, pads, groups, depthwise, auto_pad, 1-D/3-D', async () => {
+    const L = { linear: false };
+    await op(G, 'conv weight 3x3 pad 1, batch 2', 'Conv', [[2, 2, 5, 5], [3, 2, 3, 3], [3]], { attrs: { pads: [1, 1, 1, 1] } }, L);
+    await op(G, 'conv weight stride 2 asymmetric pads', 'Conv', [[2, 2, 7, 8], [3, 2, 3, 3]], { attrs: { strides: [2, 2], pads: [0, 1, 2, 1] } }, L);
+    await op(G, 'conv weight stride 2 dilation 2', 'Conv', [[1, 2, 7, 8], [3, 2, 3, 2]], { attrs: { strides: [2, 2], dilations: [2, 1], pads: [0, 1, 2, 1] } }, L);
+    await op(G, 'conv weight groups 2', 'Conv', [[2, 4, 5, 5], [6, 2, 3, 3], [6]], { attrs: { group: 2, pads: [1, 1, 1, 1] } }, L);
+    await op(G, 'conv weight depthwise stride 2', 'Conv', [[2, 3, 5, 5], [3, 1, 3, 3]], { attrs: { group: 3, pads: [1, 1, 1, 1], strides: [2, 2] } }, L);
+    await op(G, 'conv weight auto_pad SAME_UPPER stride 2', 'Conv', [[1, 2, 6, 7], [3, 2, 3, 3]], { attrs: { auto_pad: 'SAME_UPPER', strides: [2, 2] } }, L);
+    await op(G, 'conv weight 1-D', 'Conv', [[2, 2, 9], [3, 2, 3]], { attrs: { strides: [2], pads: [1, 0] } }, L);
+    await op(G, 'conv weight 3-D', 'Conv', [[1, 2, 4, 4, 3], [2, 2, 2, 2, 2]], { attrs: { strides: [1, 2, 1], pads: [1, 0, 1, 0, 1, 1] } }, L);
+  });
+
   test('ConvTranspose: stride, output_padding, groups, dilations, output_shape, auto_pad', async () => {
     const L = { linear: true };
     await op(G, 'convT stride 2 output_padding', 'ConvTranspose', [[1, 2, 3, 4], W([2, 3, 3, 3]), [3]], { attrs: { strides: [2, 2], output_padding: [1, 0], pads: [1, 0, 0, 1] } }, L);
