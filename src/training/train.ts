@@ -109,7 +109,7 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
 }
 
 /** Running statistics as PyTorch keeps them: momentum 0.1. */
-function updateRunningStatistics(arch: Architecture, params: Param[], stats: Float32Array[]): void {
+export function updateRunningStatistics(arch: Architecture, params: Param[], stats: Float32Array[]): void {
   if (!arch.batchNorm) return;
   const byName = new Map(params.map((p) => [p.name, p]));
   arch.channels.forEach((_, i) => {
