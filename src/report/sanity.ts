@@ -11,6 +11,7 @@ import { colourScale } from '../viz/colormap.js';
 import { escapeHtml } from './html.js';
 
 const CELL = 84;
+// columns leave room for labels such as "up to /conv2/Conv"
 
 /** |map| in the inferno scale, scaled to its own maximum, as a PNG picture of at least CELL pixels a side. */
 async function heatmapImage(map: Float32Array, x0: number, y0: number): Promise<string> {
@@ -32,14 +33,14 @@ async function heatmapImage(map: Float32Array, x0: number, y0: number): Promise<
 async function mapFigure(methods: SanityResult['methods'], columns: { label: string; maps: Record<string, Float32Array> }[]): Promise<string> {
   const left = 150;
   const top = 40;
-  const width = left + columns.length * (CELL + 6);
+  const width = left + columns.length * (CELL + 24);
   const height = top + methods.length * (CELL + 6);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`];
-  columns.forEach((c, j) => parts.push(`<text x="${left + j * (CELL + 6) + CELL / 2}" y="${top - 8}" text-anchor="middle">${escapeHtml(c.label)}</text>`));
+  columns.forEach((c, j) => parts.push(`<text x="${left + j * (CELL + 24) + CELL / 2}" y="${top - 8}" text-anchor="middle">${escapeHtml(c.label)}</text>`));
   for (const [i, m] of methods.entries()) {
     const y = top + i * (CELL + 6);
     parts.push(`<text x="${left - 8}" y="${y + CELL / 2}" text-anchor="end">${escapeHtml(m.title)}</text>`);
-    for (const [j, c] of columns.entries()) parts.push(await heatmapImage(c.maps[m.name], left + j * (CELL + 6), y));
+    for (const [j, c] of columns.entries()) parts.push(await heatmapImage(c.maps[m.name], left + j * (CELL + 24), y));
   }
   parts.push('</svg>');
   return parts.join('');
