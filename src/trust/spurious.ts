@@ -11,7 +11,8 @@
  *   Higher: the method shows the normal model as it shows the spurious one (a false alarm).
  * Besides, per input, the share of |attribution| inside the artifact: a method flags an input
  * when that share exceeds flagRatio x the artifact's share of the pixels; the detection rate is
- * the share of flagged inputs on the spurious model, the false alarm rate on the normal model.
+ * the share of flagged inputs on the spurious model, the false alarm rate on the normal model
+ * (null for artifacts too large for that rule: stripes, blur).
  */
 import type { AnyMethodDescriptor } from '../methods/descriptor.js';
 import { explainAll } from './sanityMaps.js';
@@ -26,8 +27,9 @@ export interface SpuriousMethodResult {
   /** Mean share of |attribution| in the artifact, spurious and normal model, spurious inputs. */
   spuriousShare: number;
   cleanShare: number;
-  detectionRate: number;
-  falseAlarmRate: number;
+  /** null when the artifact covers more than 1/flagRatio of the pixels (no share can exceed flagRatio x its area). */
+  detectionRate: number | null;
+  falseAlarmRate: number | null;
 }
 
 export interface SpuriousInputs {
@@ -72,6 +74,7 @@ export async function spuriousMeasures(spuriousOnnx: Uint8Array, normalOnnx: Uin
   const hw = h * w;
   const masks = Array.from({ length: spS.n }, (_, e) => inputs.masks.subarray(e * hw, (e + 1) * hw));
   const flagAt = masks.map((m) => o.flagRatio * (m.reduce((a, b) => a + b, 0) / hw));
+  const rate = (shares: number[]) => (flagAt.every((f) => f >= 1) ? null : mean(shares.map((s, e) => (s > flagAt[e] ? 1 : 0))));
   return descriptors.map((d) => {
     const sharesSp = spS.maps[d.name].map((m, e) => maskShare(m, masks[e]));
     const sharesCl = clS.maps[d.name].map((m, e) => maskShare(m, masks[e]));
@@ -83,8 +86,8 @@ export async function spuriousMeasures(spuriousOnnx: Uint8Array, normalOnnx: Uin
       fam: mean(clS.maps[d.name].map((m, e) => ssim(scaled(m), scaled(spS.maps[d.name][e]), h, w))),
       spuriousShare: mean(sharesSp),
       cleanShare: mean(sharesCl),
-      detectionRate: mean(sharesSp.map((s, e) => (s > flagAt[e] ? 1 : 0))),
-      falseAlarmRate: mean(sharesCl.map((s, e) => (s > flagAt[e] ? 1 : 0))),
+      detectionRate: rate(sharesSp),
+      falseAlarmRate: rate(sharesCl),
     };
   });
 }
