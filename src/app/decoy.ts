@@ -20,6 +20,8 @@ export async function decoy(o: DecoyOptions & { out?: string }): Promise<{ resul
   return { result, out, files: ['decoy.json', 'decoy.html', 'decoy-model.onnx', 'clean-model.onnx'] };
 }
 
+const rate = (v: number | null) => (v === null ? ' n/a' : `${(100 * v).toFixed(0).padStart(3)}%`);
+
 export function describeDecoy(r: DecoyResult): string {
   const a = r.accuracy;
   const lines = [
@@ -28,6 +30,14 @@ export function describeDecoy(r: DecoyResult): string {
     `share of |attribution| in the patch (area ${(100 * r.areaShare).toFixed(1)}%, flag above ${(100 * r.flagRatio * r.areaShare).toFixed(1)}%):`,
   ];
   for (const m of r.methods) lines.push(`  ${m.title.padEnd(28)} decoy ${(100 * m.decoyShare).toFixed(1).padStart(5)}%  clean ${(100 * m.cleanShare).toFixed(1).padStart(5)}%  ${m.flagsDecoy ? 'FLAGS' : 'misses'}${m.flagsClean ? ' (false alarm on clean)' : ''}`);
+  lines.push('Adebayo et al. 2022 measures (K-SSD higher better; CCM, FAM lower better; rates per input):');
+  const row = (signal: string, m: { title: string; kssd: number; ccm: number; fam: number; detectionRate: number | null; falseAlarmRate: number | null }) =>
+    lines.push(`  ${signal.padEnd(8)} ${m.title.padEnd(26)} K-SSD ${m.kssd.toFixed(3)}  CCM ${m.ccm.toFixed(3)}  FAM ${m.fam.toFixed(3)}  detection ${rate(m.detectionRate)}  false alarms ${rate(m.falseAlarmRate)}`);
+  for (const m of r.methods) row('patch', m);
+  for (const a of r.artifacts) {
+    lines.push(`  ${a.artifact} (marks class ${a.spuriousClass}, area ${(100 * a.areaShare).toFixed(1)}%): ${a.reliance.what}: spurious model ${(100 * a.reliance.spuriousModel).toFixed(1)}%, normal ${(100 * a.reliance.normalModel).toFixed(1)}% -> ${a.relies ? 'relies' : 'no clear reliance'}`);
+    for (const m of a.methods) row(a.artifact, m);
+  }
   lines.push(`${r.seconds.toFixed(1)} s (training ${r.trainSeconds.toFixed(1)} s)`);
   return lines.join('\n');
 }

@@ -15,6 +15,10 @@ test('saliency sanity writes the report with the cascading figure and a verdict 
     assert.equal(record.levels.length, 4);
     const html = readFileSync(join(out, 'sanity.html'), 'utf8');
     assert.match(html, /<svg/);
+    // 8 maps (2 rows x 4 columns) as embedded PNGs, not 784 SVG rects each (~90 kB a map)
+    assert.equal((html.match(/<image [^>]*href="data:image\/png;base64,/g) ?? []).length, 8);
+    assert.doesNotMatch(html, /<rect/);
+    assert.ok(html.length < 40_000, `sanity.html is ${html.length} bytes`);
     assert.match(html, /below <b>0.5<\/b>/);
   } finally {
     rmSync(out, { recursive: true, force: true });

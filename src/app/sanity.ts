@@ -19,6 +19,8 @@ export interface SanityVerbOptions {
   threshold?: number;
   noise?: number[];
   independent?: boolean;
+  /** Also run data randomisation: true, or the number of Fashion-MNIST training images (default 256). */
+  dataRandomisation?: boolean | number;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -33,13 +35,20 @@ export async function sanity(o: SanityVerbOptions): Promise<{ result: SanityResu
     threshold: o.threshold,
     noise: o.noise,
     independent: o.independent,
+    dataRandomisation: typeof o.dataRandomisation === 'number' ? { trainImages: o.dataRandomisation } : o.dataRandomisation,
     onProgress: o.onProgress,
   });
   mkdirSync(out, { recursive: true });
-  const json = { model: o.model, inputs: input.names.length, ...result, levels: result.levels.map(({ firstMap: _, ...l }) => l) };
+  const json = { model: o.model, inputs: input.names.length, ...sanityRecord(result) };
   writeFileSync(join(out, 'sanity.json'), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(out, 'sanity.html'), sanityPage(result));
+  writeFileSync(join(out, 'sanity.html'), await sanityPage(result));
   return { result, out, files: ['sanity.json', 'sanity.html'] };
+}
+
+/** The result without its maps (for JSON). */
+export function sanityRecord(r: SanityResult): Omit<SanityResult, 'levels' | 'dataRandomisation'> & { levels: unknown[]; dataRandomisation?: unknown } {
+  const { firstMap: _, ...data } = r.dataRandomisation ?? { firstMap: undefined };
+  return { ...r, levels: r.levels.map(({ firstMap: _m, ...l }) => l), dataRandomisation: r.dataRandomisation ? data : undefined };
 }
 
 export function describeSanity(r: SanityResult): string {
@@ -47,6 +56,11 @@ export function describeSanity(r: SanityResult): string {
   for (const v of r.verdicts) lines.push(`  ${v.title.padEnd(28)} ${v.value.toFixed(3)}  ${v.pass ? 'pass' : 'FAIL'}`);
   const acc = r.levels.filter((l) => l.accuracy !== undefined).map((l) => `${l.label} ${l.accuracy!.toFixed(2)}`);
   if (acc.length) lines.push(`accuracy: ${acc.join(', ')}`);
+  const d = r.dataRandomisation;
+  if (d) {
+    lines.push(`data randomisation: ${d.trainImages} images, permuted labels ${d.memorised ? 'memorised' : 'NOT memorised'} (training accuracy ${d.memorisedAccuracy.toFixed(3)} after ${d.permutedEpochs} epochs)${d.permutedAccuracy === undefined ? '' : `, accuracy on the inputs: true labels ${d.trainedAccuracy!.toFixed(2)}, permuted ${d.permutedAccuracy.toFixed(2)}`}`);
+    for (const v of d.verdicts) lines.push(`  ${v.title.padEnd(28)} ${v.value.toFixed(3)}  ${v.pass ? 'pass' : 'FAIL'}`);
+  }
   lines.push(`${r.seconds.toFixed(1)} s`);
   return lines.join('\n');
 }

@@ -1,26 +1,41 @@
 /** `saliency decoy`: the decoy test (app/decoy.ts), registered on the program. */
 import type { Command } from 'commander';
 import { decoy, describeDecoy } from '../app/decoy.js';
+import { UsageError } from '../app/errors.js';
+import { ARTIFACTS, type ArtifactName } from '../trust/artifacts.js';
 
 const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
+
+function artifactNames(text: string | undefined): ArtifactName[] | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none') return [];
+  return text.split(',').filter(Boolean).map((a) => {
+    if (!(ARTIFACTS as readonly string[]).includes(a)) throw new UsageError(`--artifacts: unknown artifact '${a}'; use ${ARTIFACTS.join(', ')} or none`);
+    return a as ArtifactName;
+  });
+}
 
 export function decoyCommand(program: Command): void {
   program
     .command('decoy')
-    .description('decoy test: train a model on Fashion-MNIST with a class-coding corner patch and a clean one, check reliance, measure each method\'s |attribution| share in the patch; decoy.html, decoy.json, both models')
+    .description('decoy test: train a model on Fashion-MNIST with a class-coding corner patch and a clean one, check reliance, measure each method\'s |attribution| share in the patch; then Adebayo et al. 2022\'s tag, stripes and blur with K-SSD, CCM, FAM and false alarm rates; decoy.html, decoy.json, both models')
     .option('--quick', 'small run (2000 training images, small CNN): minutes', true)
     .option('--full', 'larger run (20000 images, the Fashion-MNIST CNN)')
     .option('--methods <names...>', 'methods (default gradient,inputxgradient,ig,smoothgrad)')
+    .option('--artifacts <names>', "Adebayo et al. 2022's artifacts besides the patch, comma-separated: tag,stripes,blur (default all; 'none' for the patch only)")
+    .option('--spurious-class <k>', 'the class the artifacts mark in training (default 6, Shirt)')
     .option('--train-images <n>', 'training images')
     .option('--epochs <n>', 'training epochs')
     .option('--explained <n>', 'test images explained per method and model')
     .option('--seed <n>', 'seed of data, training and methods', '0')
     .option('-o, --out <dir>', 'output directory', 'saliency-decoy')
     .option('--json', 'print the JSON record')
-    .action(async (o: { full?: boolean; methods?: string[]; trainImages?: string; epochs?: string; explained?: string; seed: string; out: string; json?: boolean }) => {
+    .action(async (o: { full?: boolean; methods?: string[]; artifacts?: string; spuriousClass?: string; trainImages?: string; epochs?: string; explained?: string; seed: string; out: string; json?: boolean }) => {
       const r = await decoy({
         quick: !o.full,
         methods: o.methods?.flatMap((m) => m.split(',')).filter(Boolean),
+        artifacts: artifactNames(o.artifacts),
+        spuriousClass: int(o.spuriousClass),
         trainImages: int(o.trainImages),
         epochs: int(o.epochs),
         explained: int(o.explained),

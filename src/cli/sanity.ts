@@ -1,6 +1,6 @@
 /** `saliency sanity`: model-randomisation sanity checks (app/sanity.ts), registered on the program. */
 import type { Command } from 'commander';
-import { describeSanity, sanity } from '../app/sanity.js';
+import { describeSanity, sanity, sanityRecord } from '../app/sanity.js';
 import { UsageError } from '../app/errors.js';
 
 const numbers = (text: string | undefined, flag: string): number[] | undefined =>
@@ -12,6 +12,12 @@ const numbers = (text: string | undefined, flag: string): number[] | undefined =
         return v;
       });
 
+function count(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 10) throw new UsageError(`--data-randomisation takes a number of training images (at least 10), got '${text}'`);
+  return v;
+}
+
 export function sanityCommand(program: Command): void {
   program
     .command('sanity')
@@ -22,11 +28,12 @@ export function sanityCommand(program: Command): void {
     .option('--methods <names...>', 'methods (repeat or comma-separate; default gradient,inputxgradient,ig,smoothgrad,guidedbackprop)')
     .option('--threshold <t>', 'a method passes when Spearman |map| between trained and fully randomised is below t', '0.5')
     .option('--noise <levels>', 'also add weight noise at these levels (x each layer weight std), e.g. 0.1,0.5')
+    .option('--data-randomisation [images]', 'also train a model on true and one on permuted labels (Fashion-MNIST; default 256 images, until memorised) and compare their maps')
     .option('--no-independent', 'skip independent (one layer at a time) randomisation')
     .option('--seed <n>', 'seed of the randomised weights and method draws', '0')
     .option('-o, --out <dir>', 'output directory', 'saliency-sanity')
     .option('--json', 'print the JSON record')
-    .action(async (o: { model: string; image?: string[]; fashionMnist?: string; methods?: string[]; threshold: string; noise?: string; independent: boolean; seed: string; out: string; json?: boolean }) => {
+    .action(async (o: { model: string; image?: string[]; fashionMnist?: string; methods?: string[]; threshold: string; noise?: string; independent: boolean; dataRandomisation?: boolean | string; seed: string; out: string; json?: boolean }) => {
       const r = await sanity({
         model: o.model,
         images: o.image,
@@ -35,12 +42,13 @@ export function sanityCommand(program: Command): void {
         threshold: Number(o.threshold),
         noise: numbers(o.noise, '--noise'),
         independent: o.independent,
+        dataRandomisation: typeof o.dataRandomisation === 'string' ? count(o.dataRandomisation) : o.dataRandomisation,
         seed: Number(o.seed),
         out: o.out,
-        onProgress: (done, total, what) => process.stderr.write(`\r[${done}/${total}] ${what}`.padEnd(60)),
+        onProgress: (done, total, what) => process.stderr.write(total ? `\r[${done}/${total}] ${what}`.padEnd(60) : `\n${what}`),
       });
       process.stderr.write('\n');
-      if (o.json) process.stdout.write(`${JSON.stringify(JSON.parse(JSON.stringify({ ...r.result, levels: r.result.levels.map(({ firstMap: _, ...l }) => l) })), null, 2)}\n`);
+      if (o.json) process.stdout.write(`${JSON.stringify(sanityRecord(r.result), null, 2)}\n`);
       else process.stdout.write(`${describeSanity(r.result)}\nwrote ${r.files.join(', ')} to ${r.out}/\n`);
     });
 }

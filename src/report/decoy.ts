@@ -34,7 +34,27 @@ export function decoySection(r: DecoyResult): string {
     shareBars(r),
     '<table><tr><th>method</th><th>share in patch, decoy model</th><th>clean model</th><th>flags the decoy model</th><th>false alarm on the clean model</th></tr>',
     ...r.methods.map((m) => `<tr><td>${escapeHtml(m.title)}</td><td>${pct(m.decoyShare)}</td><td>${pct(m.cleanShare)}</td><td>${m.flagsDecoy ? 'yes' : 'no'}</td><td>${m.flagsClean ? 'yes' : 'no'}</td></tr>`),
-    `</table><p>Training ${r.trainSeconds.toFixed(1)} s, total ${r.seconds.toFixed(1)} s.</p></section>`,
+    '</table>',
+    spuriousSection(r),
+    `<p>Training ${r.trainSeconds.toFixed(1)} s, total ${r.seconds.toFixed(1)} s.</p></section>`,
+  ].join('\n');
+}
+
+const f3 = (v: number) => v.toFixed(3);
+
+/** Adebayo et al. 2022's measures for the patch and each artifact. */
+function spuriousSection(r: DecoyResult): string {
+  const rows = (name: string, methods: { title: string; kssd: number; ccm: number; fam: number; detectionRate: number | null; falseAlarmRate: number | null }[]) =>
+    methods.map((m) => `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(m.title)}</td><td>${f3(m.kssd)}</td><td>${f3(m.ccm)}</td><td>${f3(m.fam)}</td><td>${m.detectionRate === null ? 'n/a' : pct(m.detectionRate)}</td><td>${m.falseAlarmRate === null ? 'n/a' : pct(m.falseAlarmRate)}</td></tr>`);
+  const reliance = r.artifacts.map((a) => `<tr><td>${escapeHtml(a.title)}</td><td>${pct(a.areaShare)}</td><td>${escapeHtml(a.reliance.what)}</td><td>${pct(a.reliance.spuriousModel)}</td><td>${pct(a.reliance.normalModel)}</td><td>${a.relies ? '<b>relies</b>' : 'no clear reliance'}</td></tr>`);
+  return [
+    '<h3>Spurious signals (Adebayo et al. 2022)</h3>',
+    `<p>Besides the patch, artifacts that mark every training image of one class (tag, stripes, blur), each with its own spurious model; the clean model is the normal model. SSIM of |maps| scaled to [0, 1]: <b>K-SSD</b> (known spurious signal detection, higher is better) compares the spurious model's map on inputs with the artifact to the artifact's mask; <b>CCM</b> (cause for concern, lower is better) compares spurious and normal model on inputs without it; <b>FAM</b> (false alarm, lower is better) compares normal and spurious model on inputs with it. Detection rate: inputs whose |attribution| share in the artifact exceeds ${r.flagRatio} x its area share, on the spurious model; false alarm rate: the same on the normal model (n/a when the artifact covers more than 1/${r.flagRatio} of the pixels).</p>`,
+    r.artifacts.length ? `<table><tr><th>artifact</th><th>area</th><th>reliance check</th><th>spurious model</th><th>normal model</th><th></th></tr>${reliance.join('')}</table>` : '',
+    '<table><tr><th>signal</th><th>method</th><th>K-SSD</th><th>CCM</th><th>FAM</th><th>detection rate</th><th>false alarm rate</th></tr>',
+    ...rows('corner patch', r.methods),
+    ...r.artifacts.flatMap((a) => rows(a.artifact, a.methods)),
+    '</table>',
   ].join('\n');
 }
 

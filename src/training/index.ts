@@ -3,5 +3,6 @@ export { loadFashionMnist, pixelStatistics, subsetIndices, permutation, slice, F
 export { ARCHITECTURES, architecture, initParams, type Architecture, type Param } from './network.js';
 export { train, accuracy, TRAIN_DEFAULTS, TRAIN_BACKENDS, type TrainOptions, type TrainedModel, type TrainBackend, type OptimizerName } from './train.js';
 export { EngineStepper, trainingGraph } from './engineForward.js';
+export { trainSaliencyGuided, maskLowestSaliency, maskedKl, SALIENCY_GUIDED_DEFAULTS, type SaliencyGuidedOptions } from './saliencyGuided.js';
 export { exportOnnx, writeOnnx, trainedGraph } from './export.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint, type EpochRecord } from './checkpoint.js';

@@ -154,7 +154,7 @@ async function makeStepper(backend: TrainBackend, arch: Architecture, params: Pa
 }
 
 /** Running statistics as PyTorch keeps them: momentum 0.1. */
-function updateRunningStatistics(arch: Architecture, params: Param[], stats: Float32Array[]): void {
+export function updateRunningStatistics(arch: Architecture, params: Param[], stats: Float32Array[]): void {
   if (!arch.batchNorm) return;
   const byName = new Map(params.map((p) => [p.name, p]));
   arch.channels.forEach((_, i) => {

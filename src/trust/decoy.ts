@@ -6,13 +6,18 @@
  * and with another class's intensity), then each method's share of |attribution| inside the
  * patch is measured on both models. A method flags reliance when that share exceeds
  * `flagRatio` x the patch's share of the pixels (16/784 = 2%).
+ * Then Adebayo et al. 2022's artifacts (tag, stripes, blur: artifacts.ts, artifactTest.ts),
+ * and for every artifact, the patch included, their measures K-SSD, CCM and FAM with the
+ * detection and false alarm rates (spurious.ts).
  */
-import { loadOnnxModel } from '../engine/onnx.js';
-import { getMethod, methodOptions } from '../methods/registry.js';
+import { getMethod } from '../methods/registry.js';
 import { Rng } from '../random.js';
 import { datasetSize, imageSize, loadFashionMnist, type Dataset } from '../training/data.js';
 import { exportOnnx } from '../training/export.js';
 import { accuracy, train, type TrainedModel } from '../training/train.js';
+import { ARTIFACTS, type ArtifactName } from './artifacts.js';
+import { artifactTest, type SpuriousArtifactResult } from './artifactTest.js';
+import { spuriousMeasures, type SpuriousMethodResult } from './spurious.js';
 
 export const DECOY_DEFAULTS = { methods: ['gradient', 'inputxgradient', 'ig', 'smoothgrad'], patch: 4, flagRatio: 5, seed: 0 };
 export const DECOY_SIZES = {
@@ -51,7 +56,7 @@ export function addDecoy(d: Dataset, seed: number, patch = DECOY_DEFAULTS.patch,
   return { data: { ...d, images }, masks };
 }
 
-export interface DecoyMethodResult {
+export interface DecoyMethodResult extends Omit<SpuriousMethodResult, 'spuriousShare' | 'cleanShare'> {
   method: string;
   title: string;
   /** Mean share of |attribution| inside the patch, on the decoy and the clean model. */
@@ -70,6 +75,8 @@ export interface DecoyResult {
   /** The decoy model relies on the patch: blanking or swapping it costs > 20 points. */
   relies: boolean;
   methods: DecoyMethodResult[];
+  /** Adebayo et al. 2022's artifacts, each with its own spurious model (the clean model is shared). */
+  artifacts: SpuriousArtifactResult[];
   trainSeconds: number;
   seconds: number;
 }
@@ -87,26 +94,13 @@ export interface DecoyOptions {
   seed?: number;
   flagRatio?: number;
   methodOptions?: Record<string, Record<string, unknown>>;
+  /** Artifacts besides the patch (default tag, stripes, blur; [] for the patch only). */
+  artifacts?: readonly ArtifactName[];
+  /** The class the artifacts mark in training (default 6, Shirt). */
+  spuriousClass?: number;
   onProgress?: (what: string) => void;
   /** Receives the two trained models (to save them). */
   onModels?: (models: { decoy: TrainedModel; clean: TrainedModel }) => void;
-}
-
-function patchShare(values: Float32Array, masks: Uint8Array, n: number, pixels: number, channels: number): number {
-  let total = 0;
-  for (let e = 0; e < n; e++) {
-    let inside = 0;
-    let all = 0;
-    for (let k = 0; k < channels; k++) {
-      for (let p = 0; p < pixels; p++) {
-        const a = Math.abs(values[(e * channels + k) * pixels + p]);
-        all += a;
-        if (masks[e * pixels + p]) inside += a;
-      }
-    }
-    total += all > 0 ? inside / all : 0;
-  }
-  return total / n;
 }
 
 export async function decoyTest(options: DecoyOptions = {}): Promise<DecoyResult> {
@@ -141,24 +135,15 @@ export async function decoyTest(options: DecoyOptions = {}): Promise<DecoyResult
   const masks = testDecoy.masks.subarray(0, n * pixels);
   const classes = Array.from(testDecoy.data.labels.subarray(0, n));
   const areaShare = (DECOY_DEFAULTS.patch * DECOY_DEFAULTS.patch) / pixels;
-  const shares: Record<string, number[]> = {};
   const descriptors = (options.methods ?? DECOY_DEFAULTS.methods).map((m) => getMethod(m));
-  for (const trained of [decoy, clean]) {
-    const model = await loadOnnxModel(exportOnnx(trained));
-    try {
-      for (const d of descriptors) {
-        options.onProgress?.(`${d.name} on the ${trained === decoy ? 'decoy' : 'clean'} model`);
-        const a = await d.run(model, input, methodOptions(d, options.methodOptions?.[d.name] ?? {}), { target: classes, seed });
-        (shares[d.name] ??= []).push(patchShare(a.values, masks, n, pixels, c));
-      }
-    } finally {
-      await model.dispose();
-    }
+  const measureOptions = { flagRatio, seed, methodOptions: options.methodOptions, onProgress: options.onProgress };
+  const plainInput = testPlain.images.subarray(0, n * c * pixels);
+  const measured = await spuriousMeasures(exportOnnx(decoy), exportOnnx(clean), { spurious: input, normal: plainInput, masks, targets: classes }, descriptors, measureOptions);
+  const methods = measured.map(({ spuriousShare: decoyShare, cleanShare, ...m }) => ({ ...m, decoyShare, cleanShare, flagsDecoy: decoyShare > flagRatio * areaShare, flagsClean: cleanShare > flagRatio * areaShare }));
+  const artifacts: SpuriousArtifactResult[] = [];
+  for (const name of options.artifacts ?? ARTIFACTS) {
+    artifacts.push(await artifactTest(name, trainPlain, testPlain, clean, descriptors, { ...measureOptions, training: common, explained: n, spuriousClass: options.spuriousClass }));
   }
-  const methods = descriptors.map((d) => {
-    const [decoyShare, cleanShare] = shares[d.name];
-    return { method: d.name, title: d.title, decoyShare, cleanShare, flagsDecoy: decoyShare > flagRatio * areaShare, flagsClean: cleanShare > flagRatio * areaShare };
-  });
   const relies = acc.decoyWithPatch - Math.min(acc.decoyPatchBlanked, acc.decoyPatchOfAnotherClass) > 0.2;
-  return { areaShare, flagRatio, accuracy: acc, relies, methods, trainSeconds, seconds: (performance.now() - t0) / 1000 };
+  return { areaShare, flagRatio, accuracy: acc, relies, methods, artifacts, trainSeconds: trainSeconds + artifacts.reduce((t, a) => t + a.trainSeconds, 0), seconds: (performance.now() - t0) / 1000 };
 }

@@ -11,7 +11,8 @@ import { pointingGame } from '../metrics/pointingGame.js';
 import { relevanceMass } from '../metrics/relevanceMass.js';
 import { relevanceRank } from '../metrics/relevanceRank.js';
 import { exportOnnx } from '../training/export.js';
-import { accuracy, train, type TrainOptions } from '../training/train.js';
+import { accuracy, train, type TrainedModel, type TrainOptions } from '../training/train.js';
+import type { Dataset } from '../training/data.js';
 import { syntheticShapes } from './synthetic.js';
 
 export const LOCALISATION_METRICS = { 'relevance-mass': relevanceMass, 'relevance-rank': relevanceRank, 'pointing-game': pointingGame, 'energy-pointing-game': energyPointingGame };
@@ -24,11 +25,11 @@ export interface LocalisationResult {
   scores: Record<string, Record<string, number>>;
 }
 
-export async function syntheticLocalisation(methods: readonly string[], o: { trainImages?: number; explained?: number; seed?: number; training?: TrainOptions } = {}): Promise<LocalisationResult> {
+export async function syntheticLocalisation(methods: readonly string[], o: { trainImages?: number; explained?: number; seed?: number; training?: TrainOptions; trainer?: (data: Dataset, options: TrainOptions) => Promise<TrainedModel> } = {}): Promise<LocalisationResult> {
   const seed = o.seed ?? 0;
   const trainSet = syntheticShapes(o.trainImages ?? 1000, seed);
   const testSet = syntheticShapes(o.explained ?? 32, seed + 1);
-  const trained = await train(trainSet.data, { architecture: 'small', epochs: 3, learningRate: 5e-3, ...o.training, seed });
+  const trained = await (o.trainer ?? train)(trainSet.data, { architecture: 'small', epochs: 3, learningRate: 5e-3, ...o.training, seed });
   const model = await loadOnnxModel(exportOnnx(trained));
   const groundTruth = Float32Array.from(testSet.masks);
   const classes = Array.from(testSet.data.labels);

@@ -13,10 +13,13 @@
 import { readFileSync } from 'node:fs';
 import type { Graph } from '../graph/ir.js';
 import { loadOnnx, saveOnnx } from '../graph/onnx.js';
-import { loadOnnxModel, type OnnxModel } from '../engine/onnx.js';
-import { getMethod, methodOptions } from '../methods/registry.js';
-import { mapSimilarity, sobel, type MapSimilarity } from './similarity.js';
+import { getMethod } from '../methods/registry.js';
+import type { MapSimilarity } from './similarity.js';
 import { perturbWeights, randomisableLayers, randomiseLayers } from './randomise.js';
+import { agreement, explainAll, mapSize, meanSimilarity, SOBEL } from './sanityMaps.js';
+import { trainDataRandomised, type DataRandomisationOptions } from './dataRandomisation.js';
+
+export { SOBEL } from './sanityMaps.js';
 
 export const SANITY_DEFAULTS = { methods: ['gradient', 'inputxgradient', 'ig', 'smoothgrad', 'guidedbackprop'], threshold: 0.5, seed: 0 };
 
@@ -34,6 +37,11 @@ export interface SanityOptions {
   threshold?: number;
   seed?: number;
   batchSize?: number;
+  /**
+   * Also run data randomisation (trust/dataRandomisation.ts): train a model on true and one
+   * on permuted labels (Fashion-MNIST, so the inputs must be 1x28x28) and compare their maps.
+   */
+  dataRandomisation?: boolean | DataRandomisationOptions;
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
@@ -59,6 +67,25 @@ export interface SanityVerdict {
   pass: boolean;
 }
 
+/** Data randomisation: maps of a model trained on true labels against one that memorised permuted labels. */
+export interface DataRandomisationResult {
+  trainImages: number;
+  permutedEpochs: number;
+  /** The permuted-label model's accuracy on its training labels (evaluation mode). */
+  memorisedAccuracy: number;
+  memorised: boolean;
+  trainedTrainAccuracy: number;
+  /** Accuracy on the inputs' labels, when given: the permuted-label model is near chance. */
+  trainedAccuracy?: number;
+  permutedAccuracy?: number;
+  /** Method name -> mean similarity of the permuted-label model's maps to the true-label model's. */
+  similarity: Record<string, MapSimilarity>;
+  firstMap: { trained: Record<string, Float32Array>; permuted: Record<string, Float32Array> };
+  /** Pass: mean Spearman |map| below the threshold. */
+  verdicts: SanityVerdict[];
+  seconds: number;
+}
+
 export interface SanityResult {
   /** Layers from the output down. */
   layers: string[];
@@ -66,28 +93,8 @@ export interface SanityResult {
   levels: SanityLevel[];
   verdicts: SanityVerdict[];
   threshold: number;
+  dataRandomisation?: DataRandomisationResult;
   seconds: number;
-}
-
-export const SOBEL = { name: 'sobel', title: 'Sobel edges (control)' };
-
-/** Sum over channels: [n, c, h, w] -> n maps of [h, w]. */
-function channelSum(values: Float32Array, n: number, shape: readonly number[]): Float32Array[] {
-  const [c, hw] = shape.length === 3 ? [shape[0], shape[1] * shape[2]] : [1, values.length / n];
-  return Array.from({ length: n }, (_, e) => {
-    const m = new Float32Array(hw);
-    for (let k = 0; k < c; k++) for (let p = 0; p < hw; p++) m[p] += values[(e * c + k) * hw + p];
-    return m;
-  });
-}
-
-function argmaxes(logits: Float32Array, n: number): number[] {
-  const k = logits.length / n;
-  return Array.from({ length: n }, (_, e) => {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[e * k + j] > logits[e * k + best]) best = j;
-    return best;
-  });
 }
 
 export async function sanityCheck(modelSource: string | Uint8Array, input: Float32Array, options: SanityOptions = {}): Promise<SanityResult> {
@@ -104,52 +111,60 @@ export async function sanityCheck(modelSource: string | Uint8Array, input: Float
   for (const s of options.noise ?? []) variants.push({ label: `noise ${s}`, kind: 'noise', layers: [...layers], graph: perturbWeights(graph, s, seed) });
 
   let reference: Record<string, Float32Array[]> = {};
-  let classes: number[] = [];
-  let shape: number[] = [];
-  let n = 0;
+  let classes: number[] | undefined;
   const levels: SanityLevel[] = [];
+  const total = variants.length * descriptors.length;
   for (const [v, variant] of variants.entries()) {
-    const model: OnnxModel = await loadOnnxModel(saveOnnx(variant.graph));
-    try {
-      shape = [...model.inputShape];
-      n = input.length / shape.reduce((a, b) => a * b, 1);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`sanity: the input holds ${input.length} values, not a whole number of inputs of shape [${shape}]`);
-      const logits = (await model.run(input, { outputs: ['logits'] })).logits;
-      const predicted = argmaxes(logits, n);
-      if (v === 0) classes = predicted;
-      const maps: Record<string, Float32Array[]> = {};
-      for (const d of descriptors) {
-        const o = methodOptions(d, options.methodOptions?.[d.name] ?? {});
-        const a = await d.run(model, input, o, { target: classes, seed, batchSize: options.batchSize });
-        maps[d.name] = channelSum(a.values, n, shape);
-        options.onProgress?.(v * descriptors.length + descriptors.indexOf(d) + 1, variants.length * descriptors.length, `${d.name} on ${variant.label}`);
-      }
-      const [h, w] = shape.length === 3 ? [shape[1], shape[2]] : [1, shape.reduce((a, b) => a * b, 1)];
-      maps[SOBEL.name] = channelSum(input, n, shape).map((img) => sobel(img, h, w));
-      if (v === 0) reference = maps;
-      const similarity: Record<string, MapSimilarity> = {};
-      for (const name of Object.keys(maps)) {
-        const per = maps[name].map((m, e) => mapSimilarity(reference[name][e], m, h, w));
-        similarity[name] = {
-          spearmanAbs: mean(per.map((p) => p.spearmanAbs)),
-          spearman: mean(per.map((p) => p.spearman)),
-          ssim: mean(per.map((p) => p.ssim)),
-          hog: mean(per.map((p) => p.hog)),
-        };
-      }
-      const accuracy = options.labels ? predicted.filter((c, e) => c === Number(options.labels![e])).length / n : undefined;
-      levels.push({ label: variant.label, kind: variant.kind, layers: variant.layers, accuracy, similarity, firstMap: Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, m[0]])) });
-    } finally {
-      await model.dispose();
-    }
+    let done = v * descriptors.length;
+    const r = await explainAll(saveOnnx(variant.graph), input, descriptors, {
+      methodOptions: options.methodOptions, seed, batchSize: options.batchSize, classes,
+      onMethod: (name) => options.onProgress?.(++done, total, `${name} on ${variant.label}`),
+    });
+    if (v === 0) [classes, reference] = [r.predicted, r.maps];
+    const [h, w] = mapSize(r.shape);
+    const accuracy = options.labels ? agreement(r.predicted, options.labels) : undefined;
+    levels.push({ label: variant.label, kind: variant.kind, layers: variant.layers, accuracy, similarity: meanSimilarity(reference, r.maps, h, w), firstMap: firstMaps(r.maps) });
   }
   const full = levels.filter((l) => l.kind === 'cascading').at(-1)!;
   const methods = [...descriptors.map((d) => ({ name: d.name, title: d.title })), SOBEL];
-  const verdicts = methods.map((m) => {
-    const value = full.similarity[m.name].spearmanAbs;
-    return { method: m.name, title: m.title, value, threshold, pass: value < threshold };
-  });
-  return { layers, methods, levels, verdicts, threshold, seconds: (performance.now() - t0) / 1000 };
+  const verdicts = verdictsOf(methods, full.similarity, threshold);
+  const data = options.dataRandomisation ? await dataRandomisation(input, methods, descriptors, options, seed, threshold) : undefined;
+  return { layers, methods, levels, verdicts, threshold, dataRandomisation: data, seconds: (performance.now() - t0) / 1000 };
 }
 
-const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(a.length, 1);
+const firstMaps = (maps: Record<string, Float32Array[]>) => Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, m[0]]));
+
+function verdictsOf(methods: { name: string; title: string }[], similarity: Record<string, MapSimilarity>, threshold: number): SanityVerdict[] {
+  return methods.map((m) => {
+    const value = similarity[m.name].spearmanAbs;
+    return { method: m.name, title: m.title, value, threshold, pass: value < threshold };
+  });
+}
+
+async function dataRandomisation(input: Float32Array, methods: { name: string; title: string }[], descriptors: ReturnType<typeof getMethod>[], options: SanityOptions, seed: number, threshold: number): Promise<DataRandomisationResult> {
+  const t0 = performance.now();
+  const o = typeof options.dataRandomisation === 'object' ? options.dataRandomisation : {};
+  const models = await trainDataRandomised({ seed, ...o, onProgress: o.onProgress ?? ((what) => options.onProgress?.(0, 0, what)) });
+  const shape = models.trained.inputShape;
+  if (input.length % (shape[0] * shape[1] * shape[2]) !== 0) {
+    throw new Error(`sanity: data randomisation trains on Fashion-MNIST (inputs of shape [${shape}]), but the inputs do not hold whole images of that shape; use --fashion-mnist N or 28x28 grey images`);
+  }
+  const common = { methodOptions: options.methodOptions, seed, batchSize: options.batchSize };
+  const trained = await explainAll(models.trainedOnnx, input, descriptors, common);
+  const permuted = await explainAll(models.permutedOnnx, input, descriptors, { ...common, classes: trained.predicted });
+  const [h, w] = mapSize(trained.shape);
+  const similarity = meanSimilarity(trained.maps, permuted.maps, h, w);
+  return {
+    trainImages: models.trainImages,
+    permutedEpochs: models.permutedEpochs,
+    memorisedAccuracy: models.memorisedAccuracy,
+    memorised: models.memorised,
+    trainedTrainAccuracy: models.trainedTrainAccuracy,
+    trainedAccuracy: options.labels ? agreement(trained.predicted, options.labels) : undefined,
+    permutedAccuracy: options.labels ? agreement(permuted.predicted, options.labels) : undefined,
+    similarity,
+    firstMap: { trained: firstMaps(trained.maps), permuted: firstMaps(permuted.maps) },
+    verdicts: verdictsOf(methods, similarity, threshold),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
