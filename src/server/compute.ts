@@ -11,13 +11,13 @@ import { parseRequest } from '../app/request.js';
 import type { ImageKind } from './security.js';
 import type { ServedModel } from './models.js';
 
+/** The query of POST /api/explain; any other key is a method flag (`steps=20`, `quadrature=riemann_left`). */
 export interface ExplainQuery {
   method?: string;
   baseline?: string;
   target?: string;
-  steps?: string;
-  samples?: string;
   seed?: string;
+  [flag: string]: string | undefined;
 }
 
 export async function explainUpload(model: ServedModel, image: Uint8Array, kind: ImageKind, q: ExplainQuery) {
@@ -25,9 +25,11 @@ export async function explainUpload(model: ServedModel, image: Uint8Array, kind:
   try {
     const file = join(dir, `upload.${kind}`);
     writeFileSync(file, image);
-    const session = await openSession({ model: model.path, images: [file], target: q.target });
+    const { method, baseline, target, seed, model: _model, ...options } = q;
+    const session = await openSession({ model: model.path, images: [file], target });
     try {
-      const req = parseRequest({ methods: [q.method ?? 'ig'], baselines: q.baseline ? [q.baseline] : [], steps: q.steps, samples: q.samples, seed: q.seed }, { methods: ['ig'], baselines: ['black'] });
+      const req = parseRequest({ methods: [method ?? 'ig'], baselines: baseline ? [baseline] : [], options, seed }, { methods: ['ig'], baselines: ['black'] });
+      const t0 = performance.now();
       const [outcome] = await runAll(session, req.plans.slice(0, 1), contextOf(session, req.seed, req.batchSize));
       return {
         method: outcome.plan.method,
@@ -35,9 +37,10 @@ export async function explainUpload(model: ServedModel, image: Uint8Array, kind:
         class: session.classes[0],
         predictions: session.predictions[0],
         input: Array.from(session.batch),
-        shape: session.shape.slice(1),
+        shape: outcome.attribution.shape.slice(1),
         attribution: Array.from(outcome.attribution.values),
         delta: outcome.delta ? outcome.delta[0] : null,
+        ms: performance.now() - t0,
       };
     } finally {
       await session.opened.dispose();
