@@ -87,7 +87,10 @@ async function explain(first?: ServerResult): Promise<void> {
     state.last = { ...ask, values: r.values, shape: r.shape, delta: r.delta, ms: r.ms, where: onServer() ? 'server' : 'page' };
     state.computed++;
     status('ready');
-    if (entry().needs['baseline'] && !onServer()) await path(ask.baseline);
+    const paths = entry().needs['baseline'] && !onServer();
+    if (!paths) state.path = undefined;
+    $('path-section').hidden = !paths;
+    if (paths) await path(ask.baseline);
   } catch (e) {
     showError(e);
   } finally {
@@ -136,6 +139,7 @@ async function useImage(blob: Blob): Promise<void> {
 async function useModel(m: ModelEntry, source: string | Blob | null): Promise<ModelEntry> {
   status(`loading ${m.name}...`);
   state.path = undefined;
+  clearViews();
   state.where = source ? 'page' : 'server';
   state.source = source;
   let shown = m;
@@ -150,7 +154,8 @@ async function useModel(m: ModelEntry, source: string | Blob | null): Promise<Mo
   $<HTMLSelectElement>('model').value = m.id === 'dropped' ? '' : m.id;
   const images = $('images');
   images.replaceChildren();
-  for (const img of m.images) {
+  // a model served without example images gets the shipped ones
+  for (const img of m.images.length ? m.images : shippedImages) {
     const b = el('button', { class: 'thumb', 'data-name': img.name, title: img.name });
     b.append(el('img', { src: img.url, alt: img.name }));
     b.onclick = () => fetch(img.url).then((r) => r.blob()).then(useImage).catch(showError);
@@ -158,6 +163,17 @@ async function useModel(m: ModelEntry, source: string | Blob | null): Promise<Mo
   }
   status('ready');
   return shown;
+}
+
+let shippedImages: ModelEntry['images'] = [];
+
+/** Views of another model's maps go when the model changes. */
+function clearViews(): void {
+  for (const id of ['grid', 'methods-grid', 'curves']) $(id).replaceChildren();
+  $('path-section').hidden = true;
+  $('sag').hidden = true;
+  $('sag-note').textContent = '';
+  Object.assign(state, { methodsGrid: [], curves: [], sag: undefined });
 }
 
 async function dropped(file: File): Promise<void> {
@@ -184,6 +200,7 @@ async function dropped(file: File): Promise<void> {
 async function start(): Promise<void> {
   state.catalogue = await (await fetch('/api/catalogue')).json();
   const models: ModelEntry[] = await (await fetch('/api/models')).json();
+  shippedImages = models[0].images;
   const select = $<HTMLSelectElement>('method');
   for (const m of state.catalogue!.methods) select.append(el('option', { value: m.name, title: m.summary }, m.title));
   select.value = 'ig';

@@ -100,7 +100,7 @@ export async function evaluateMap(): Promise<void> {
     const img = el('img', { alt: `${r.curve.title} curve`, 'data-metric': r.curve.metric });
     showSvg(img, r.curve.svg);
     const control = r.curve.controlScore !== null ? `, random ranking ${r.curve.controlScore.toFixed(3)}` : '';
-    fig.append(img, el('figcaption', {}, `${r.curve.title} of ${last.method}: ${r.curve.score.toFixed(3)}${control}`));
+    fig.append(img, el('figcaption', {}, `${r.curve.title} of ${last.method}: ${r.curve.score.toFixed(3)}${control}${control ? ' (dashed)' : ''}`));
     box.append(fig);
   }
   status('ready');
