@@ -57,8 +57,8 @@ async function pageIg(page: Page, timeout: number): Promise<number> {
 }
 
 /** The page's main thread in a chromium trace: the longest task's CPU (thread) time and wall time, ms. */
-async function mainThreadCpu(browser: Browser, run: () => Promise<unknown>): Promise<{ cpuMs: number; wallMs: number }> {
-  await browser.startTracing(undefined, { categories: ['devtools.timeline'] });
+async function mainThreadCpu(browser: Browser, page: Page, run: () => Promise<unknown>): Promise<{ cpuMs: number; wallMs: number }> {
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   await run();
   const events = JSON.parse((await browser.stopTracing()).toString()).traceEvents as Array<{ name: string; ph: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }>;
   const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       await ready(page, 900_000);
       await readBack(page, () => page.evaluate(() => ((window as unknown as { __longtasks: unknown[] }).__longtasks = [])));
       const mbPage: number[] = [];
-      const cpu = await mainThreadCpu(browser, async () => mbPage.push(await pageIg(page, 900_000)));
+      const cpu = await mainThreadCpu(browser, page, async () => mbPage.push(await pageIg(page, 900_000)));
       const wall = await longestTask(page);
       mbNode.push(...(await nodeIg(mobilenet, mbLast, 1)));
       mbPage.push(await pageIg(page, 900_000));

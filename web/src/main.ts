@@ -10,6 +10,7 @@ import { convergencePlot, saturationPlot } from '../../src/viz/pathPlots.js';
 import { $, el, paint, showSvg } from './draw.js';
 import { BASELINES, baselineText, isOnnx, softmaxTop } from './model.js';
 import { className, clearError, compute, progress, showError, state, status, type ModelEntry } from './page.js';
+import { flags, renderOptions } from './options.js';
 import { explainOnServer, predictionsFromServer, type ServerResult } from './server.js';
 import { evaluateMap, methodsGrid, baselinesGrid, renderPicks, sag } from './views.js';
 import './style.css';
@@ -17,37 +18,6 @@ import './style.css';
 const entry = (): CatalogueEntry => state.catalogue!.methods.find((m) => m.name === $<HTMLSelectElement>('method').value)!;
 const onServer = () => state.where === 'server';
 
-function renderOptions(): void {
-  const box = $('options');
-  box.replaceChildren();
-  for (const o of entry().options) {
-    const id = `opt-${o.key}`;
-    const label = el('label', { for: id, title: o.description }, o.flag.slice(2));
-    let input: HTMLInputElement | HTMLSelectElement;
-    if (o.choices) {
-      input = el('select', { id });
-      for (const c of o.choices) input.append(el('option', { value: c }, c));
-    } else {
-      input = el('input', { id, type: o.kind === 'boolean' ? 'checkbox' : 'text' });
-      if (o.kind === 'boolean') (input as HTMLInputElement).checked = o.default === true;
-    }
-    if (o.kind !== 'boolean') input.value = o.key === 'steps' && entry().name === 'ig' ? '50' : String(o.default);
-    input.dataset.flag = o.flag.slice(2);
-    const row = el('div', { class: 'option' });
-    row.append(label, input);
-    box.append(row);
-  }
-  $('baseline-row').hidden = !entry().needs['baseline'];
-}
-
-function flags(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const i of $('options').querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-flag]')) {
-    const v = i instanceof HTMLInputElement && i.type === 'checkbox' ? String(i.checked) : i.value.trim();
-    if (v !== '') out[i.dataset.flag!] = v;
-  }
-  return out;
-}
 const baseline = () => baselineText($<HTMLSelectElement>('baseline').value, $<HTMLInputElement>('sigma').value);
 
 async function predict(): Promise<void> {
@@ -204,8 +174,8 @@ async function start(): Promise<void> {
   const select = $<HTMLSelectElement>('method');
   for (const m of state.catalogue!.methods) select.append(el('option', { value: m.name, title: m.summary }, m.title));
   select.value = 'ig';
-  select.onchange = () => { renderOptions(); void explain(); };
-  renderOptions();
+  select.onchange = () => { renderOptions(entry()); void explain(); };
+  renderOptions(entry());
   renderPicks();
   const baselineSelect = $<HTMLSelectElement>('baseline');
   for (const b of BASELINES) baselineSelect.append(el('option', { value: b.text }, b.title));
