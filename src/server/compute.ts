@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession, runAll, contextOf } from '../app/session.js';
 import { parseRequest } from '../app/request.js';
+import { sagImages } from '../app/sag.js';
 import type { ImageKind } from './security.js';
 import type { ServedModel } from './models.js';
 
@@ -20,11 +21,29 @@ export interface ExplainQuery {
   [flag: string]: string | undefined;
 }
 
-export async function explainUpload(model: ServedModel, image: Uint8Array, kind: ImageKind, q: ExplainQuery) {
+/** The upload as a file in a fresh temporary folder (the app layer reads files), removed afterwards. */
+async function withUpload<T>(image: Uint8Array, kind: ImageKind, use: (file: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'saliency-serve-'));
   try {
     const file = join(dir, `upload.${kind}`);
     writeFileSync(file, image);
+    return await use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The Structured Attention Graph of an uploaded image (POST /api/sag), as `saliency sag` makes it: the graph and its SVG. */
+export async function sagUpload(model: ServedModel, image: Uint8Array, kind: ImageKind, q: { target?: string; patches?: string; threshold?: string }) {
+  return withUpload(image, kind, async (file) => {
+    const t0 = performance.now();
+    const [g] = await sagImages({ model: model.path, images: [file], target: q.target, patches: q.patches, threshold: q.threshold });
+    return { svg: g.svg, fullScore: g.graph.fullScore, roots: g.graph.roots.map((id) => g.graph.nodes[id].patches), nodes: g.graph.nodes.length, ms: performance.now() - t0 };
+  });
+}
+
+export async function explainUpload(model: ServedModel, image: Uint8Array, kind: ImageKind, q: ExplainQuery) {
+  return withUpload(image, kind, async (file) => {
     const { method, baseline, target, seed, model: _model, ...options } = q;
     const session = await openSession({ model: model.path, images: [file], target });
     try {
@@ -45,7 +64,5 @@ export async function explainUpload(model: ServedModel, image: Uint8Array, kind:
     } finally {
       await session.opened.dispose();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -2,7 +2,7 @@
  * The explorer's other views in a real browser (see browser.ts): the methods grid, the
  * evaluation curves and the structured attention graph computed in the page, each read
  * back and checked against the Node library on the same input; and a TensorFlow.js model
- * (nsfwjs mobilenet_v2) computed by the server and shown in the page.
+ * (nsfwjs mobilenet_v2) computed by the server and shown in the page, with its SAG.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,5 +139,12 @@ test('a TensorFlow.js model (nsfwjs mobilenet_v2) is computed by the server and 
   }
   assert.equal(openSessionCount(), before);
   assert.equal(await page.isHidden('#error'), true);
+  // the SAG of a server model comes from POST /api/sag (checked against the library in server.test.ts)
+  await page.fill('#sag-patches', '2');
+  await page.click('#sag-button');
+  await page.waitForFunction(() => (window as unknown as { __explorer: { sag?: unknown } }).__explorer.sag !== undefined, null, { timeout: 60_000 });
+  const sag = await page.evaluate(() => (window as unknown as { __explorer: { sag: { roots: number[][]; nodes: number } } }).__explorer.sag);
+  assert.ok(sag.roots.length > 0 && sag.roots.every((r) => r.every((p) => p >= 0 && p < 4)), JSON.stringify(sag));
+  assert.match((await page.textContent('#sag-note')) ?? '', /2 x 2 patches/);
   await b.shot(page, 'server-model');
 });

@@ -3,7 +3,7 @@
  * from the registry's catalogue), the evaluation curves of the current map (curve metrics
  * from the registry: deletion, insertion, the article's top-k ablation) and the
  * Structured Attention Graph. All computed and drawn in the worker; for a model on the
- * server, the grids ask the server (the evaluation views need the model in the page).
+ * server, the grids and the SAG ask the server (the evaluation curves need the model in the page).
  */
 import { $, cell, el, showSvg } from './draw.js';
 import { BASELINES, parseFlags } from './model.js';
@@ -106,13 +106,25 @@ export async function evaluateMap(): Promise<void> {
   status('ready');
 }
 
+/** The SAG of a model on the server: POST /api/sag (the library's sagImages, as `saliency sag`). */
+async function sagOnServer(patches: number, threshold: number): Promise<{ svg: string; fullScore: number; roots: number[][]; nodes: number; ms: number }> {
+  const q = new URLSearchParams({ model: state.model!.id, target: String(state.target), patches: String(patches), threshold: String(threshold) });
+  const r = await fetch(`/api/sag?${q}`, { method: 'POST', body: state.image!, headers: { 'content-type': 'application/octet-stream' } });
+  const body = await r.json();
+  if (!r.ok) throw new Error(`the server could not search the graph: ${body.error ?? r.statusText}`);
+  return body;
+}
+
 export async function sag(): Promise<void> {
-  if (state.where === 'server') throw new Error('the SAG search runs in the page: it needs an ONNX model (this one is computed on the server)');
-  status('searching the structured attention graph...');
-  const r = await compute.run<'sag'>({ type: 'sag', input: state.input!, target: state.target, patches: 7, threshold: 0.9 });
+  const patches = Number($<HTMLInputElement>('sag-patches').value);
+  const threshold = Number($<HTMLInputElement>('sag-threshold').value);
+  if (!(Number.isInteger(patches) && patches >= 1 && patches <= 64)) throw new Error(`patches per side must be an integer from 1 to 64, got '${$<HTMLInputElement>('sag-patches').value}'`);
+  if (!(threshold > 0 && threshold <= 1)) throw new Error(`the sufficiency threshold must be in (0, 1], got '${$<HTMLInputElement>('sag-threshold').value}'`);
+  status(`searching the structured attention graph${state.where === 'server' ? ' on the server' : ''}...`);
+  const r = state.where === 'server' ? await sagOnServer(patches, threshold) : await compute.run<'sag'>({ type: 'sag', input: state.input!, target: state.target, patches, threshold });
   state.sag = { roots: r.roots, nodes: r.nodes, fullScore: r.fullScore };
   showSvg($('sag'), r.svg);
   $('sag').hidden = false;
-  $('sag-note').textContent = `${r.roots.length} minimal sufficient patch sets (7 x 7 patches, 90 % of p = ${r.fullScore.toFixed(3)}), ${r.nodes} nodes; ${r.ms.toFixed(0)} ms`;
+  $('sag-note').textContent = `${r.roots.length} minimal sufficient patch sets (${patches} x ${patches} patches, ${(threshold * 100).toFixed(0)} % of p = ${r.fullScore.toFixed(3)}), ${r.nodes} nodes; ${r.ms.toFixed(0)} ms`;
   status('ready');
 }
