@@ -12,6 +12,7 @@ import { openSessionCount } from '../engine/onnx.js';
 import { openModel, resolveFor } from '../app/model.js';
 import { openSession } from '../app/session.js';
 import { structuredAttentionGraph } from '../methods/mask/sag.js';
+import { getMetric, metricOptions } from '../metrics/registry.js';
 
 const SECRET = 'secret-outside-the-web-dir';
 let dir: string;
@@ -124,6 +125,29 @@ test('the structured attention graph of an uploaded image, as the library search
   const bad = await app.inject({ method: 'POST', url: '/api/sag?patches=100', payload: png, headers: { 'content-type': 'application/octet-stream' } });
   assert.equal(bad.statusCode, 400);
   assert.match(JSON.parse(bad.body).error, /--patches must be an integer from 1 to 64/);
+});
+
+test("metrics= evaluates the map the server computed, as the library's metrics do", async () => {
+  const r = await app.inject({ method: 'POST', url: '/api/explain?method=gradient&metrics=deletion,topk-ablation', payload: png, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(r.statusCode, 200, r.body);
+  const j = JSON.parse(r.body);
+  assert.deepEqual(j.curves.map((c: { metric: string }) => c.metric), ['deletion', 'topk-ablation']);
+  const opened = await openModel(SHIPPED_MODEL);
+  try {
+    for (const c of j.curves) {
+      const d = getMetric(c.metric);
+      const m = await d.run(opened.model, Float32Array.from(j.input), Float32Array.from(j.attribution), metricOptions(d, {}), { target: [j.class], preprocessing: resolveFor(opened), seed: 0 });
+      assert.deepEqual(c.x, m.curves!.x);
+      assert.deepEqual(c.y, m.curves!.y[0], c.metric);
+      assert.deepEqual(c.control, m.curves!.control![0], `${c.metric}: the random control`);
+      assert.equal(c.score, m.scores[0]);
+    }
+  } finally {
+    await opened.dispose();
+  }
+  const bad = await app.inject({ method: 'POST', url: '/api/explain?method=gradient&metrics=sparseness', payload: png, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(JSON.parse(bad.body).error, /draws no curve/);
 });
 
 test('sniffing by magic bytes', () => {

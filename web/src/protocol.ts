@@ -43,6 +43,8 @@ export interface RemoteAnswer {
   ms: number;
   pictures: MapPictures;
   picture: RgbaImage;
+  /** The curve metrics asked for (`metrics=` in the query), evaluated by the server on this map. */
+  curves: Array<Omit<CurveView, 'svg'> & { xLabel: string; yLabel: string }>;
 }
 
 export type ToWorker =

@@ -13,8 +13,16 @@ let lastAnswer: RemoteAnswer | undefined;
 export type ServerResult = RemoteAnswer & { fx: null; fBaseline: null };
 
 /** One map computed on the server (target undefined: the top class). */
-export async function explainOnServer(a: { method: string; flags: Record<string, string>; baseline: string; target: number | undefined }, draw: 'all' | 'signed' = 'all'): Promise<ServerResult> {
-  const query = new URLSearchParams({ model: state.model!.id, method: a.method, baseline: a.baseline, ...a.flags, ...(a.target !== undefined ? { target: String(a.target) } : {}) });
+export async function explainOnServer(
+  a: { method: string; flags: Record<string, string>; baseline: string; target: number | undefined },
+  draw: 'all' | 'signed' = 'all',
+  metrics: string[] = [],
+): Promise<ServerResult> {
+  const query = new URLSearchParams({
+    model: state.model!.id, method: a.method, baseline: a.baseline, ...a.flags,
+    ...(a.target !== undefined ? { target: String(a.target) } : {}),
+    ...(metrics.length ? { metrics: metrics.join(',') } : {}),
+  });
   const r = await compute.run<'remote'>({ type: 'remote', query: query.toString(), image: state.image!, inputShape: state.model!.inputShape, preprocessing: state.model!.preprocessing, draw });
   lastAnswer = r.answer;
   return { ...r.answer, title: `${r.answer.title} (on the server)`, fx: null, fBaseline: null };

@@ -3,12 +3,14 @@
  * from the registry's catalogue), the evaluation curves of the current map (curve metrics
  * from the registry: deletion, insertion, the article's top-k ablation) and the
  * Structured Attention Graph. All computed and drawn in the worker; for a model on the
- * server, the grids and the SAG ask the server (the evaluation curves need the model in the page).
+ * server, the grids, the curves and the SAG ask the server.
  */
 import { $, cell, el, showSvg } from './draw.js';
 import { BASELINES, parseFlags } from './model.js';
 import { compute, progress, state, status, type Computed } from './page.js';
 import { explainOnServer } from './server.js';
+import { metricCurvePlot } from '../../src/viz/curvePlots.js';
+import type { CurveView } from './protocol.js';
 
 /** Methods ticked at first in the methods grid. */
 const FIRST_METHODS = ['gradient', 'inputxgradient', 'smoothgrad', 'ig', 'gradcam', 'occlusion'];
@@ -88,22 +90,37 @@ export async function methodsGrid(): Promise<void> {
 export async function evaluateMap(): Promise<void> {
   const last = state.last;
   if (!last) throw new Error('compute a map first: the curves evaluate the current map');
-  if (state.where === 'server') throw new Error('the evaluation curves run in the page: they need an ONNX model (this one is computed on the server)');
   const box = $('curves');
   box.replaceChildren();
   state.curves = [];
-  for (const m of picked($('metric-picks'))) {
+  const picks = picked($('metric-picks'));
+  if (state.where === 'server') {
+    // the server recomputes the map (same method, options, baseline, class and seed) and evaluates it with the metrics' defaults
+    status('evaluating on the server...');
+    const r = await explainOnServer({ method: last.method, flags: last.flags, baseline: last.baseline, target: last.target }, 'signed', picks.map((m) => m.name));
+    for (const c of r.curves) {
+      const curve = { ...c, svg: metricCurvePlot(c.title, c.xLabel, c.yLabel, [{ method: 'map', x: c.x, y: [c.y], control: c.control ? [c.control] : undefined }], { width: 400, height: 260 }) };
+      showCurve(box, curve, last.method);
+    }
+    status('ready');
+    return;
+  }
+  for (const m of picks) {
     status(`evaluating: ${m.name}...`);
     const r = await compute.run<'curve'>({ type: 'evaluate', metric: m.name, options: m.options, input: last.input, values: last.values, target: last.target, seed: 0 });
-    state.curves.push(r.curve);
-    const fig = el('figure');
-    const img = el('img', { alt: `${r.curve.title} curve`, 'data-metric': r.curve.metric });
-    showSvg(img, r.curve.svg);
-    const control = r.curve.controlScore !== null ? `, random ranking ${r.curve.controlScore.toFixed(3)}` : '';
-    fig.append(img, el('figcaption', {}, `${r.curve.title} of ${last.method}: ${r.curve.score.toFixed(3)}${control}${control ? ' (dashed)' : ''}`));
-    box.append(fig);
+    showCurve(box, r.curve, last.method);
   }
   status('ready');
+}
+
+function showCurve(box: HTMLElement, curve: CurveView, method: string): void {
+  state.curves.push(curve);
+  const fig = el('figure');
+  const img = el('img', { alt: `${curve.title} curve`, 'data-metric': curve.metric });
+  showSvg(img, curve.svg);
+  const control = curve.controlScore !== null ? `, random ranking ${curve.controlScore.toFixed(3)} (dashed)` : '';
+  fig.append(img, el('figcaption', {}, `${curve.title} of ${method}: ${curve.score.toFixed(3)}${control}`));
+  box.append(fig);
 }
 
 /** The SAG of a model on the server: POST /api/sag (the library's sagImages, as `saliency sag`). */

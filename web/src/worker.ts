@@ -82,7 +82,7 @@ async function remote(m: Extract<ToWorker, { type: 'remote' }>): Promise<RemoteA
   const values = Float32Array.from(body.attribution as number[]);
   const picture = inputPicture(input, m.inputShape, m.preprocessing);
   const pictures = mapPictures(values, body.shape, picture, m.draw);
-  return { title: body.title, predictions: body.predictions, input, values, shape: body.shape, delta: body.delta, ms: body.ms, pictures, picture };
+  return { title: body.title, predictions: body.predictions, input, values, shape: body.shape, delta: body.delta, ms: body.ms, pictures, picture, curves: body.curves ?? [] };
 }
 
 async function handle(m: ToWorker): Promise<void> {
