@@ -17,7 +17,7 @@ import { openModel, resolveFor } from '../src/app/model.js';
 import { planRuns, computeRun } from '../src/app/plan.js';
 import { parseBaseline } from '../src/baselines/spec.js';
 import { makeInMemoryBaseline } from '../src/baselines/make.js';
-import { computed, last, longestTask, openExplorer, readBack, waitComputed, type Last } from '../src/server/browser.js';
+import { computed, last, longestTask, openExplorer, readBack, waitComputed, type Last } from '../src/server/testing.js';
 import { BENCH_DIR, ensureBenchModel, median, runBenchmark, writeResult } from './common.js';
 
 const TARGET_RATIO = 2;

@@ -1,5 +1,5 @@
 /**
- * The explorer's other views in a real browser (see browser.ts): the methods grid, the
+ * The explorer's other views in a real browser (see testing.ts): the methods grid, the
  * evaluation curves and the structured attention graph computed in the page, each read
  * back and checked against the Node library on the same input; and a TensorFlow.js model
  * (nsfwjs mobilenet_v2) computed by the server and shown in the page, with its SAG.
@@ -19,8 +19,8 @@ import { makeInMemoryBaseline } from '../baselines/make.js';
 import { getMetric, metricOptions } from '../metrics/registry.js';
 import { structuredAttentionGraph } from '../methods/mask/sag.js';
 import { openSessionCount } from '../engine/onnx.js';
-import * as b from './browser.js';
-import { relL2, skip, type Harness, type Last } from './browser.js';
+import * as b from './testing.js';
+import { relL2, skip, type Harness, type Last } from './testing.js';
 
 let h: Harness;
 let page: Page;

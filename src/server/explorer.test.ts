@@ -15,8 +15,8 @@ import { planRuns, computeRun } from '../app/plan.js';
 import { parseBaseline } from '../baselines/spec.js';
 import { makeInMemoryBaseline } from '../baselines/make.js';
 import { loadOnnxWebModel } from '../engine/onnx-web.js';
-import * as b from './browser.js';
-import { relL2, skip, type Harness, type Last } from './browser.js';
+import * as b from './testing.js';
+import { relL2, skip, type Harness, type Last } from './testing.js';
 
 let h: Harness;
 let explorer: Explorer;

@@ -2,7 +2,8 @@
  * The browser tests' harness: the explorer served on a free port, Debian's chromium driven
  * by playwright-core (no browser download), the page's state read back, and every
  * main-thread task over 50 ms recorded (PerformanceObserver 'longtask') for a report
- * line: timings are reported, never asserted.
+ * line: timings are reported, never asserted. Named testing.ts so the build leaves it out
+ * (playwright-core is a dev dependency).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
