@@ -51,34 +51,31 @@ export async function sagUpload(model: ServedModel, image: Uint8Array, kind: Ima
 export async function explainUpload(model: ServedModel, image: Uint8Array, kind: ImageKind, q: ExplainQuery) {
   return withUpload(image, kind, async (file) => {
     const { method, baseline, target, seed, metrics, model: _model, ...options } = q;
-    const session = await openSession({ model: model.path, images: [file], target });
-    try {
-      const req = parseRequest({ methods: [method ?? 'ig'], baselines: baseline ? [baseline] : [], options, seed }, { methods: ['ig'], baselines: ['black'] });
-      const t0 = performance.now();
-      const [outcome] = await runAll(session, req.plans.slice(0, 1), contextOf(session, req.seed, req.batchSize));
-      const ms = performance.now() - t0;
-      const curves = [];
-      for (const name of (metrics ?? '').split(',').filter(Boolean)) {
-        const d = getMetric(name.trim());
-        const r = await d.run(session.model, session.batch, outcome.attribution.values, metricOptions(d, {}), { target: session.classes, preprocessing: session.space, seed: req.seed });
-        if (!r.curves) throw new UsageError(`metric '${d.name}' draws no curve; the explorer plots curve metrics (deletion, insertion, topk-ablation, ...)`);
-        const details = r.details as { controlScores?: number[] } | undefined;
-        curves.push({ metric: d.name, title: d.title, xLabel: r.curves.xLabel, yLabel: r.curves.yLabel, score: r.scores[0], controlScore: details?.controlScores?.[0] ?? null, x: r.curves.x, y: r.curves.y[0], control: r.curves.control?.[0] ?? null });
-      }
-      return {
-        method: outcome.plan.method,
-        title: outcome.plan.title,
-        class: session.classes[0],
-        predictions: session.predictions[0],
-        input: Array.from(session.batch),
-        shape: outcome.attribution.shape.slice(1),
-        attribution: Array.from(outcome.attribution.values),
-        delta: outcome.delta ? outcome.delta[0] : null,
-        ms,
-        curves,
-      };
-    } finally {
-      await session.opened.dispose();
+    // the model the server opened at start (a tfjs model takes seconds to load), kept open
+    const session = await openSession({ model: model.path, opened: model.opened, images: [file], target });
+    const req = parseRequest({ methods: [method ?? 'ig'], baselines: baseline ? [baseline] : [], options, seed }, { methods: ['ig'], baselines: ['black'] });
+    const t0 = performance.now();
+    const [outcome] = await runAll(session, req.plans.slice(0, 1), contextOf(session, req.seed, req.batchSize));
+    const ms = performance.now() - t0;
+    const curves = [];
+    for (const name of (metrics ?? '').split(',').filter(Boolean)) {
+      const d = getMetric(name.trim());
+      const r = await d.run(session.model, session.batch, outcome.attribution.values, metricOptions(d, {}), { target: session.classes, preprocessing: session.space, seed: req.seed });
+      if (!r.curves) throw new UsageError(`metric '${d.name}' draws no curve; the explorer plots curve metrics (deletion, insertion, topk-ablation, ...)`);
+      const details = r.details as { controlScores?: number[] } | undefined;
+      curves.push({ metric: d.name, title: d.title, xLabel: r.curves.xLabel, yLabel: r.curves.yLabel, score: r.scores[0], controlScore: details?.controlScores?.[0] ?? null, x: r.curves.x, y: r.curves.y[0], control: r.curves.control?.[0] ?? null });
     }
+    return {
+      method: outcome.plan.method,
+      title: outcome.plan.title,
+      class: session.classes[0],
+      predictions: session.predictions[0],
+      input: Array.from(session.batch),
+      shape: outcome.attribution.shape.slice(1),
+      attribution: Array.from(outcome.attribution.values),
+      delta: outcome.delta ? outcome.delta[0] : null,
+      ms,
+      curves,
+    };
   });
 }
