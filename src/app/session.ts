@@ -35,6 +35,8 @@ export interface SessionOptions {
   output?: string;
   preprocessing?: PreprocessingFlags;
   progress?: ProgressSink;
+  /** A model already open (the explorer's server keeps its models open): used instead of opening `model`, and left open. */
+  opened?: OpenedModel;
 }
 
 export interface Session {
@@ -162,7 +164,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   if ((o.images?.length ?? 0) > 0 && o.input) throw new UsageError('give either --image files or --input x.npy, not both');
   if (!(o.images?.length ?? 0) && !o.input) throw new UsageError('nothing to explain: give --image FILE... or --input x.npy');
   const t0 = performance.now();
-  const opened = await openModel(o.model, { batchSize: o.batchSize, flags: o.preprocessing, output: o.output });
+  const opened = o.opened ?? (await openModel(o.model, { batchSize: o.batchSize, flags: o.preprocessing, output: o.output }));
   try {
     requireGradients(opened);
     const model = opened.model;
@@ -239,7 +241,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       assumptions: assumptionsOf(opened, prep, Boolean(o.images?.length), o.batchSize),
     };
   } catch (e) {
-    await opened.dispose();
+    if (!o.opened) await opened.dispose();
     throw e;
   }
 }

@@ -5,49 +5,35 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { serve, type Explorer } from './server.js';
-import { PACKAGE_ROOT, WEB_DIST } from './assets.js';
+import type { Page } from 'playwright-core';
+import type { Explorer } from './server.js';
 import { SHIPPED_MODEL } from './models.js';
 import { openModel, resolveFor } from '../app/model.js';
 import { planRuns, computeRun } from '../app/plan.js';
 import { parseBaseline } from '../baselines/spec.js';
 import { makeInMemoryBaseline } from '../baselines/make.js';
 import { loadOnnxWebModel } from '../engine/onnx-web.js';
+import * as b from './testing.js';
+import { relL2, skip, type Harness, type Last } from './testing.js';
 
-const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
-const SHOTS = process.env['SALIENCY_SCREENSHOTS'] ?? '/tmp/saliency-explorer-screenshots';
-const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`;
-
+let h: Harness;
 let explorer: Explorer;
-let browser: Browser;
 let page: Page;
-type Last = { method: string; baseline: string; flags: Record<string, string>; target: number; input: number[]; values: number[]; delta: number | null };
-const computed = () => page.evaluate(() => (window as unknown as { __explorer: { computed: number } }).__explorer.computed);
-const last = () => page.evaluate(() => (window as unknown as { __explorer: { last: Last } }).__explorer.last);
-const waitComputed = (more: number) => page.waitForFunction((n) => (window as unknown as { __explorer: { computed: number } }).__explorer.computed >= n, more, { timeout: 30_000 });
-const relL2 = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0, n = 0;
-  for (let i = 0; i < a.length; i++) (d += (a[i] - b[i]) ** 2), (n += b[i] ** 2);
-  return Math.sqrt(d / n);
-};
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const computed = () => b.computed(page);
+const last = () => b.last(page);
+const waitComputed = (n: number) => b.waitComputed(page, n);
+const shot = (name: string) => b.shot(page, name);
 
 before(async () => {
   if (skip) return;
-  mkdirSync(SHOTS, { recursive: true });
-  if (!existsSync(join(WEB_DIST, 'index.html'))) execFileSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(PACKAGE_ROOT, 'web', 'vite.config.ts')], { stdio: 'inherit' });
-  explorer = await serve({ port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1150 } });
+  h = await b.openExplorer();
+  ({ explorer, page } = h);
 });
 after(async () => {
-  await browser?.close();
-  await explorer?.close();
+  if (h) console.log(`longest main-thread task over the run (fashion-mnist): ${(await b.longestTask(page)).toFixed(0)} ms (reported, not asserted)`);
+  await h?.close();
 });
 
 /** IG as the Node library computes it for what the page computed (same input, class, options, baseline). */

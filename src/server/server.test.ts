@@ -9,6 +9,10 @@ import { sniffImage, sniffOnnx } from './security.js';
 import { SHIPPED_MODEL } from './models.js';
 import { PACKAGE_ROOT } from './assets.js';
 import { openSessionCount } from '../engine/onnx.js';
+import { openModel, resolveFor } from '../app/model.js';
+import { openSession } from '../app/session.js';
+import { structuredAttentionGraph } from '../methods/mask/sag.js';
+import { getMetric, metricOptions } from '../metrics/registry.js';
 
 const SECRET = 'secret-outside-the-web-dir';
 let dir: string;
@@ -98,6 +102,52 @@ test('an uploaded image is explained by the server with the same app layer as th
   assert.equal(j.class, 0);
   const sum = j.attribution.reduce((a: number, b: number) => a + b, 0);
   assert.ok(Math.abs(j.delta) < 0.1 * Math.abs(sum), `completeness delta ${j.delta} vs sum ${sum}`);
+});
+
+test('the structured attention graph of an uploaded image, as the library searches it; a bad option is a 400 naming it', async () => {
+  const r = await app.inject({ method: 'POST', url: '/api/sag?patches=4&threshold=0.8', payload: png, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(r.statusCode, 200, r.body);
+  const j = JSON.parse(r.body);
+  const opened = await openModel(SHIPPED_MODEL);
+  try {
+    const prep = resolveFor(opened);
+    const session = await openSession({ model: SHIPPED_MODEL, images: [join(PACKAGE_ROOT, 'models', 'fashion-mnist', 'images', '00-t-shirt-top.png')] });
+    const input = session.batch;
+    await session.opened.dispose();
+    const g = await structuredAttentionGraph(opened.model, input, { target: 0, patches: 4, threshold: 0.8, expandBelow: 0.4, preprocessing: prep });
+    assert.deepEqual(j.roots, g.roots.map((id) => g.nodes[id].patches));
+    assert.equal(j.nodes, g.nodes.length);
+    assert.ok(Math.abs(j.fullScore - g.fullScore) < 1e-6);
+    assert.match(j.svg, /^<svg/);
+  } finally {
+    await opened.dispose();
+  }
+  const bad = await app.inject({ method: 'POST', url: '/api/sag?patches=100', payload: png, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(JSON.parse(bad.body).error, /--patches must be an integer from 1 to 64/);
+});
+
+test("metrics= evaluates the map the server computed, as the library's metrics do", async () => {
+  const r = await app.inject({ method: 'POST', url: '/api/explain?method=gradient&metrics=deletion,topk-ablation', payload: png, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(r.statusCode, 200, r.body);
+  const j = JSON.parse(r.body);
+  assert.deepEqual(j.curves.map((c: { metric: string }) => c.metric), ['deletion', 'topk-ablation']);
+  const opened = await openModel(SHIPPED_MODEL);
+  try {
+    for (const c of j.curves) {
+      const d = getMetric(c.metric);
+      const m = await d.run(opened.model, Float32Array.from(j.input), Float32Array.from(j.attribution), metricOptions(d, {}), { target: [j.class], preprocessing: resolveFor(opened), seed: 0 });
+      assert.deepEqual(c.x, m.curves!.x);
+      assert.deepEqual(c.y, m.curves!.y[0], c.metric);
+      assert.deepEqual(c.control, m.curves!.control![0], `${c.metric}: the random control`);
+      assert.equal(c.score, m.scores[0]);
+    }
+  } finally {
+    await opened.dispose();
+  }
+  const bad = await app.inject({ method: 'POST', url: '/api/explain?method=gradient&metrics=sparseness', payload: png, headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(JSON.parse(bad.body).error, /draws no curve/);
 });
 
 test('sniffing by magic bytes', () => {

@@ -7,9 +7,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { catalogue } from '../app/catalogue.js';
 import { loadOnnx } from '../graph/onnx.js';
+import { BadInputError, UsageError } from '../errors.js';
 import { frontEnd, typeOf, WEB_DIST, type Asset } from './assets.js';
 import { describeModel, openServedModels, type ServedModel } from './models.js';
-import { explainUpload, type ExplainQuery } from './compute.js';
+import { explainUpload, sagUpload, type ExplainQuery } from './compute.js';
 import { LIMITS, securityHeaders, sniffImage, sniffOnnx } from './security.js';
 
 export interface ServeOptions {
@@ -54,7 +55,8 @@ export async function buildServer(o: Omit<ServeOptions, 'host' | 'port'> = {}): 
   });
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    const status = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : (err.statusCode ?? 500);
+    // a request the library refuses (a bad option value, an image it cannot read) is the client's: 400
+    const status = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : err instanceof UsageError || err instanceof BadInputError ? 400 : (err.statusCode ?? 500);
     const message = status === 413 ? `upload too large: images up to ${mb(limits.image)}, models up to ${mb(limits.model)}` : err.message;
     void reply.code(status).type('application/json').send({ error: message });
   });
@@ -86,6 +88,13 @@ export async function buildServer(o: Omit<ServeOptions, 'host' | 'port'> = {}): 
     const kind = sniffImage(image);
     if (!kind) throw new HttpError(415, 'not an image: PNG, JPEG, GIF or WebP expected (checked by content, not by name)');
     return explainUpload(model(q.model ?? 'fashion-mnist'), image, kind, q);
+  });
+  app.post('/api/sag', { bodyLimit: limits.image }, async (req) => {
+    const q = req.query as { model?: string; target?: string; patches?: string; threshold?: string };
+    const image = body(req.body, limits.image);
+    const kind = sniffImage(image);
+    if (!kind) throw new HttpError(415, 'not an image: PNG, JPEG, GIF or WebP expected (checked by content, not by name)');
+    return sagUpload(model(q.model ?? 'fashion-mnist'), image, kind, q);
   });
   app.post('/api/inspect', { bodyLimit: limits.model }, async (req) => {
     const bytes = body(req.body, limits.model);

@@ -2,7 +2,7 @@
  * The page's handle on the compute worker: numbered jobs, progress, and cancel (the
  * worker is ended and a fresh one loads the same model, so a long run stops at once).
  */
-import type { Preprocessing } from '../../src/engine/space.js';
+import type { ResolvedPreprocessing } from '../../src/io/preprocess.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 type Job = { resolve: (m: FromWorker) => void; reject: (e: Error) => void; progress?: (done: number, total: number) => void };
@@ -12,7 +12,7 @@ export class Compute {
   private worker!: Worker;
   private jobs = new Map<number, Job>();
   private next = 1;
-  private loaded?: { bytes: ArrayBuffer; preprocessing: Preprocessing };
+  private loaded?: { source: string | Blob; preprocessing: ResolvedPreprocessing | null };
   info?: Extract<FromWorker, { type: 'loaded' }>;
 
   constructor() {
@@ -37,14 +37,18 @@ export class Compute {
     else job.resolve(m);
   }
 
-  /** Load a model (bytes kept to reload after a cancel). */
-  async load(bytes: ArrayBuffer, preprocessing: Preprocessing): Promise<Extract<FromWorker, { type: 'loaded' }>> {
+  /**
+   * Load a model: its URL (the worker fetches it) or the dropped file (a Blob is passed by
+   * reference): the page never holds the model's bytes. Preprocessing null: guessed from
+   * the input shape (a dropped model). Kept to reload after a cancel.
+   */
+  async load(source: string | Blob, preprocessing: ResolvedPreprocessing | null): Promise<Extract<FromWorker, { type: 'loaded' }>> {
     const info = (await new Promise<FromWorker>((resolve, reject) => {
       this.loading = { resolve, reject };
-      const message: ToWorker = { type: 'load', bytes: bytes.slice(0), preprocessing, wasmPaths: new URL('ort/', document.baseURI).href };
+      const message: ToWorker = { type: 'load', source: typeof source === 'string' ? new URL(source, document.baseURI).href : source, preprocessing, wasmPaths: new URL('ort/', document.baseURI).href };
       this.worker.postMessage(message);
     })) as Extract<FromWorker, { type: 'loaded' }>;
-    this.loaded = { bytes, preprocessing };
+    this.loaded = { source, preprocessing };
     this.info = info;
     return info;
   }
@@ -67,6 +71,6 @@ export class Compute {
     for (const j of this.jobs.values()) j.reject(new Error('cancelled'));
     this.jobs.clear();
     this.start();
-    if (this.loaded) await this.load(this.loaded.bytes, this.loaded.preprocessing);
+    if (this.loaded) await this.load(this.loaded.source, this.loaded.preprocessing);
   }
 }

@@ -1,6 +1,5 @@
-/** Small page helpers: the baselines offered, what a dropped model's preprocessing is guessed to be, top classes. */
+/** Small page helpers: the baselines offered, what a dropped model's preprocessing is guessed to be, top classes, flag text. */
 import type { ResolvedPreprocessing } from '../../src/io/preprocess.js';
-import { $ } from './draw.js';
 
 /** The article's baselines (every kind that needs no files). */
 export const BASELINES = [
@@ -12,11 +11,20 @@ export const BASELINES = [
   { text: 'gaussian', title: 'Gaussian noise' },
 ];
 
-/** The chosen baseline as the CLI writes it ('blur:sigma=5'). */
-export function baselineText(): string {
-  const kind = $<HTMLSelectElement>('baseline').value;
-  const sigma = $<HTMLInputElement>('sigma').value.trim();
-  return (kind === 'blur' || kind === 'gaussian') && sigma ? `${kind}:sigma=${sigma}` : kind;
+/** A baseline as the CLI writes it ('blur:sigma=5'). */
+export function baselineText(kind: string, sigma: string): string {
+  return (kind === 'blur' || kind === 'gaussian') && sigma.trim() ? `${kind}:sigma=${sigma.trim()}` : kind;
+}
+
+/** 'steps=20 samples=4' -> { steps: '20', samples: '4' } (flag names as `saliency methods` lists them). */
+export function parseFlags(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(/[\s,]+/).filter(Boolean)) {
+    const at = part.indexOf('=');
+    if (at <= 0) throw new Error(`options are written flag=value (e.g. steps=20), got '${part}'`);
+    out[part.slice(0, at).replace(/^--/, '')] = part.slice(at + 1);
+  }
+  return out;
 }
 
 /** An ONNX ModelProto starts with its ir_version field (tag 0x08, a small number). */
@@ -37,7 +45,8 @@ export function guessPreprocessing(shape: number[]): ResolvedPreprocessing {
 }
 
 export function softmaxTop(logits: Float32Array, k: number): Array<{ index: number; p: number }> {
-  const max = Math.max(...logits);
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
   const e = Array.from(logits, (v) => Math.exp(v - max));
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((v, index) => ({ index, p: v / sum })).sort((a, b) => b.p - a.p).slice(0, k);

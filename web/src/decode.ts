@@ -1,5 +1,5 @@
 /**
- * An image file -> the model's input, in the browser: decode (createImageBitmap), stretch
+ * An image file -> the model's input, in the worker: decode (createImageBitmap), stretch
  * to the model's size, channels as the preprocessing says, (pixel - mean) / std.
  */
 import type { ResolvedPreprocessing } from '../../src/io/preprocess.js';
