@@ -84,7 +84,7 @@ export function flagPreprocessing(flags: PreprocessingFlags = {}): ImagePreproce
 export interface OpenOptions {
   /** Examples per engine call. */
   batchSize?: number;
-  /** Which output to explain (ONNX; default the first). */
+  /** Which output to explain (default the first). */
   output?: string;
   /** Preprocessing flags (override the sidecar). */
   flags?: PreprocessingFlags;
@@ -124,7 +124,7 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
       model = await asModelError(spec, () => tfjs.loadNsfwjsModel(name as (typeof tfjs.NSFWJS_MODELS)[number], opts));
     } else {
       base = await sidecar(spec);
-      model = await asModelError(spec, () => tfjs.loadTfjsModel(spec, opts));
+      model = await asModelError(spec, () => tfjs.loadTfjsModel(spec, { ...opts, output: options.output }));
     }
   }
   const info = model.inspect();

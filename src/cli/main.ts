@@ -220,11 +220,12 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('inspect')
-    .description("list a model's input, output, ops, whether each op has a backward rule, and its taps")
+    .description("list a model's input, outputs (and the target kinds each fits), ops, whether each op has a backward rule, and its taps")
     .requiredOption('-m, --model <model>', 'an .onnx file, a tfjs model.json (or its directory), or nsfwjs:mobilenet_v2')
+    .option('--output <name>', 'the output to describe as explained when the model has several (default: the first)')
     .option('--json', 'machine-readable output')
-    .action(async (o: { model: string; json?: boolean }) => {
-      const info = await inspect({ model: o.model });
+    .action(async (o: { model: string; output?: string; json?: boolean }) => {
+      const info = await inspect({ model: o.model, output: o.output });
       print(Boolean(o.json), info, () => describeInspect(o.model, info));
     });
 
