@@ -50,7 +50,10 @@ test('explain --target detection:N and box:N:COORD write the gradient of that de
   for (const [text, target] of [['box:1:x2', boxCoordinate(layout, 1, 'x2')], ['detection:2', null]] as const) {
     const out = join(dir, text.replace(/:/g, '_'));
     const r = await explain({ model, input, methods: ['gradient'], target: text, out, progress: noProgress });
-    assert.match(r.record.inputs[0].target.label, text === 'box:1:x2' ? /box x2, detection 1/ : /score of class \d, detection 2/);
+    // the record names the target (which detection, its class and score, the coordinate), not a class
+    assert.match(r.record.inputs[0].target.label, text === 'box:1:x2' ? /^detection 1 \(class \d -?[\d.]+\): box x2 = -?[\d.]+$/ : /^detection 2 \(class \d -?[\d.]+\): class score$/);
+    assert.equal(r.record.inputs[0].target.kind, text === 'box:1:x2' ? 'box' : 'detection');
+    assert.equal(r.record.inputs[0].target.class, undefined);
     const written = readNpy(join(out, 'attributions.gradient.npy')).data as Float32Array;
     const t = target ?? detectionScore(layout, 2, Number(/class (\d)/.exec(r.record.inputs[0].target.label)![1]));
     const expected = await direct(model, x, t);
