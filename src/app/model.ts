@@ -166,7 +166,9 @@ async function asModelError<T>(spec: string, f: () => Promise<T>): Promise<T> {
 /** The preprocessing resolved against the model's input shape (a mismatch is bad input). */
 export function resolveFor(opened: OpenedModel): ResolvedPreprocessing {
   try {
-    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: sizeOfShape(opened.model.outputShape) });
+    // labels name the classes: every output of a classifier, the first axis of a segmentation map [classes, h, w]
+    const s = opened.model.outputShape;
+    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: s.length === 3 ? s[0] : sizeOfShape(s) });
   } catch (e) {
     throw new BadInputError(`${opened.spec}: ${(e as Error).message}`);
   }
