@@ -199,11 +199,11 @@ export async function main(argv: string[]): Promise<number> {
     .command('demo')
     .description('explain a Fashion-MNIST CNN and nsfwjs MobileNetV2 on shipped images with the baselines article\'s methods; writes an HTML report')
     .option('-o, --out <dir>', 'output directory', 'saliency-demo')
-    .option('--only <part>', 'fashion-mnist or photos (default: both)')
+    .option('--only <part>', 'fashion-mnist, photos or beyond (detection and similarity; default: all)')
     .option('--json', 'print the run summary as JSON')
     .action(async (o: { out: string; only?: string; json?: boolean }) => {
-      if (o.only !== undefined && !['fashion-mnist', 'photos'].includes(o.only)) throw new UsageError(`--only must be fashion-mnist or photos, got '${o.only}'`);
-      const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | undefined, command });
+      if (o.only !== undefined && !['fashion-mnist', 'photos', 'beyond'].includes(o.only)) throw new UsageError(`--only must be fashion-mnist, photos or beyond, got '${o.only}'`);
+      const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | 'beyond' | undefined, command });
       print(Boolean(o.json), r, () => describeDemo(r));
     });
 
