@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Export the benchmark models (torchvision mobilenet_v2 and resnet18, random weights).
+"""Export the benchmark models (torchvision mobilenet_v2, resnet18, vit_b_16 and swin_t, random weights).
 
 Usage (Debian's python3-torch / python3-torchvision, not the pyenv python):
 
@@ -10,7 +10,8 @@ For each model it writes into --out:
   <name>.onnx   opset 17, input "input" [N,3,224,224] (dynamic batch N), output "logits" [N,1000]
   <name>.pt     the state dict, so bench/torch_bench.py times the identical weights
 
-Weights are random (weights=None, torch.manual_seed fixed).  Before export the
+Weights are random (weights=None, torch.manual_seed fixed; vit_b_16's zero-initialised
+head is re-drawn from N(0, 0.02)).  Before export the
 BatchNorm running statistics are re-estimated (momentum=None, cumulative average)
 on 10 random batches of 16 in train mode; without this, random-weight
 mobilenet_v2 produces logits of order 1e-10.  Files that already exist are kept
@@ -30,17 +31,25 @@ torch.set_num_threads(2)
 MODELS = {
     "mobilenet_v2": torchvision.models.mobilenet_v2,
     "resnet18": torchvision.models.resnet18,
+    "vit_b_16": torchvision.models.vit_b_16,
+    "swin_t": torchvision.models.swin_t,
 }
-SEEDS = {"mobilenet_v2": 1, "resnet18": 2}
+SEEDS = {"mobilenet_v2": 1, "resnet18": 2, "vit_b_16": 3, "swin_t": 4}
 
 
 def build(name):
     """Model with the random weights used by the benchmark (deterministic)."""
     torch.manual_seed(SEEDS[name])
-    return MODELS[name](weights=None)
+    model = MODELS[name](weights=None)
+    if name == "vit_b_16":
+        # torchvision zero-initialises the ViT head: every logit and gradient would be 0.
+        nn.init.normal_(model.heads.head.weight, std=0.02)
+    return model
 
 
 def recalibrate_bn(model, batches=10, batch_size=16, seed=0):
+    if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        return model.eval()  # LayerNorm models (vit_b_16, swin_t): nothing to re-estimate
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
@@ -76,12 +85,14 @@ def main():
         x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(123))
         with torch.no_grad():
             logits = model(x)
-            torch.onnx.export(
-                model, x, onnx_path, opset_version=17,
-                input_names=["input"], output_names=["logits"],
-                dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                do_constant_folding=True,
-            )
+        # Outside no_grad: there nn.MultiheadAttention takes its fused fast path
+        # (aten::_native_multi_head_attention), which has no ONNX export.
+        torch.onnx.export(
+            model, x, onnx_path, opset_version=17,
+            input_names=["input"], output_names=["logits"],
+            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+            do_constant_folding=True,
+        )
         print(f"{name}: wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.1f} MB) and {pt_path}; "
               f"|logits| max {logits.abs().max().item():.3g}, std {logits.std().item():.3g}; "
               f"{time.time() - t0:.1f} s")

@@ -84,7 +84,7 @@ export function flagPreprocessing(flags: PreprocessingFlags = {}): ImagePreproce
 export interface OpenOptions {
   /** Examples per engine call. */
   batchSize?: number;
-  /** Which output to explain (ONNX; default the first). */
+  /** Which output to explain (default the first). */
   output?: string;
   /** Preprocessing flags (override the sidecar). */
   flags?: PreprocessingFlags;
@@ -124,7 +124,7 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
       model = await asModelError(spec, () => tfjs.loadNsfwjsModel(name as (typeof tfjs.NSFWJS_MODELS)[number], opts));
     } else {
       base = await sidecar(spec);
-      model = await asModelError(spec, () => tfjs.loadTfjsModel(spec, opts));
+      model = await asModelError(spec, () => tfjs.loadTfjsModel(spec, { ...opts, output: options.output }));
     }
   }
   const info = model.inspect();
@@ -166,7 +166,9 @@ async function asModelError<T>(spec: string, f: () => Promise<T>): Promise<T> {
 /** The preprocessing resolved against the model's input shape (a mismatch is bad input). */
 export function resolveFor(opened: OpenedModel): ResolvedPreprocessing {
   try {
-    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: sizeOfShape(opened.model.outputShape) });
+    // labels name the classes: every output of a classifier, the first axis of a segmentation map [classes, h, w]
+    const s = opened.model.outputShape;
+    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: s.length === 3 ? s[0] : sizeOfShape(s) });
   } catch (e) {
     throw new BadInputError(`${opened.spec}: ${(e as Error).message}`);
   }

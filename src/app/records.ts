@@ -9,14 +9,18 @@ import { mapKindOf, type MapKind } from './maps.js';
 import type { RunOutcome } from './plan.js';
 import type { Prediction } from './predict.js';
 import { labelOf, type Session } from './session.js';
+import { targetLabelFor, type TargetText } from '../targets/spec.js';
 
 export interface InputRecord {
   index: number;
   /** The image file, or 'x[i]' for --input. */
   name: string;
   file?: string;
-  /** The class explained and its label. */
-  target: { class: number; label: string };
+  /**
+   * What is explained: a class (its index and label), or a target beyond one class
+   * (detection, box, segment, similarity: named by its label, no class).
+   */
+  target: { kind: 'class' | TargetText['kind']; class?: number; label: string };
   prediction: Prediction;
   top: Prediction[];
 }
@@ -62,7 +66,9 @@ export function inputRecords(session: Session): InputRecord[] {
     index: e,
     name,
     file: session.files?.[e],
-    target: { class: session.classes[e], label: session.target ? session.target.label : labelOf(session, session.classes[e]) },
+    target: session.target
+      ? { kind: session.targetRequest.kind === 'text' ? session.targetRequest.text.kind : 'class', label: targetLabelFor(session.target, e) }
+      : { kind: 'class', class: session.classes[e], label: labelOf(session, session.classes[e]) },
     prediction: session.predictions[e][0],
     top: session.predictions[e],
   }));

@@ -6,6 +6,7 @@
  */
 import type { PathData } from '../methods/index.js';
 import type { ReportCell, ReportColumn, ReportPath, ReportRow, ReportSection } from '../report/types.js';
+import { targetLabelFor } from '../targets/spec.js';
 import { convergencePlot, formatNumber, gridSvg, pathCurves, saturationPlot, type GridCell, type GridRow } from '../viz/index.js';
 import { mapKindOf, pictureOf } from './maps.js';
 import { dataUri, displayAspect, panelsOf, pathPictures } from './pictures.js';
@@ -38,7 +39,9 @@ function pct(p: number): string {
 function captionOf(session: Session, e: number, o: RunOutcome): string[] {
   const pred = session.predictions[e][0];
   const lines = [`${pred.label} ${pct(pred.probability)}`];
-  if (session.classes[e] !== pred.class) lines[0] = `explains ${labelOf(session, session.classes[e])}`;
+  // a target beyond one class (detection, box, segment, similarity) is named, not a class
+  if (session.target) lines[0] = targetLabelFor(session.target, e);
+  else if (session.classes[e] !== pred.class) lines[0] = `explains ${labelOf(session, session.classes[e])}`;
   const d = o.delta?.[e];
   const rel = relativeDelta(o, e);
   lines.push(d === undefined || !Number.isFinite(d) ? 'δ –' : `δ = ${formatNumber(d)}${rel === undefined ? '' : ` (${formatPercent(rel)})`}`);
@@ -156,7 +159,7 @@ export async function buildSection(session: Session, outcomes: readonly RunOutco
       name: session.files ? (session.files[e].split('/').pop() ?? session.names[e]) : session.names[e],
       input: await dataUri(img.picture, display),
       truth: options.truth?.[e],
-      target: session.target ? session.target.label : labelOf(session, session.classes[e]),
+      target: session.target ? targetLabelFor(session.target, e) : labelOf(session, session.classes[e]),
       top: top.map((p) => ({ class: p.class, label: p.label, probability: p.probability })),
       cells,
     });

@@ -14,6 +14,9 @@
  *      training images when installed, else the other shipped test images;
  *   2. nsfwjs's MobileNetV2 224 (TensorFlow.js, a pretrained network, from the nsfwjs
  *      package) on scikit-image's public-domain photographs; training data: the other photos.
+ *   3. beyond one class (demoBeyond.ts, @vladmandic/human): CenterNet's detections and boxes
+ *      on the astronaut photo (Grad-CAM per detection, DExT's merged picture), and FaceRes's
+ *      cosine similarity between two face crops (gradient, Grad-CAM, pairwise occlusion).
  *
  * The deterministic baselines (black, max distance, blur) get Integrated Gradients; the
  * distributions (uniform, gaussian, training data) get Expected Gradients, the article's
@@ -53,6 +56,7 @@ import { buildSection, maxRelativeDelta } from '../app/section.js';
 import { baselineFor, contextOf, estimateAll, openSession, runAll, type Session } from '../app/session.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
+import { detectionSection, FULL, LIGHT, similaritySection, type BeyondResult } from './demoBeyond.js';
 
 /** Debian's dataset-fashion-mnist training images (used as the training-data baseline when present). */
 export const DEBIAN_FASHION_MNIST_TRAIN = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
@@ -169,7 +173,8 @@ export const DEMO_PARTS = { fashionMnist: fashionMnistPart, photos: photosPart }
 
 export interface DemoOptions {
   out?: string;
-  only?: 'fashion-mnist' | 'photos';
+  /** One part alone; 'beyond': the detection and similarity sections (issue 16). */
+  only?: 'fashion-mnist' | 'photos' | 'beyond';
   command?: string;
   progress?: ProgressSink;
 }
@@ -196,6 +201,18 @@ export interface DemoResult {
   parts: DemoPartResult[];
   /** Parts left out, and why. */
   skipped: Array<{ id: string; reason: string }>;
+  /** The detection and similarity sections (demoBeyond.ts). */
+  beyond: BeyondResult[];
+}
+
+/** Why the detection and similarity sections cannot run, if they cannot: @vladmandic/human (their models) is a devDependency. */
+function humanMissing(): string | undefined {
+  try {
+    createRequire(import.meta.url).resolve('@vladmandic/human');
+    return undefined;
+  } catch {
+    return 'the @vladmandic/human package (CenterNet and FaceRes) is not installed: run `npm i @vladmandic/human@3.3.6` beside saliency-lab for the detection and similarity sections';
+  }
 }
 
 /** Why the photo part cannot run, if it cannot: nsfwjs (~20 MB of weights) is a devDependency, not installed with saliency-lab. */
@@ -287,17 +304,25 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
   const progress = options.progress ?? new Progress();
   const parts: DemoPart[] = [];
   const skipped: DemoResult['skipped'] = [];
-  if (options.only !== 'photos') {
+  if (options.only === undefined || options.only === 'fashion-mnist') {
     if (!existsSync(join(root, 'models', 'fashion-mnist', 'model.onnx'))) throw new BadInputError(`the shipped model ${join(root, 'models', 'fashion-mnist', 'model.onnx')} is missing from this install`);
     parts.push(fashionMnistPart(root));
   }
-  if (options.only !== 'fashion-mnist') {
+  if (options.only === undefined || options.only === 'photos') {
     const why = nsfwjsMissing();
     // asked for the photos alone: fail loudly rather than write a report without them
     if (why && options.only === 'photos') throw new BadInputError(`demo --only photos: ${why}`);
     if (why) skipped.push({ id: 'photos', reason: why });
     else parts.push(photosPart(root));
   }
+  const beyondSections = [detectionSection, similaritySection];
+  if (options.only === undefined || options.only === 'beyond') {
+    const why = humanMissing();
+    if (why && options.only === 'beyond') throw new BadInputError(`demo --only beyond: ${why}`);
+    if (why) skipped.push({ id: 'detection and similarity', reason: why });
+  }
+  const runBeyond = (options.only === undefined || options.only === 'beyond') && !humanMissing();
+  const beyond: BeyondResult[] = [];
   const { result, files } = await OutputStage.run(out, async (stage) => {
     const sections: ReportSection[] = [];
     const evaluations: ReportEvaluation[] = [];
@@ -311,12 +336,18 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
       else if (r.result.evaluationNote) unscored.push(r.result.evaluationNote);
       results.push(r.result);
     }
+    for (const build of runBeyond ? beyondSections : []) {
+      const r = await build(join(root, 'fixtures', 'images'), options.only === 'beyond' ? FULL : LIGHT);
+      sections.push(r.section);
+      beyond.push(r.result);
+    }
     const data: ReportData = {
       title: 'Saliency Lab · demo',
       subtitle:
         'What two real networks look at, drawn as in "Visualizing the Impact of Feature Attribution Baselines" (Sturmfels, Lundberg & Lee, Distill 2020): ' +
         'Integrated Gradients under six baselines (Expected Gradients for the three that are distributions) beside the gradient, Input × Gradient, SmoothGrad, ' +
-        'Grad-CAM (the CAM family), LRP ε-plus or guided backprop (propagation) and occlusion on the Fashion-MNIST CNN (perturbation); then each map tested by deletion, insertion and the article\'s top-k ablation against a random ranking.',
+        'Grad-CAM (the CAM family), LRP ε-plus or guided backprop (propagation) and occlusion on the Fashion-MNIST CNN (perturbation); then each map tested by deletion, insertion and the article\'s top-k ablation against a random ranking.' +
+        (runBeyond ? ' Beyond one class: a detector\'s detections and boxes (CenterNet) and a face embedding\'s similarity (FaceRes).' : ''),
       generated: new Date().toISOString(),
       command: options.command ?? 'saliency demo',
       environment: environment(),
@@ -327,11 +358,11 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
       notes: [...READING_NOTES, PERTURBATION_NOTE, ...unscored, ...skipped.map((s) => `The ${s.id} part was left out: ${s.reason}.`)],
     };
     stage.write('report.html', renderReport(data));
-    const summary = { tool: 'saliency-lab', command: 'demo', parts: results, skipped, wallMs: performance.now() - t0 };
+    const summary = { tool: 'saliency-lab', command: 'demo', parts: results, beyond, skipped, wallMs: performance.now() - t0 };
     stage.write('demo.json', JSON.stringify(summary, null, 2) + '\n');
     return results;
   });
-  return { out, report: join(out, 'report.html'), files, wallMs: performance.now() - t0, parts: result, skipped };
+  return { out, report: join(out, 'report.html'), files, wallMs: performance.now() - t0, parts: result, skipped, beyond };
 }
 
 export function describeDemo(r: DemoResult): string {
@@ -339,6 +370,11 @@ export function describeDemo(r: DemoResult): string {
   for (const p of r.parts) {
     lines.push(`${p.id}: ${p.model}, ${p.images} images, ${(p.wallMs / 1000).toFixed(1)} s`);
     for (const x of p.predictions) lines.push(`  ${x.image.padEnd(18)} ${x.label} ${(100 * x.probability).toFixed(1)}%`);
+  }
+  for (const b of r.beyond) {
+    lines.push(`${b.id}: ${b.model}, ${(b.wallMs / 1000).toFixed(1)} s`);
+    for (const d of b.detections ?? []) lines.push(`  detection ${d.index} ${d.label} ${d.score.toFixed(2)} box ${d.box.map((v) => v.toFixed(0)).join(', ')}`);
+    if (b.similarity !== undefined) lines.push(`  cos(f(A), f(B)) = ${b.similarity.toFixed(4)}`);
   }
   for (const s of r.skipped) lines.push(`${s.id}: skipped (${s.reason})`);
   lines.push('', `report: ${r.report}  (open it in a browser; ${r.files.length} files in ${r.out}/, ${(r.wallMs / 1000).toFixed(1)} s)`);

@@ -156,7 +156,7 @@ test('library: the verb scores what evaluate() scores with the same metric optio
   try {
     const prep = resolveFor(opened);
     const { batch } = await loadImages([COAT, BOOT], prep);
-    const classes = verb.record.inputs.map((i) => i.target.class);
+    const classes = verb.record.inputs.map((i) => i.target.class!);
     const g = await gradient(opened.model, batch, { target: classes });
     const lib = await evaluate(opened.model, batch, { gradient: g.values }, ['deletion', 'sparseness'], { target: classes, preprocessing: prep, metricOptions: { deletion: { steps: 8, substrate: 'mean' } } });
     for (const row of lib.rows) {

@@ -153,6 +153,10 @@ export function describeExplain(r: ExplainResult): string {
   const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
   lines.push(`model    ${rec.model.spec} (${rec.model.format}, input [${rec.model.inputShape.join(', ')}] -> [${rec.model.outputShape.join(', ')}])`);
   for (const i of rec.inputs) {
+    if (i.target.kind !== 'class') {
+      lines.push(`input    ${i.name.padEnd(24)} explaining ${i.target.label}`);
+      continue;
+    }
     const explained = i.target.class === i.prediction.class ? '' : `, explaining ${i.target.label} (class ${i.target.class})`;
     lines.push(`input    ${i.name.padEnd(24)} predicted ${i.prediction.label} ${pct(i.prediction.probability)}${explained}`);
   }

@@ -9,3 +9,16 @@ test('inspect lists the CAM candidate layers; the last spatial one is what --lay
   assert.ok(!info.camLayers.some((l) => l.name === '/Flatten_output_0'), 'rank-1 taps are no CAM layers');
   assert.match(describeInspect('tiny_resnet.onnx', info), /auto = \/layer2\/layer2\.0\/relu_1\/Relu_output_0/);
 });
+
+test('inspect on a multi-output tfjs model (FaceRes): every output listed, the first explained by default, --output picks another and its target kinds', async () => {
+  const model = 'node_modules/@vladmandic/human/models/faceres.json';
+  const first = await inspect({ model });
+  assert.deepEqual(first.outputs.map((o) => o.name), ['gender_pred/Sigmoid', 'global_pooling/Mean', 'age_pred/Softmax']);
+  assert.deepEqual(first.outputs.map((o) => o.explained), [true, false, false]);
+  const embedding = await inspect({ model, output: 'global_pooling/Mean' });
+  assert.deepEqual(embedding.outputShape, [1024]);
+  assert.ok(embedding.targets.some((t) => t.startsWith('similarity:')), embedding.targets.join('; '));
+  const text = describeInspect(model, embedding);
+  assert.match(text, /outputs {3}3: the one above is explained; another with --output NAME/);
+  assert.match(text, /gender_pred\/Sigmoid/);
+});

@@ -8,15 +8,31 @@ import { camLayers } from '../methods/cam/layers.js';
 import { findAttentionTaps } from '../methods/transformer/attention.js';
 import { targetKindsFor } from '../targets/spec.js';
 
-/** ModelInfo plus the CAM candidate layers (last = `--layer auto`), the attention maps found by pattern and the target kinds the output fits. */
-export type InspectInfo = ModelInfo & { camLayers: Array<{ name: string; shape: number[]; layout: string }>; attention: string[]; targets: string[] };
+/** One output of the model: its shape (one example; undefined when the engine does not know it) and the target kinds that fit it. */
+export interface InspectOutput { name: string; shape?: number[]; explained: boolean; targets: string[] }
 
-export async function inspect(options: { model: string }): Promise<InspectInfo> {
-  const opened = await openModel(options.model);
+/**
+ * ModelInfo plus the CAM candidate layers (last = `--layer auto`), the attention maps found by
+ * pattern, the target kinds the explained output fits, and every output with its target kinds.
+ */
+export type InspectInfo = ModelInfo & { camLayers: Array<{ name: string; shape: number[]; layout: string }>; attention: string[]; targets: string[]; outputs: InspectOutput[] };
+
+/** Each output of the model, its shape read from the explained output or the taps. */
+function outputsOf(info: ModelInfo): InspectOutput[] {
+  const names = info.outputNames?.length ? info.outputNames : [info.outputName];
+  return names.map((name, k) => {
+    const explained = name === info.outputName || info.outputName.startsWith(`${name} `);
+    const shape = explained ? info.outputShape : (info.outputShapes?.[k] ?? info.taps.find((t) => t.name === name || t.node === name)?.shape);
+    return { name, shape: shape && [...shape], explained, targets: shape ? targetKindsFor(shape) : [] };
+  });
+}
+
+export async function inspect(options: { model: string; output?: string }): Promise<InspectInfo> {
+  const opened = await openModel(options.model, { output: options.output });
   try {
     const info = opened.model.inspect();
     const layers = camLayers(opened.model).map((l) => ({ name: l.name, shape: l.shape, layout: l.layout }));
-    return { ...info, camLayers: layers, attention: findAttentionTaps(opened.model), targets: targetKindsFor(info.outputShape) };
+    return { ...info, camLayers: layers, attention: findAttentionTaps(opened.model), targets: targetKindsFor(info.outputShape), outputs: outputsOf(info) };
   } finally {
     await opened.dispose();
   }
@@ -31,6 +47,14 @@ export function describeInspect(spec: string, info: ModelInfo & Partial<InspectI
   lines.push(`ops       ${Object.entries(info.ops).map(([k, v]) => `${k}x${v}`).join(' ')}`);
   lines.push(`gradient  ${info.opsWithoutGradient.length === 0 ? 'every op has a backward rule' : `no backward rule for: ${info.opsWithoutGradient.join(', ')}`}`);
   if (info.targets) lines.push(`targets   ${info.targets.join('; ') || 'none of the known kinds fits this output'}`);
+  const others = (info.outputs ?? []).filter((o) => !o.explained);
+  if (others.length) {
+    lines.push(`outputs   ${others.length + 1}: the one above is explained; another with --output NAME`);
+    for (const o of others) {
+      lines.push(`  ${o.name} ${o.shape ? `[N, ${o.shape.join(', ')}]` : '(shape unknown)'}`);
+      lines.push(`    targets ${o.targets.join('; ') || (o.shape ? 'none of the known kinds fits this output' : 'unknown until explained with --output')}`);
+    }
+  }
   if (info.attention?.length) lines.push(`attention ${info.attention.length} maps (rollout, chefer): ${info.attention.join(', ')}`);
   lines.push(`taps      ${info.taps.length} (name the tensor or its node)`);
   for (const t of info.taps) lines.push(`  ${t.opType.padEnd(20)} [${t.shape.join(', ')}]`.padEnd(46) + `  ${t.name}`);

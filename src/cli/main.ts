@@ -199,11 +199,11 @@ export async function main(argv: string[]): Promise<number> {
     .command('demo')
     .description('explain a Fashion-MNIST CNN and nsfwjs MobileNetV2 on shipped images with the baselines article\'s methods; writes an HTML report')
     .option('-o, --out <dir>', 'output directory', 'saliency-demo')
-    .option('--only <part>', 'fashion-mnist or photos (default: both)')
+    .option('--only <part>', 'fashion-mnist, photos or beyond (detection and similarity; default: all)')
     .option('--json', 'print the run summary as JSON')
     .action(async (o: { out: string; only?: string; json?: boolean }) => {
-      if (o.only !== undefined && !['fashion-mnist', 'photos'].includes(o.only)) throw new UsageError(`--only must be fashion-mnist or photos, got '${o.only}'`);
-      const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | undefined, command });
+      if (o.only !== undefined && !['fashion-mnist', 'photos', 'beyond'].includes(o.only)) throw new UsageError(`--only must be fashion-mnist, photos or beyond, got '${o.only}'`);
+      const r = await demo({ out: o.out, only: o.only as 'fashion-mnist' | 'photos' | 'beyond' | undefined, command });
       print(Boolean(o.json), r, () => describeDemo(r));
     });
 
@@ -220,11 +220,12 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('inspect')
-    .description("list a model's input, output, ops, whether each op has a backward rule, and its taps")
+    .description("list a model's input, outputs (and the target kinds each fits), ops, whether each op has a backward rule, and its taps")
     .requiredOption('-m, --model <model>', 'an .onnx file, a tfjs model.json (or its directory), or nsfwjs:mobilenet_v2')
+    .option('--output <name>', 'the output to describe as explained when the model has several (default: the first)')
     .option('--json', 'machine-readable output')
-    .action(async (o: { model: string; json?: boolean }) => {
-      const info = await inspect({ model: o.model });
+    .action(async (o: { model: string; output?: string; json?: boolean }) => {
+      const info = await inspect({ model: o.model, output: o.output });
       print(Boolean(o.json), info, () => describeInspect(o.model, info));
     });
 

@@ -76,6 +76,8 @@ export interface ModelInfo {
   outputName: string;
   /** Every output of the model, the explained one (outputName) among them; when there are several, the others are not explained. */
   outputNames?: string[];
+  /** One example's shape of each of outputNames, where the engine knows it without running (-1: open). */
+  outputShapes?: Array<number[] | undefined>;
   outputShape: number[];
   opset?: number;
   producer?: string;

@@ -97,17 +97,34 @@ export function buildTarget(t: TargetText, ctx: TargetContext): Target {
     const layout = layoutOf(ctx);
     const sel: DetectionSelector = 'class' in t.select ? { class: classIndex(t.select.class, ctx.labels) } : t.select;
     const d = selectDetection(layout, ctx.output, sel);
-    return t.kind === 'box' ? boxCoordinate(layout, d.index, t.coordinate) : detectionScore(layout, d.index, layout.classId === undefined ? d.class : 0);
+    const what = `detection ${d.index} (${ctx.labels?.[d.class] ?? `class ${d.class}`} ${d.score.toFixed(2)})`;
+    if (t.kind === 'box') {
+      const b = boxCoordinate(layout, d.index, t.coordinate);
+      return named(b, `${what}: box ${t.coordinate} = ${b.value(ctx.output, 0).toFixed(1)}`);
+    }
+    return named(detectionScore(layout, d.index, layout.classId === undefined ? d.class : 0), `${what}: class score`);
   }
   if (t.kind === 'segment') {
     const s = ctx.outputShape;
     if (s.length !== 3) throw new Error(`a segmentation target needs an output of [classes, height, width]; this model gives [${s.join(', ')}]`);
     const shape = { classes: s[0], height: s[1], width: s[2] };
     const c = classIndex(t.class, ctx.labels);
-    return segmentRegion(shape, c, ctx.mask ?? predictedMask(ctx.output, shape, c));
+    const region = segmentRegion(shape, c, ctx.mask ?? predictedMask(ctx.output, shape, c));
+    return named(region, `segment ${ctx.labels?.[c] ? `'${ctx.labels[c]}' (class ${c})` : `class ${c}`}: ${region.label.replace(/^class \d+ /, '')}${ctx.mask ? ' of the mask' : ' predicted as the class'}`);
   }
   if (!ctx.reference) throw new Error(`the similarity target needs the embedding of ${t.reference}`);
   return cosineSimilarity(ctx.reference, `cosine similarity to ${t.reference}`);
+}
+
+/** The same target under another label (what records and captions show). */
+function named(t: Target, label: string): Target {
+  return { label, dependsOnOutput: t.dependsOnOutput, value: (o, i) => t.value(o, i), cotangent: (o, i) => t.cotangent(o, i) };
+}
+
+/** The label of input i's target: its own when the target is one per input (perInput), else the target's. */
+export function targetLabelFor(t: Target, i: number): string {
+  const labels = (t as Partial<PerInputTarget>).labels;
+  return labels?.[i] ?? t.label;
 }
 
 /** Which target kinds fit a model whose one-example output has this shape (for `saliency inspect`). */
@@ -122,8 +139,13 @@ export function targetKindsFor(outputShape: readonly number[]): string[] {
   return kinds;
 }
 
+/** One target per input: `labels` holds each input's own label. */
+export interface PerInputTarget extends Target {
+  readonly labels: readonly string[];
+}
+
 /** One target per input, as one Target (input i explained by targets[i]). */
-export function perInput(targets: readonly Target[]): Target {
+export function perInput(targets: readonly Target[]): PerInputTarget {
   if (targets.length === 0) throw new Error('no inputs to build targets for');
   const labels = [...new Set(targets.map((t) => t.label))];
   const at = (i: number) => {
@@ -133,6 +155,7 @@ export function perInput(targets: readonly Target[]): Target {
   };
   return {
     label: labels.length === 1 ? labels[0] : labels.join('; '),
+    labels: targets.map((t) => t.label),
     dependsOnOutput: targets.some((t) => t.dependsOnOutput),
     value: (output, i) => at(i).value(output, i),
     cotangent: (output, i) => at(i).cotangent(output, i),

@@ -56,7 +56,7 @@ export {
 export { pathFigure, type PathFigure, type PathFigureOptions, type PathImagesLike } from './pathFigure.js';
 export { gridSvg, gridLayout, type GridSpec, type GridRow, type GridCell, type GridImage, type GridLayout } from './grid.js';
 export { panels, caption, type Panels, type PanelOptions } from './panels.js';
-export { mergeDetectionMaps, type MergedDetectionMaps } from './detections.js';
+export { DETECTION_COLOURS, detectionPicture, mergeDetectionMaps, type MergedDetectionMaps } from './detections.js';
 export { sagSvg, type SagGraphLike, type SagSvgOptions } from './sag.js';
 export { sagStatsSvg, type SagStatsLike } from './sagStats.js';
 export { metricCurvePlot, meanCurve, type MethodCurves } from './curvePlots.js';

@@ -232,6 +232,9 @@ export class TfjsModel implements Model {
       ops: { ...this.runner.ops },
       opsWithoutGradient: [...this.failedKernels].sort(),
       taps,
+      ...(this.runner.outputs && this.runner.outputs.length > 1
+        ? { outputNames: this.runner.outputs.map((o) => o.name), outputShapes: this.runner.outputs.map((o) => o.shape && [...o.shape]) }
+        : {}),
     };
   }
 

@@ -51,6 +51,8 @@ export interface Runner {
   readonly ops: Record<string, number>;
   /** What the output was, when a final softmax was removed. */
   readonly strippedSoftmax: boolean;
+  /** A GraphModel's outputs when it has several (one example's declared shape each; -1 where open). */
+  readonly outputs?: Array<{ name: string; shape?: number[] }>;
   forward(x: Tensor, request: ForwardRequest): ForwardResult;
   dispose(): void;
 }
@@ -206,6 +208,8 @@ export class GraphRunner implements Runner {
   readonly taps: TapSpec[];
   readonly ops: Record<string, number> = {};
   readonly strippedSoftmax: boolean = false;
+  /** Every output of the graph; the explained one (outputName: the `output` option, default the first) among them. */
+  readonly outputs: Array<{ name: string; shape?: number[] }>;
   /** The node executed as the model output (the softmax's input when it was stripped). */
   private readonly fetch: string;
   private readonly order = new Map<string, number>();
@@ -217,12 +221,10 @@ export class GraphRunner implements Runner {
     options: { keepSoftmax?: boolean; output?: string } = {},
   ) {
     const outputs = model.outputs.map((o) => nodeOf(o.name));
-    if (model.inputs.length !== 1 || (outputs.length !== 1 && options.output === undefined)) {
-      throw new Error(
-        `the GraphModel has ${model.inputs.length} inputs and ${outputs.length} outputs (${outputs.join(', ')}); ` +
-          'Saliency Lab explains models with a single input and one output tensor: choose the output with the `output` option',
-      );
+    if (model.inputs.length !== 1) {
+      throw new Error(`the GraphModel has ${model.inputs.length} inputs; Saliency Lab explains models with a single input`);
     }
+    this.outputs = model.outputs.map((o) => ({ name: nodeOf(o.name), shape: o.shape?.slice(1).map((d) => (d == null ? -1 : d)) }));
     if (options.output !== undefined && !outputs.includes(nodeOf(options.output))) {
       throw new Error(`the GraphModel has no output '${options.output}'; its outputs: ${outputs.join(', ')}`);
     }

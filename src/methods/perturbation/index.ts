@@ -14,3 +14,4 @@ export { weightedLeastSquares, type LinearFit } from './leastSquares.js';
 export { rise, riseMask, riseDraw, type RiseDraw, type RiseOptions } from './rise.js';
 export { sobolAttribution, bicubicResize, type SobolOptions } from './sobol.js';
 export { sobolPoints } from './sobolSequence.js';
+export { pairwiseOcclusion, type PairwiseOcclusion, type PairwiseOcclusionOptions } from './pairwiseOcclusion.js';
