@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { readNpy } from '../io/npy.js';
 import { evaluateCommand } from './evaluate.js';
+import { metricOptionsHelp } from './evaluateCommand.js';
+import { metricFlags } from '../app/evaluation.js';
+import { methodFlags } from './flags.js';
 import { main } from './main.js';
 import { silentProgress } from './progress.js';
 import { evaluate } from '../metrics/evaluate.js';
@@ -106,6 +109,32 @@ test('evaluate: bad usage is exit code 2 with a message naming the fix', async (
   const unknown = await run('evaluate', '--model', MODEL, '--image', COAT, '--metrics', 'nonesuch');
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown metric 'nonesuch'/);
+});
+
+test('evaluate --help: method flags in one paragraph, metric options one block per metric; every flag listed', async () => {
+  let stdout = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((t: string) => ((stdout += t), true)) as typeof process.stdout.write;
+  try {
+    await main(['evaluate', '--help']);
+  } finally {
+    process.stdout.write = write;
+  }
+  const lines = stdout.split('\n');
+  assert.ok(lines.length < 160, `${lines.length} lines`);
+  assert.ok(lines.every((l) => l.length <= 100), 'no line over 100 columns');
+  for (const flag of methodFlags().keys()) assert.match(stdout, new RegExp(`--${flag}( |$)`, 'm'), `--${flag} named`);
+  const blocks = metricOptionsHelp();
+  assert.ok(stdout.includes(blocks));
+  for (const [flag, use] of metricFlags()) {
+    assert.doesNotMatch(stdout, new RegExp(`^  --${flag} `, 'm'), `--${flag} folded into its metric's block`);
+    // the option sits in its metric's block: the text from the metric's line to the next metric's
+    const start = blocks.search(new RegExp(`^  ${use.metric.name}( |$)`, 'm'));
+    const rest = blocks.slice(start + 3);
+    const end = rest.search(/^  \S/m);
+    const block = end < 0 ? rest : rest.slice(0, end);
+    assert.match(block, new RegExp(`(^|[ ,])${flag.slice(use.metric.name.length + 1)} `), `${flag} in the ${use.metric.name} block`);
+  }
 });
 
 test('explain and compare with CAM, region, propagation and layer attributions: shapes, records, pictures', () => {

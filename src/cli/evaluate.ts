@@ -12,6 +12,7 @@ import type { MetricResult } from '../metrics/descriptor.js';
 import { environment, READING_NOTES, renderReport, type ReportData, type ReportSection } from '../report/index.js';
 import { evaluateRuns, metricOptionsFromFlags, metricsCost, parseMetrics, readMasks } from '../app/evaluation.js';
 import { evaluationReport } from '../app/evaluationReport.js';
+import { attackFigures } from '../app/attackFigures.js';
 import { legendBars } from '../app/pictures.js';
 import type { FlagValues } from '../app/plan.js';
 import { inputRecords, modelRecord, runRecord, type InputRecord, type RunRecord } from '../app/records.js';
@@ -91,6 +92,7 @@ export async function evaluateCommand(options: EvaluateVerbOptions): Promise<Eva
         titles,
         notes: skipped.map((s) => `${s.run} not scored: ${s.reason}.`),
       });
+      report.figures = await attackFigures(evaluation, { inputShape, preprocessing: session.space, names: session.names, titles });
       for (const p of report.plots) stage.write(`curve.${p.metric}.svg`, p.svg);
       const sections: ReportSection[] = [];
       if (session.images) {

@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { metricFlags } from '../app/evaluation.js';
 import type { FlagValues } from '../app/plan.js';
 import { listMetrics } from '../metrics/registry.js';
+import { methodFlags } from './flags.js';
 import { describeEvaluate, evaluateCommand, type EvaluateVerbOptions } from './evaluate.js';
 import { describeDatasetRun, evaluateDataset, type DatasetFlags } from './dataset.js';
 import { UsageError } from '../app/errors.js';
@@ -23,13 +24,63 @@ export function metricFlagValues(opts: Record<string, unknown>): FlagValues {
   return out;
 }
 
+/**
+ * The metric options as --help shows them: one block per metric listing its options with
+ * their defaults (choices in brackets), instead of one line per flag (there are ~90).
+ */
+export function metricOptionsHelp(width = 100): string {
+  const byMetric = new Map<string, string[]>();
+  for (const [flag, use] of metricFlags()) {
+    const name = flag.slice(use.metric.name.length + 1);
+    const choices = use.spec.kind === 'choice' ? ` [${use.spec.choices.join('|')}]` : '';
+    byMetric.set(use.metric.name, [...(byMetric.get(use.metric.name) ?? []), `${name} ${String(use.spec.default)}${choices}`]);
+  }
+  const indent = ' '.repeat(26);
+  const lines = [
+    'Metric options: --<metric>-<option> <value>, e.g. --deletion-steps 50 --road-order lerf',
+    "(defaults shown; 'saliency methods' describes every option):",
+  ];
+  for (const [metric, opts] of byMetric) {
+    let line = metric.length < 23 ? `  ${metric.padEnd(24)}` : (lines.push(`  ${metric}`), indent);
+    for (const [i, o] of opts.entries()) {
+      const piece = i < opts.length - 1 ? `${o}, ` : o;
+      if (line.length + piece.length > width && line.length > indent.length && line.trim() !== metric) (lines.push(line.trimEnd()), (line = indent));
+      line += piece;
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines.join('\n');
+}
+
+/** One hidden flag per metric option (listed by metricOptionsHelp after the options). */
 export function addMetricFlags(cmd: Command): Command {
   for (const [flag, use] of metricFlags()) {
     const value = use.spec.kind === 'boolean' ? '[bool]' : use.spec.kind === 'choice' ? '<name>' : use.spec.kind === 'string' ? '<text>' : use.spec.kind === 'integer' ? '<n>' : '<x>';
     const choices = use.spec.kind === 'choice' ? ` (${use.spec.choices.join(', ')})` : '';
-    cmd.addOption(new Option(`--${flag} ${value}`, `${use.metric.name}: ${use.spec.description}${choices} (default ${String(use.spec.default)})`));
+    cmd.addOption(new Option(`--${flag} ${value}`, `${use.metric.name}: ${use.spec.description}${choices} (default ${String(use.spec.default)})`).hideHelp());
   }
-  return cmd;
+  return cmd.addHelpText('after', `\n${metricOptionsHelp()}`);
+}
+
+/**
+ * Hide the method option flags (explain's; dozens of per-method lines) from evaluate's
+ * --help and name them in one paragraph instead; they all still work.
+ */
+function foldMethodFlags(cmd: Command, width = 100): Command {
+  const flags = new Set(methodFlags().keys());
+  const names: string[] = [];
+  for (const o of cmd.options) {
+    const name = o.long?.slice(2);
+    if (name && flags.has(name)) (o.hidden = true), names.push(`--${name}`);
+  }
+  const lines = ["Method options (as in 'saliency explain --help'; 'saliency methods' describes each):"];
+  let line = ' ';
+  for (const n of names) {
+    if (line.length + n.length + 1 > width) (lines.push(line), (line = ' '));
+    line += ` ${n}`;
+  }
+  lines.push(line);
+  return cmd.addHelpText('after', `\n${lines.join('\n')}`);
 }
 
 type Flags = Record<string, unknown> & { json?: boolean; metrics?: string[]; mask?: string; input?: string; out?: string; method?: string[]; methods?: string[] };
@@ -45,7 +96,7 @@ export function registerEvaluate(
   print: (json: boolean, value: unknown, human: () => string) => void,
   command: string,
 ): void {
-  addMetricFlags(
+  addMetricFlags(foldMethodFlags(
     attributionFlags(
       program
         .command('evaluate')
@@ -63,7 +114,7 @@ export function registerEvaluate(
       '--methods',
       { methods: 'gradient,ig', baselines: 'black' },
       { mask: true },
-    ).addOption(new Option('--method <names...>', 'same as --methods').hideHelp()),
+    ).addOption(new Option('--method <names...>', 'same as --methods').hideHelp())),
   ).action(async (o: Flags & DatasetFlags) => {
     if (o.dataset) {
       if (o.mask) throw new UsageError('--mask is not taken with --dataset: dataset runs score metrics that need no ground truth');

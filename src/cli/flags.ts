@@ -45,12 +45,15 @@ function placeholder(spec: OptionSpec): string {
   }
 }
 
+/** One part per distinct (description, choices, default), naming every method that shares it. */
 function help(uses: FlagUse[]): string {
-  const parts = uses.map((u) => {
+  const parts = new Map<string, string[]>();
+  for (const u of uses) {
     const choices = u.spec.kind === 'choice' ? `: ${u.spec.choices.join(', ')}` : '';
-    return `${u.method}: ${u.spec.description}${choices} (default ${String(u.spec.default)})`;
-  });
-  return parts.join('; ');
+    const text = `${u.spec.description}${choices} (default ${String(u.spec.default)})`;
+    parts.set(text, [...(parts.get(text) ?? []), u.method]);
+  }
+  return [...parts].map(([text, methods]) => `${methods.join(', ')}: ${text}`).join('; ');
 }
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());

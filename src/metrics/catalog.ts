@@ -26,3 +26,5 @@ export { descriptor as relevanceRank } from './relevanceRank.js';
 export { descriptor as topkIntersection } from './topkIntersection.js';
 export { descriptor as sufficiency } from './sufficiency.js';
 export { descriptor as fragility } from './fragility.js';
+export { descriptor as completeness } from './completeness.js';
+export { descriptor as soundness } from './soundness.js';

@@ -99,7 +99,7 @@ export async function evaluate(
   const perMetric = new Map(metrics.map((d) => [d.name, metricOptionValues(d, findOptions(d, options.metricOptions))]));
   for (const d of metrics) {
     if (d.needs.groundTruth && !options.groundTruth) throw new Error(`metric '${d.name}' needs ground-truth masks: pass groundTruth (--mask FILE|DIR)`);
-    if (d.needs.explain) for (const m of methods) if (!options.explain?.[m]) throw new Error(`metric '${d.name}' re-explains perturbed inputs: pass explain['${m}'] (how method '${m}' explains an input)`);
+    if (d.needs.explain) for (const m of methods) if (!options.explain?.[m]) throw new Error(`metric '${d.name}' re-explains inputs (perturbed, or for other labels): pass explain['${m}'] (how method '${m}' explains an input)`);
   }
   const rows: EvaluationRow[] = [];
   const results: Evaluation['results'] = {};

@@ -114,3 +114,15 @@ test('top-k and mass-centre ablation: relative curves start at 1, perfect below 
   const { steps } = boxRanking(geometry([1, 6, 6]), 0, 0, 6);
   assert.deepEqual(steps, [0, 1, 4, 9, 16, 25, 36]);
 });
+
+test('subset draws: a reused scratch array gives the same subsets and is left in order', async () => {
+  const { sampleWithoutReplacement } = await import('./faithfulnessCorrelation.js');
+  const { Rng } = await import('../random.js');
+  const scratch = Int32Array.from({ length: 50 }, (_, i) => i);
+  for (let seed = 0; seed < 5; seed++) {
+    const fresh = sampleWithoutReplacement(50, 12, new Rng(seed));
+    assert.deepEqual(sampleWithoutReplacement(50, 12, new Rng(seed), scratch), fresh);
+    assert.equal(new Set(fresh).size, 12);
+    assert.deepEqual(Array.from(scratch), Array.from({ length: 50 }, (_, i) => i));
+  }
+});

@@ -28,17 +28,27 @@ export type FaithfulnessCorrelationOptions = Partial<OptionValues<typeof FAITHFU
   subsets?: (e: number, run: number) => ArrayLike<number>;
 };
 
-/** k distinct values of 0..n-1 (partial Fisher-Yates). */
-export function sampleWithoutReplacement(n: number, k: number, rng: Rng): Int32Array {
+/**
+ * k distinct values of 0..n-1 (partial Fisher-Yates). `scratch` (0..n-1 in order, length n)
+ * saves allocating n values per draw: it is shuffled and then restored, so the draw is the same.
+ */
+export function sampleWithoutReplacement(n: number, k: number, rng: Rng, scratch?: Int32Array): Int32Array {
   if (k > n) throw new Error(`cannot draw ${k} distinct pixels out of ${n}: lower subsetSize`);
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  const idx = scratch ?? Int32Array.from({ length: n }, (_, i) => i);
+  const js = new Int32Array(k);
   for (let i = 0; i < k; i++) {
-    const j = i + rng.int(n - i);
+    const j = (js[i] = i + rng.int(n - i));
     const t = idx[i];
     idx[i] = idx[j];
     idx[j] = t;
   }
-  return idx.slice(0, k);
+  const out = idx.slice(0, k);
+  if (scratch) for (let i = k - 1; i >= 0; i--) {
+    const t = idx[i];
+    idx[i] = idx[js[i]];
+    idx[js[i]] = t;
+  }
+  return out;
 }
 
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -62,7 +72,8 @@ export async function faithfulnessCorrelation(model: Model, input: Float32Array,
   const f0 = await targetValues(model, input, target, p.batch);
   const substrate = makeSubstrate(o.substrate as SubstrateName, p.g, { sigma: o.sigma, seed: options.seed });
   const R = o.runs;
-  const subsetOf = (e: number, r: number) => options.subsets?.(e, r) ?? sampleWithoutReplacement(p.g.positions, o.subsetSize, rngFor(options.seed ?? 0, e, r));
+  const scratch = Int32Array.from({ length: p.g.positions }, (_, i) => i);
+  const subsetOf = (e: number, r: number) => options.subsets?.(e, r) ?? sampleWithoutReplacement(p.g.positions, o.subsetSize, rngFor(options.seed ?? 0, e, r), scratch);
   const sums = Array.from({ length: p.n }, () => new Float64Array(R));
   let cached = -1;
   let replacement: Float32Array = new Float32Array(0);
@@ -73,7 +84,9 @@ export async function faithfulnessCorrelation(model: Model, input: Float32Array,
     dest.set(x);
     const map = mapOf(p, e);
     let s = 0;
-    for (const q of Array.from(subsetOf(e, r))) {
+    const subset = subsetOf(e, r);
+    for (let j = 0; j < subset.length; j++) {
+      const q = subset[j];
       s += map[q];
       for (let c = 0; c < p.g.channels; c++) dest[p.g.element(q, c)] = replacement[p.g.element(q, c)];
     }

@@ -7,9 +7,9 @@
  *
  * The system (sum_j w_ij) x_i - sum_{j removed} w_ij x_j = sum_{j kept} w_ij x_j is a
  * weighted graph Laplacian with a boundary: symmetric positive definite whenever some
- * position is kept. Solved in float64 by a banded Cholesky factorisation when it is small
- * enough (unknowns in position order couple at most w + 1 apart, w the image width; one
- * factorisation serves all channels), else by conjugate gradients preconditioned with
+ * position is kept. Solved in float64 by a Cholesky factorisation within the matrix's
+ * envelope when it is small enough (unknowns in position order couple at most w + 1 apart,
+ * w the image width; one factorisation serves all channels), else by conjugate gradients preconditioned with
  * symmetric SOR. Quantus and the authors use a sparse direct solve: the same solution.
  */
 import type { Rng } from '../random.js';
@@ -27,73 +27,87 @@ export function noisyLinearImputation(
   const [h, w] = g.hw;
   const C = g.channels;
   const ids = new Int32Array(g.positions).fill(-1);
-  const vars: number[] = [];
-  for (let p = 0; p < g.positions; p++) if (removed[p]) ids[p] = vars.push(p) - 1;
-  const m = vars.length;
+  let m = 0;
+  for (let p = 0; p < g.positions; p++) if (removed[p]) ids[p] = m++;
   if (m === 0) return;
   if (m === g.positions) throw new Error('noisy linear imputation needs at least one kept position (every position was removed)');
+  const vars = new Int32Array(m);
+  for (let p = 0; p < g.positions; p++) if (ids[p] >= 0) vars[ids[p]] = p;
   // couplings between unknowns (CSR, lower and upper in position order), diagonal, right-hand sides
-  const lo: number[] = [], loW: number[] = [], up: number[] = [], upW: number[] = [];
+  const L = new Int32Array(4 * m), LW = new Float64Array(4 * m), U = new Int32Array(4 * m), UW = new Float64Array(4 * m);
   const loStart = new Int32Array(m + 1), upStart = new Int32Array(m + 1);
   const diag = new Float64Array(m);
   const b = new Float64Array(m * C);
+  const elements = new Int32Array(g.positions * C);
+  for (let p = 0; p < g.positions; p++) for (let c = 0; c < C; c++) elements[p * C + c] = g.element(p, c);
+  let nl = 0, nu = 0, band = 0;
   for (let v = 0; v < m; v++) {
-    const y = Math.floor(vars[v] / w), x = vars[v] % w;
-    for (const [dy, dx, wt] of NEIGHBOURS) {
-      const yy = y + dy, xx = x + dx;
+    const y = Math.floor(vars[v] / w), x = vars[v] - y * w;
+    for (let t = 0; t < 8; t++) {
+      const yy = y + NEIGHBOURS[t][0], xx = x + NEIGHBOURS[t][1], wt = NEIGHBOURS[t][2];
       if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
       diag[v] += wt;
-      const q = yy * w + xx;
-      if (ids[q] < 0) for (let c = 0; c < C; c++) b[v * C + c] += wt * dest[g.element(q, c)];
-      else if (ids[q] < v) lo.push(ids[q]), loW.push(wt);
-      else up.push(ids[q]), upW.push(wt);
+      const q = yy * w + xx, id = ids[q];
+      if (id < 0) for (let c = 0; c < C; c++) b[v * C + c] += wt * dest[elements[q * C + c]];
+      else if (id < v) (L[nl] = id), (LW[nl++] = wt), (band = Math.max(band, v - id));
+      else (U[nu] = id), (UW[nu++] = wt);
     }
-    loStart[v + 1] = lo.length;
-    upStart[v + 1] = up.length;
+    loStart[v + 1] = nl;
+    upStart[v + 1] = nu;
   }
-  const L = Int32Array.from(lo), LW = Float64Array.from(loW), U = Int32Array.from(up), UW = Float64Array.from(upW);
-  let x: Float64Array;
-  let band = 0;
-  for (let v = 0; v < m; v++) for (let k = loStart[v]; k < loStart[v + 1]; k++) band = Math.max(band, v - L[k]);
-  if (solver === 'direct' || (solver === 'auto' && m * (band + 1) <= DIRECT_LIMIT)) x = bandedCholeskySolve(m, band, diag, loStart, L, LW, b, C);
-  else x = conjugateGradients(m, C, diag, loStart, L, LW, upStart, U, UW, b, tolerance);
-  for (let v = 0; v < m; v++) for (let c = 0; c < C; c++) dest[g.element(vars[v], c)] = x[v * C + c] + (noise > 0 && rng ? noise * rng.normal() : 0);
+  const x = solver === 'direct' || (solver === 'auto' && m * (band + 1) <= DIRECT_LIMIT)
+    ? envelopeCholeskySolve(m, band, diag, loStart, L, LW, b, C)
+    : conjugateGradients(m, C, diag, loStart, L, LW, upStart, U, UW, b, tolerance);
+  for (let v = 0; v < m; v++) for (let c = 0; c < C; c++) dest[elements[vars[v] * C + c]] = x[v * C + c] + (noise > 0 && rng ? noise * rng.normal() : 0);
 }
 
 /** Largest band storage (values) of the direct solve: 2M doubles, 16 MB. */
 const DIRECT_LIMIT = 2_000_000;
 
-/** Solve A X = B, A = diag - couplings (SPD, lower band `band`), for C right-hand sides interleaved. */
-function bandedCholeskySolve(m: number, band: number, diag: Float64Array, loStart: Int32Array, L: Int32Array, LW: Float64Array, b: Float64Array, C: number): Float64Array {
+/**
+ * Solve A X = B, A = diag - couplings (SPD, lower band `band`), for C right-hand sides
+ * interleaved, by Cholesky within A's envelope: row i of the factor is nonzero only from
+ * its first coupling first[i] on (fill stays inside the envelope), so a removed pixel with
+ * no earlier removed neighbour costs nothing. Row i is stored contiguously:
+ * R[i * W + band - i + j] = factor entry (i, j), W = band + 1.
+ */
+function envelopeCholeskySolve(m: number, band: number, diag: Float64Array, loStart: Int32Array, L: Int32Array, LW: Float64Array, b: Float64Array, C: number): Float64Array {
   const W = band + 1;
-  // R[i * W + (i - j)] = factor entry (i, j) for j in [i - band, i]
   const R = new Float64Array(m * W);
+  const first = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    R[i * W] = diag[i];
-    for (let k = loStart[i]; k < loStart[i + 1]; k++) R[i * W + (i - L[k])] -= LW[k];
+    const o = i * W + band - i;
+    R[o + i] = diag[i];
+    let f = i;
+    for (let k = loStart[i]; k < loStart[i + 1]; k++) (R[o + L[k]] -= LW[k]), (f = Math.min(f, L[k]));
+    first[i] = f;
   }
   for (let i = 0; i < m; i++) {
-    const j0 = Math.max(0, i - band);
-    for (let j = j0; j <= i; j++) {
-      // entry (i, j) minus sum_k R(i, k) R(j, k), k in [max(i, j) - band, j)
-      let s = R[i * W + (i - j)];
-      for (let k = Math.max(j0, j - band); k < j; k++) s -= R[i * W + (i - k)] * R[j * W + (j - k)];
-      R[i * W + (i - j)] = j === i ? Math.sqrt(s) : s / R[j * W];
+    const oi = i * W + band - i, fi = first[i];
+    for (let j = fi; j < i; j++) {
+      const oj = j * W + band - j;
+      let s = R[oi + j];
+      for (let k = fi > first[j] ? fi : first[j]; k < j; k++) s -= R[oi + k] * R[oj + k];
+      R[oi + j] = s / R[oj + j];
     }
+    let s = R[oi + i];
+    for (let k = fi; k < i; k++) s -= R[oi + k] * R[oi + k];
+    R[oi + i] = Math.sqrt(s);
   }
   const x = Float64Array.from(b);
   for (let i = 0; i < m; i++) {
-    for (let k = Math.max(0, i - band); k < i; k++) {
-      const r = R[i * W + (i - k)];
-      if (r !== 0) for (let c = 0; c < C; c++) x[i * C + c] -= r * x[k * C + c];
+    const oi = i * W + band - i, d = R[oi + i];
+    for (let c = 0; c < C; c++) {
+      let s = x[i * C + c];
+      for (let k = first[i]; k < i; k++) s -= R[oi + k] * x[k * C + c];
+      x[i * C + c] = s / d;
     }
-    for (let c = 0; c < C; c++) x[i * C + c] /= R[i * W];
   }
   for (let i = m - 1; i >= 0; i--) {
-    for (let c = 0; c < C; c++) x[i * C + c] /= R[i * W];
-    for (let k = Math.max(0, i - band); k < i; k++) {
-      const r = R[i * W + (i - k)];
-      if (r !== 0) for (let c = 0; c < C; c++) x[k * C + c] -= r * x[i * C + c];
+    const oi = i * W + band - i;
+    for (let c = 0; c < C; c++) {
+      const v = (x[i * C + c] /= R[oi + i]);
+      if (v !== 0) for (let k = first[i]; k < i; k++) x[k * C + c] -= R[oi + k] * v;
     }
   }
   return x;

@@ -46,10 +46,25 @@ test('pointing game hits when the peak is inside the mask; mass, rank, energy an
   assert.ok(Number.isNaN((await pointingGame(model, x, oneHot, { groundTruth: new Float32Array(d) })).scores[0]));
   await assert.rejects(pointingGame(model, x, oneHot), /ground-truth/);
   const map = Float32Array.from({ length: d }, (_, i) => (i === 7 ? 3 : i === 12 ? 1 : i === 20 ? -1 : 0));
-  assert.ok(Math.abs((await relevanceMass(model, x, map, { groundTruth: inside })).scores[0] - 1) < 1e-12); // 3 / (3 + 1 - 1)
+  // positive relevance only: 3 / (3 + 1); Quantus' signed ratio 3 / (3 + 1 - 1) = 1
+  assert.ok(Math.abs((await relevanceMass(model, x, map, { groundTruth: inside })).scores[0] - 0.75) < 1e-12);
+  assert.ok(Math.abs((await relevanceMass(model, x, map, { groundTruth: inside, signed: true })).scores[0] - 1) < 1e-12);
   assert.ok(Math.abs((await energyPointingGame(model, x, map, { groundTruth: inside })).scores[0] - 0.75) < 1e-12);
   assert.ok(Math.abs((await relevanceRank(model, x, map, { groundTruth: inside })).scores[0] - 0.2) < 1e-12);
   assert.equal((await topkIntersection(model, x, map, { groundTruth: inside, k: 2 })).scores[0], 0.5);
+});
+
+test('relevance mass stays in [0, 1] on signed maps (positive relevance only), where the signed ratio leaves it', async () => {
+  const inside = Float32Array.from({ length: d }, (_, i) => (i < 5 ? 1 : 0));
+  // inside 2, outside +1 and -2.5: signed 2 / 0.5 = 4; positive 2 / 3
+  const map = Float32Array.from({ length: d }, (_, i) => (i === 1 ? 2 : i === 9 ? 1 : i === 10 ? -2.5 : 0));
+  const signed = (await relevanceMass(model, x, map, { groundTruth: inside, signed: true })).scores[0];
+  const positive = (await relevanceMass(model, x, map, { groundTruth: inside })).scores[0];
+  assert.ok(Math.abs(signed - 4) < 1e-12);
+  assert.ok(Math.abs(positive - 2 / 3) < 1e-12);
+  assert.equal((await relevanceMass(model, x, Float32Array.from(map, (v) => -Math.abs(v)), { groundTruth: inside })).scores[0], 0);
+  // a map with all its relevance inside scores 1, one with none inside 0
+  assert.equal((await relevanceMass(model, x, Float32Array.from({ length: d }, (_, i) => (i < 5 ? i + 1 : -1)), { groundTruth: inside })).scores[0], 1);
 });
 
 test('sufficiency: close explanations with the same prediction score 1, with different predictions 0', async () => {

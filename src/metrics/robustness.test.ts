@@ -89,3 +89,25 @@ test('fragility: a linear gradient cannot be moved; a CNN map moves within the b
     await model.dispose();
   }
 });
+
+test("fragility's SPSA attack lowers the original top-k pixels of a quadratic model's gradient map, beating random search at equal seeds", async () => {
+  const { fragility } = await import('./fragility.js');
+  const { functionModel } = await import('../engine/function.js');
+  // f0 = sum x^2 / 2: the gradient map is x itself; class 1 never wins, so every step keeps the label
+  const d = 16;
+  const model = functionModel({ inputShape: [d], outputShape: [2], forward: (x) => [x.reduce((s, v) => s + 0.5 * v * v, 0), -100], vjp: (x, cot) => Array.from(x, (v) => cot[0] * v) });
+  const x = Float32Array.from({ length: d }, (_, i) => 0.5 + i / 16); // top 4: pixels 12-15, 1/16 apart
+  const a = await explain(model, x, 0);
+  const o = { target: 0, explain, epsilon: 0.2, iterations: 8, candidates: 2, topk: 0.25 };
+  let spsaSum = 0, randomSum = 0;
+  for (const seed of [0, 1, 2]) {
+    const r = await fragility(model, x, a, { ...o, seed });
+    const moved = ((r.details!.inputs as Array<{ perturbed: number[] }>)[0].perturbed).map((v, i) => v - x[i]);
+    assert.ok(moved.every((v) => Math.abs(v) <= 0.2 + 1e-6), 'within the budget');
+    assert.ok(moved.slice(12).reduce((s, v) => s + v, 0) < -0.4, `seed ${seed}: the top-k pixels go down (${moved.slice(12)})`);
+    assert.ok(r.scores[0] <= 0.5, `seed ${seed}: ${r.scores[0]}`);
+    spsaSum += r.scores[0];
+    randomSum += (await fragility(model, x, a, { ...o, seed, attack: 'random' })).scores[0];
+  }
+  assert.ok(spsaSum < randomSum, `spsa ${spsaSum / 3} against random ${randomSum / 3}`);
+});

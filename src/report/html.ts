@@ -261,6 +261,11 @@ function evaluationBlock(ev: ReportEvaluation): string {
           .map((p) => `<div class="plot">${inlineSvg(p.svg, `${p.metric} curves`)}${plotLegend(p.svg)}</div>`)
           .join('')}</div>`
       : '') +
+    (ev.figures?.length
+      ? `<h3>Attacks</h3><p class="hint">Fragility (Ghorbani et al. 2019): the label-preserving perturbation that moved the map most, and the map before and after (one signed scale).</p>${ev.figures
+          .map((f) => `<figure class="attack"><figcaption><b>${esc(f.title)}</b>: ${esc(f.caption)}</figcaption><div class="plots">${f.images.map((im) => `<div class="plot"><img src="${esc(im.src)}" alt="${esc(im.label)}"><div class="muted">${esc(im.label)}</div></div>`).join('')}</div></figure>`)
+          .join('')}`
+      : '') +
     (ev.notes?.length ? `<ul class="notes">${ev.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '') +
     '</section>'
   );

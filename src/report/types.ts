@@ -133,7 +133,17 @@ export interface ReportEvaluation {
   scores: ReportScore[][];
   /** SVG plots (viz metricCurvePlot), one per curve metric. */
   plots: Array<{ metric: string; svg: string }>;
+  /** Pictures a metric produced (fragility: the perturbed input and both maps). */
+  figures?: ReportFigure[];
   notes?: string[];
+}
+
+export interface ReportFigure {
+  metric: string;
+  title: string;
+  caption: string;
+  /** Data URIs with their labels, drawn side by side. */
+  images: Array<{ label: string; src: string }>;
 }
 
 export interface ReportData {
