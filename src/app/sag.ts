@@ -21,6 +21,8 @@ export interface SagRequest {
   patches?: number | string;
   threshold?: number | string;
   heuristic?: string;
+  /** Search and graph bounds (library callers, e.g. the demo's budget); defaults SAG_DEFAULTS. */
+  search?: Partial<Pick<typeof SAG_DEFAULTS, 'beamWidth' | 'successors' | 'maxRoots' | 'roots' | 'maxSize' | 'maxNodes' | 'maxEvaluations'>>;
   batchSize?: number | string;
   preprocessing?: PreprocessingFlags;
 }
@@ -51,7 +53,7 @@ export async function sagImages(o: SagRequest): Promise<SagImage[]> {
     for (let e = 0; e < session.names.length; e++) {
       const x = session.batch.subarray(e * per, (e + 1) * per);
       const graph = await structuredAttentionGraph(session.model, x, {
-        target: session.classes[e], patches, threshold, heuristic, batchSize, preprocessing: session.space,
+        ...o.search, target: session.classes[e], patches, threshold, heuristic, batchSize, preprocessing: session.space,
         expandBelow: Math.min(SAG_DEFAULTS.expandBelow, threshold),
       });
       const label = session.labels?.[session.classes[e]] ?? `class ${session.classes[e]}`;

@@ -25,11 +25,15 @@ test('saliency sag writes the graph as SVG and JSON; sag-stats writes the datase
     const graph = JSON.parse(readFileSync(join(dir, 'g', 'chelsea.sag.json'), 'utf8'));
     assert.deepEqual(graph.grid, [3, 3]);
     assert.match(readFileSync(join(dir, 'g', 'chelsea.sag.svg'), 'utf8'), /^<svg/);
+    const page = readFileSync(join(dir, 'g', 'report.html'), 'utf8');
+    assert.match(page, /<section id="sag" class="figures">.*<figure class="figure"><svg role="img"/s, 'the graph is in the report');
+    assert.match(page, /chelsea: \d+ minimal sufficient explanation/);
     assert.equal(code2, 0);
     const stats = JSON.parse(readFileSync(join(dir, 's', 'sag-stats.json'), 'utf8'));
     assert.equal(stats.length, 1);
     assert.equal(stats[0].images.length, 1);
     assert.ok(existsSync(join(dir, 's', 'sag-stats.svg')));
+    assert.match(readFileSync(join(dir, 's', 'report.html'), 'utf8'), /<section id="sag-stats" class="figures">.*class="panel".*roots per image/s, 'the plots and numbers are in the report');
     assert.equal(await main(['sag', '-m', MODEL, '-i', IMAGE, '--threshold', '2', '-o', join(dir, 'x')]), 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });
