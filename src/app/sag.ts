@@ -13,6 +13,7 @@ import type { PreprocessingFlags } from '../io/preprocess.js';
 import { openSession } from './session.js';
 import { BadInputError, UsageError } from './errors.js';
 import { parseBatchSize } from './request.js';
+import type { ProgressSink } from './progress.js';
 
 export interface SagRequest {
   model: string;
@@ -25,6 +26,7 @@ export interface SagRequest {
   search?: Partial<Pick<typeof SAG_DEFAULTS, 'beamWidth' | 'successors' | 'maxRoots' | 'roots' | 'maxSize' | 'maxNodes' | 'maxEvaluations'>>;
   batchSize?: number | string;
   preprocessing?: PreprocessingFlags;
+  progress?: ProgressSink;
 }
 
 export interface SagImage {
@@ -46,7 +48,7 @@ export async function sagImages(o: SagRequest): Promise<SagImage[]> {
   const heuristic = (o.heuristic ?? SAG_DEFAULTS.heuristic) as 'insertion' | 'igos';
   if (!['insertion', 'igos'].includes(heuristic)) throw new UsageError(`--heuristic must be insertion or igos, got '${o.heuristic}'`);
   const batchSize = parseBatchSize(o.batchSize);
-  const session = await openSession({ model: o.model, images: o.images, target: o.target, batchSize, preprocessing: o.preprocessing });
+  const session = await openSession({ model: o.model, images: o.images, target: o.target, batchSize, preprocessing: o.preprocessing, progress: o.progress });
   try {
     const per = sizeOfShape(session.model.inputShape);
     const out: SagImage[] = [];
