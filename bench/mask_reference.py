@@ -6,7 +6,7 @@ point IGOS_PP and SAG at their folders (the code is imported from there, as
 scripts/make_mask_fixtures.py does: `.cuda()` is the identity, the path noise is off).
 
     IGOS_PP=/tmp/IGOS_pp SAG=/tmp/structured-attention-graphs /usr/bin/python3 bench/mask_reference.py \
-        --models bench/models --model mobilenet_v2 --target 378 --iterations 5 --steps 10 --max-size 8 --serve
+        --models bench/models --model mobilenet_v2 --target 378 --iterations 2 --steps 5 --max-size 4 --serve
 
 Answers lines "<name> <repeats>" on stdin with one JSON line {"name", "ms"} on stdout.
 Input: bench/reference_common.py's [1, 3, 224, 224]; baseline: zero in model space (the
@@ -36,9 +36,9 @@ def sag_priority(seed):
 def main():
     ap = reference_parser(__doc__, [])
     ap.add_argument("--target", type=int, required=True)
-    ap.add_argument("--iterations", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--max-size", type=int, default=8)
+    ap.add_argument("--iterations", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--max-size", type=int, default=4)
     ap.add_argument("--sag-priority-seed", type=int, default=7)
     ap.add_argument("--print-priority", action="store_true")
     args = ap.parse_args()
