@@ -13,6 +13,7 @@ import type { PreprocessingFlags } from '../io/preprocess.js';
 import { openSession } from './session.js';
 import { BadInputError, UsageError } from './errors.js';
 import { parseBatchSize } from './request.js';
+import type { ProgressSink } from './progress.js';
 
 export interface SagRequest {
   model: string;
@@ -21,8 +22,11 @@ export interface SagRequest {
   patches?: number | string;
   threshold?: number | string;
   heuristic?: string;
+  /** Search and graph bounds (library callers, e.g. the demo's budget); defaults SAG_DEFAULTS. */
+  search?: Partial<Pick<typeof SAG_DEFAULTS, 'beamWidth' | 'successors' | 'maxRoots' | 'roots' | 'maxSize' | 'maxNodes' | 'maxEvaluations'>>;
   batchSize?: number | string;
   preprocessing?: PreprocessingFlags;
+  progress?: ProgressSink;
 }
 
 export interface SagImage {
@@ -44,14 +48,14 @@ export async function sagImages(o: SagRequest): Promise<SagImage[]> {
   const heuristic = (o.heuristic ?? SAG_DEFAULTS.heuristic) as 'insertion' | 'igos';
   if (!['insertion', 'igos'].includes(heuristic)) throw new UsageError(`--heuristic must be insertion or igos, got '${o.heuristic}'`);
   const batchSize = parseBatchSize(o.batchSize);
-  const session = await openSession({ model: o.model, images: o.images, target: o.target, batchSize, preprocessing: o.preprocessing });
+  const session = await openSession({ model: o.model, images: o.images, target: o.target, batchSize, preprocessing: o.preprocessing, progress: o.progress });
   try {
     const per = sizeOfShape(session.model.inputShape);
     const out: SagImage[] = [];
     for (let e = 0; e < session.names.length; e++) {
       const x = session.batch.subarray(e * per, (e + 1) * per);
       const graph = await structuredAttentionGraph(session.model, x, {
-        target: session.classes[e], patches, threshold, heuristic, batchSize, preprocessing: session.space,
+        ...o.search, target: session.classes[e], patches, threshold, heuristic, batchSize, preprocessing: session.space,
         expandBelow: Math.min(SAG_DEFAULTS.expandBelow, threshold),
       });
       const label = session.labels?.[session.classes[e]] ?? `class ${session.classes[e]}`;

@@ -8,12 +8,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sagImages, sagStats, type SagRequest, type SagStatsRequest } from '../app/sag.js';
 import { sagStatsSvg } from '../viz/sagStats.js';
+import { figuresReport, sagFigures, sagStatsFigures } from '../app/sagReport.js';
 import type { SagDatasetStats } from '../methods/mask/sagStats.js';
 
-export async function sag(o: SagRequest & { out: string }): Promise<{ out: string; files: string[]; roots: Array<{ image: string; roots: number[][]; shown: number; baselineSufficient: boolean; exhausted: boolean }> }> {
+export async function sag(o: SagRequest & { out: string; command?: string }): Promise<{ out: string; files: string[]; roots: Array<{ image: string; roots: number[][]; shown: number; baselineSufficient: boolean; exhausted: boolean }> }> {
+  const t0 = performance.now();
   const results = await sagImages(o);
   mkdirSync(o.out, { recursive: true });
-  const files: string[] = [];
+  const report = join(o.out, 'report.html');
+  writeFileSync(report, await figuresReport('Saliency Lab · Structured Attention Graphs', o.command ?? 'saliency sag', [sagFigures('sag', `Structured Attention Graphs: ${o.model}`, results)], performance.now() - t0));
+  const files: string[] = [report];
   for (const r of results) {
     for (const [ext, text] of [['svg', r.svg], ['json', JSON.stringify(r.graph, null, 1)]] as const) {
       const f = join(o.out, `${r.name}.sag.${ext}`);
@@ -32,9 +36,11 @@ export function describeSag(r: Awaited<ReturnType<typeof sag>>): string {
   return [...r.roots.map(line), `wrote ${r.files.length} files to ${r.out}/`].join('\n');
 }
 
-export async function sagStatsVerb(o: SagStatsRequest & { out: string }): Promise<{ out: string; stats: SagDatasetStats[] }> {
+export async function sagStatsVerb(o: SagStatsRequest & { out: string; command?: string }): Promise<{ out: string; stats: SagDatasetStats[] }> {
+  const t0 = performance.now();
   const stats = await sagStats(o);
   mkdirSync(o.out, { recursive: true });
+  writeFileSync(join(o.out, 'report.html'), await figuresReport('Saliency Lab · SAG statistics', o.command ?? 'saliency sag-stats', [sagStatsFigures(stats)], performance.now() - t0));
   writeFileSync(join(o.out, 'sag-stats.json'), JSON.stringify(stats, null, 1));
   writeFileSync(join(o.out, 'sag-stats.svg'), sagStatsSvg(stats));
   return { out: o.out, stats };
@@ -42,7 +48,7 @@ export async function sagStatsVerb(o: SagStatsRequest & { out: string }): Promis
 
 export function describeSagStats(r: Awaited<ReturnType<typeof sagStatsVerb>>): string {
   const rows = r.stats.map((s) => `${s.model.padEnd(40)} ${String(s.images.length).padStart(6)} ${s.meanRoots.toFixed(2).padStart(10)} ${s.meanRootSize.toFixed(2).padStart(10)} ${(100 * s.meanCoverage).toFixed(1).padStart(9)}% ${String(s.withoutRoots).padStart(8)}`);
-  return [`${'model'.padEnd(40)} ${'images'.padStart(6)} ${'roots/img'.padStart(10)} ${'root size'.padStart(10)} ${'coverage'.padStart(10)} ${'no root'.padStart(8)}`, ...rows, `wrote ${r.out}/sag-stats.json and sag-stats.svg`].join('\n');
+  return [`${'model'.padEnd(40)} ${'images'.padStart(6)} ${'roots/img'.padStart(10)} ${'root size'.padStart(10)} ${'coverage'.padStart(10)} ${'no root'.padStart(8)}`, ...rows, `wrote ${r.out}/sag-stats.json, sag-stats.svg and report.html`].join('\n');
 }
 
 function print(json: boolean, value: unknown, human: () => string): void {

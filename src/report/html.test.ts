@@ -99,3 +99,14 @@ test('numbers read well', () => {
   assert.equal(formatValue({ steps: 64, auto: false }), 'steps: 64, auto: no');
   assert.equal(escapeHtml(`a<b>&"'`), 'a&lt;b&gt;&amp;&quot;&#39;');
 });
+
+test('figure blocks (SAG graphs, statistics plots): inlined SVG with caption, in the navigation; scripts refused', () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="data:image/png;base64,AA==" width="4" height="4"/><text>root 0.93</text></svg>';
+  const html = renderReport(data({ figures: [{ id: 'sag', title: 'Structured Attention Graph', figures: [{ svg, caption: 'a <b>.png' }], notes: ['3 roots'] }] }));
+  assert.match(html, /<section id="sag" class="figures"><h2>Structured Attention Graph<\/h2>/);
+  assert.match(html, /<figure class="figure"><svg role="img" aria-label="a &lt;b&gt;.png"[^>]*>.*root 0\.93.*<\/svg><figcaption>a &lt;b&gt;.png<\/figcaption><\/figure>/);
+  assert.match(html, /<a href="#sag">Structured Attention Graph<\/a>/);
+  assert.match(html, /<li>3 roots<\/li>/);
+  const bad = data({ figures: [{ id: 'x', title: 'x', figures: [{ svg: '<svg onload="alert(1)"></svg>', caption: 'x' }] }] });
+  assert.throws(() => renderReport(bad), /refusing to inline SVG/);
+});

@@ -5,7 +5,7 @@
  * and sibling selectors), so the file works with scripts disabled and in a mail preview.
  */
 import { STYLE } from './style.js';
-import type { ReportCell, ReportColumn, ReportData, ReportEvaluation, ReportImage, ReportPath, ReportRow, ReportSection } from './types.js';
+import type { ReportCell, ReportColumn, ReportData, ReportEvaluation, ReportFigures, ReportImage, ReportPath, ReportRow, ReportSection } from './types.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -271,6 +271,17 @@ function evaluationBlock(ev: ReportEvaluation): string {
   );
 }
 
+/** SVG figures drawn elsewhere (a SAG graph, statistics plots), each at its own width, with a caption. */
+function figuresBlock(f: ReportFigures): string {
+  return (
+    `<section id="${esc(f.id)}" class="figures"><h2>${esc(f.title)}</h2>` +
+    (f.description ? `<p class="lead">${esc(f.description)}</p>` : '') +
+    f.figures.map((x) => `<figure class="figure">${inlineSvg(x.svg, x.caption)}<figcaption>${esc(x.caption)}</figcaption></figure>`).join('') +
+    (f.notes?.length ? `<ul class="notes">${f.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '') +
+    '</section>'
+  );
+}
+
 /** '2026-11-22T08:22:43.024Z' -> '2026-11-22 08:22 UTC' (anything else as given). */
 function readableDate(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
@@ -279,7 +290,7 @@ function readableDate(iso: string): string {
 
 export function renderReport(data: ReportData): string {
   const meta: Array<[string, string]> = [['generated', readableDate(data.generated)], ...(data.totalMs !== undefined ? [['wall time', formatMs(data.totalMs)] as [string, string]] : []), ...(data.environment ?? [])];
-  const anchors = [...data.sections, ...(data.evaluations ?? [])];
+  const anchors = [...data.sections, ...(data.evaluations ?? []), ...(data.figures ?? [])];
   const nav = anchors.length > 1 ? `<nav>${anchors.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('')}</nav>` : '';
   return [
     '<!DOCTYPE html>',
@@ -295,6 +306,7 @@ export function renderReport(data: ReportData): string {
     `${nav}</header><main>`,
     ...data.sections.map((s) => section(s, data)),
     ...(data.evaluations ?? []).map(evaluationBlock),
+    ...(data.figures ?? []).map(figuresBlock),
     data.notes?.length ? `<section class="reading"><h2>How to read the pictures</h2><ul>${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : '',
     '</main><footer>Made by Saliency Lab. This file is self-contained: no network, no scripts.</footer></body></html>',
     '',

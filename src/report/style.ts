@@ -96,6 +96,9 @@ table.methods .num { text-align: right; white-space: nowrap; font-variant-numeri
 table.methods code { font-size: 11.5px; background: #f2f4f7; padding: 1px 5px; border-radius: 4px; }
 .chip { display: inline-block; background: #eef2ff; color: #3538cd; border-radius: 5px; padding: 0 6px; margin: 1px 0; font-size: 11.5px; white-space: nowrap; }
 .chip.inner { background: #f2f4f7; color: #475467; }
+figure.figure { margin: 12px 0; overflow-x: auto; }
+figure.figure > svg { max-width: 100%; height: auto; display: block; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+figure.figure figcaption { font-size: 12.5px; color: #475467; margin-top: 4px; }
 ul.notes { margin: 14px 0 0; padding-left: 18px; color: #475467; font-size: 12.5px; }
 section.reading ul { color: #394150; font-size: 13px; padding-left: 18px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 40px 30px; }

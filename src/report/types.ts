@@ -146,6 +146,15 @@ export interface ReportFigure {
   images: Array<{ label: string; src: string }>;
 }
 
+/** Figures drawn elsewhere as SVG (a Structured Attention Graph, dataset statistics plots), with captions. */
+export interface ReportFigures {
+  id: string;
+  title: string;
+  description?: string;
+  figures: Array<{ svg: string; caption: string }>;
+  notes?: string[];
+}
+
 export interface ReportData {
   title: string;
   subtitle?: string;
@@ -159,6 +168,8 @@ export interface ReportData {
   sections: ReportSection[];
   /** Evaluation tables and curves, after the sections. */
   evaluations?: ReportEvaluation[];
+  /** Figure blocks (SAG graphs, statistics plots), after the evaluations. */
+  figures?: ReportFigures[];
   /** Colour bars (data URIs) of the magnitude and signed scales. */
   legend: { magnitude: string; signed: string };
   /** How to read the pictures (shown at the end). */

@@ -31,11 +31,13 @@ function panel(name: string, title: string, series: Array<{ model: string; bins:
 }
 
 export function sagStatsSvg(stats: readonly SagStatsLike[]): string {
-  const w = 360, h = 220;
-  const legend = stats.map((s, k) => `<rect x="${10 + k * 180}" y="${h + 4}" width="10" height="10" fill="${schemeTableau10[k % 10]}"/><text x="${24 + k * 180}" y="${h + 13}" font-family="sans-serif" font-size="11">${escapeXml(s.model)}</text>`).join('');
+  const w = 360, h = 220, line = 16;
+  // one legend line per model (model names are paths: long)
+  const legend = stats.map((s, k) => `<rect x="10" y="${h + 4 + k * line}" width="10" height="10" fill="${schemeTableau10[k % 10]}"/><text x="24" y="${h + 13 + k * line}" font-family="sans-serif" font-size="11">${escapeXml(s.model)}</text>`).join('');
+  const height = h + 8 + stats.length * line;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w}" height="${h + 20}" viewBox="0 0 ${2 * w} ${h + 20}">` +
-    panel('roots', 'images per number of minimal sufficient explanations', stats.map((s) => ({ model: s.model, bins: s.rootsHistogram })), 0, w, h) +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w}" height="${height}" viewBox="0 0 ${2 * w} ${height}">` +
+    panel('roots', 'images per number of roots found', stats.map((s) => ({ model: s.model, bins: s.rootsHistogram })), 0, w, h) +
     panel('sizes', 'roots per size (patches)', stats.map((s) => ({ model: s.model, bins: s.sizeHistogram })), w, w, h) +
     legend +
     '</svg>'

@@ -12,7 +12,7 @@ import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
 import { pathGradient, pathScore, type PathSpec } from './path.js';
 import { addPenalties, bilateralTvPenalty, bilateralWeights, l1Penalty } from './regularizers.js';
-import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, type MaskAttribution } from './common.js';
+import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution } from './common.js';
 import { igosOptions, resolveIgos, type IgosOptions } from './igos.js';
 
 export type IgosppOptions = IgosOptions;
@@ -74,10 +74,8 @@ export async function igospp(model: Model, input: Float32Array, options: IgosppO
         return l + reg(times(d as Float64Array, i as Float64Array)).value;
       };
       const a = await lineSearch(stacked, grads, loss, p.alpha);
-      for (let i = 0; i < cells; i++) {
-        md[i] = Math.min(1, Math.max(0, md[i] - a * gradD[i]));
-        mi[i] = Math.min(1, Math.max(0, mi[i] - a * gradI[i]));
-      }
+      step(md, gradD, a);
+      step(mi, gradI, a);
     }
     return times(md, mi);
   });

@@ -20,7 +20,8 @@ const baseline = readNpy(DIR + 'baseline.npy').data as Float32Array;
 
 
 for (const [name, method] of [['igos', igos], ['igospp', igospp]] as const) {
-  test(`${name}: the coarse mask correlates >= 0.95 with the official code's from the same start`, async () => {
+  // the issue asks >= 0.95; with masks held at float32 as the reference's (common.ts maskValue) they agree to float32 rounding
+  test(`${name}: the coarse mask matches the official code's from the same start (correlation >= 0.9999, max |difference| < 1e-4)`, async () => {
     const s = manifest.igos;
     const model = await loadOnnxModel(DIR + 'tiny.onnx', { threads: 1 });
     try {
@@ -30,7 +31,8 @@ for (const [name, method] of [['igos', igos], ['igospp', igospp]] as const) {
       let maxDiff = 0;
       for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.masks[i] - ref[i]));
       console.log(`${name}: correlation ${r.toFixed(5)}, max |difference| ${maxDiff.toExponential(2)}`);
-      assert.ok(r >= 0.95, `correlation ${r}`);
+      assert.ok(r >= 0.9999, `correlation ${r}`);
+      assert.ok(maxDiff < 1e-4, `max |difference| ${maxDiff}`);
     } finally {
       await model.dispose();
     }
