@@ -57,3 +57,94 @@ function tapReflect(line: Float64Array, i: number, k: Float64Array, r: number): 
   for (let j = r; j >= 1; j--) acc += (at(i - j) + at(i + j)) * k[r - j];
   return acc;
 }
+
+/** scipy's kernel for sigma, widened with zero taps to radius r (adding x * 0 leaves every sum as it was). */
+function kernelOfRadius(sigma: number, r: number): Float64Array {
+  const k = scipyGaussianKernel(sigma);
+  const own = (k.length - 1) / 2;
+  if (own === r) return k;
+  const wide = new Float64Array(2 * r + 1);
+  wide.set(k, r - own);
+  return wide;
+}
+
+/**
+ * gaussianFilter(values, space, s1, 'constant') and (..., s2, 'constant') in one sweep: the
+ * two sums of every output run side by side (the same taps of the same lines), which
+ * halves the line reads and the loop work and keeps two independent additions in flight.
+ * Each sum adds its taps in gaussianFilter's order, so both results equal its values.
+ */
+export function gaussianFilterPair(values: Float64Array, space: InputSpace, s1: number, s2: number): [Float64Array, Float64Array] {
+  if (space.layout === 'flat') throw new Error('blurring needs an image layout (NCHW or NHWC): pass preprocessing.layout');
+  if (!(s1 > 1e-15 && s2 > 1e-15)) return [gaussianFilter(values, space, s1, 'constant'), gaussianFilter(values, space, s2, 'constant')];
+  const r = Math.max(Math.floor(4 * s1 + 0.5), Math.floor(4 * s2 + 0.5));
+  const k1 = kernelOfRadius(s1, r);
+  const k2 = kernelOfRadius(s2, r);
+  let a = values;
+  let b = values;
+  const { dims, strides } = space.spatial;
+  for (let axis = 0; axis < dims.length; axis++) {
+    const n = dims[axis];
+    const st = strides[axis];
+    const da = new Float64Array(values.length);
+    const db = new Float64Array(values.length);
+    const la = new Float64Array(n);
+    const lb = new Float64Array(n);
+    const blocks = values.length / (st * n);
+    for (let outer = 0; outer < blocks; outer++)
+      for (let inner = 0; inner < st; inner++) {
+        const base = outer * st * n + inner;
+        for (let i = 0; i < n; i++) la[i] = a[base + i * st];
+        if (a === b) for (let i = 0; i < n; i++) tapPairShared(la, i, k1, k2, r, da, db, base + i * st);
+        else {
+          for (let i = 0; i < n; i++) lb[i] = b[base + i * st];
+          for (let i = 0; i < n; i++) tapPair(la, lb, i, k1, k2, r, da, db, base + i * st);
+        }
+      }
+    a = da;
+    b = db;
+  }
+  return [a, b];
+}
+
+/** tapConstant of one line with two kernels of the same radius. */
+function tapPairShared(line: Float64Array, i: number, k1: Float64Array, k2: Float64Array, r: number, da: Float64Array, db: Float64Array, at: number): void {
+  const n = line.length;
+  const both = Math.min(i, n - 1 - i, r);
+  const far = Math.min(r, Math.max(i, n - 1 - i));
+  let s1 = line[i] * k1[r];
+  let s2 = line[i] * k2[r];
+  const side = i <= n - 1 - i ? 1 : -1;
+  for (let j = far; j > both; j--) {
+    const v = line[i + side * j];
+    s1 += v * k1[r - j];
+    s2 += v * k2[r - j];
+  }
+  for (let j = both; j >= 1; j--) {
+    const v = line[i - j] + line[i + j];
+    s1 += v * k1[r - j];
+    s2 += v * k2[r - j];
+  }
+  da[at] = s1;
+  db[at] = s2;
+}
+
+/** tapConstant of two lines, each with its kernel (same radius). */
+function tapPair(la: Float64Array, lb: Float64Array, i: number, k1: Float64Array, k2: Float64Array, r: number, da: Float64Array, db: Float64Array, at: number): void {
+  const n = la.length;
+  const both = Math.min(i, n - 1 - i, r);
+  const far = Math.min(r, Math.max(i, n - 1 - i));
+  let s1 = la[i] * k1[r];
+  let s2 = lb[i] * k2[r];
+  const side = i <= n - 1 - i ? 1 : -1;
+  for (let j = far; j > both; j--) {
+    s1 += la[i + side * j] * k1[r - j];
+    s2 += lb[i + side * j] * k2[r - j];
+  }
+  for (let j = both; j >= 1; j--) {
+    s1 += (la[i - j] + la[i + j]) * k1[r - j];
+    s2 += (lb[i - j] + lb[i + j]) * k2[r - j];
+  }
+  da[at] = s1;
+  db[at] = s2;
+}
