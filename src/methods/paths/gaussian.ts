@@ -88,63 +88,59 @@ export function gaussianFilterPair(values: Float64Array, space: InputSpace, s1: 
     const st = strides[axis];
     const da = new Float64Array(values.length);
     const db = new Float64Array(values.length);
-    const la = new Float64Array(n);
-    const lb = new Float64Array(n);
-    const blocks = values.length / (st * n);
-    for (let outer = 0; outer < blocks; outer++)
-      for (let inner = 0; inner < st; inner++) {
-        const base = outer * st * n + inner;
-        for (let i = 0; i < n; i++) la[i] = a[base + i * st];
-        if (a === b) for (let i = 0; i < n; i++) tapPairShared(la, i, k1, k2, r, da, db, base + i * st);
-        else {
-          for (let i = 0; i < n; i++) lb[i] = b[base + i * st];
-          for (let i = 0; i < n; i++) tapPair(la, lb, i, k1, k2, r, da, db, base + i * st);
-        }
+    const lines = Array.from({ length: 4 }, () => new Float64Array(n));
+    const count = (values.length / (st * n)) * st;
+    const baseOf = (l: number) => Math.floor(l / st) * st * n + (l % st);
+    // two lines at a time (the second may repeat the first), each through both kernels: four sums in flight
+    for (let l = 0; l < count; l += 2) {
+      const b0 = baseOf(l);
+      const b1 = baseOf(Math.min(l + 1, count - 1));
+      const [a0, a1, c0, c1] = lines;
+      for (let i = 0; i < n; i++) {
+        a0[i] = a[b0 + i * st];
+        a1[i] = a[b1 + i * st];
+        c0[i] = b[b0 + i * st];
+        c1[i] = b[b1 + i * st];
       }
+      for (let i = 0; i < n; i++) tapFour(a0, c0, a1, c1, i, k1, k2, r, da, db, b0 + i * st, b1 + i * st);
+    }
     a = da;
     b = db;
   }
   return [a, b];
 }
 
-/** tapConstant of one line with two kernels of the same radius. */
-function tapPairShared(line: Float64Array, i: number, k1: Float64Array, k2: Float64Array, r: number, da: Float64Array, db: Float64Array, at: number): void {
-  const n = line.length;
+/** tapConstant of four lines: a0 and a1 with k1 (into da), c0 and c1 with k2 (into db); all of the same length and radius. */
+function tapFour(a0: Float64Array, c0: Float64Array, a1: Float64Array, c1: Float64Array, i: number, k1: Float64Array, k2: Float64Array, r: number, da: Float64Array, db: Float64Array, at0: number, at1: number): void {
+  const n = a0.length;
   const both = Math.min(i, n - 1 - i, r);
   const far = Math.min(r, Math.max(i, n - 1 - i));
-  let s1 = line[i] * k1[r];
-  let s2 = line[i] * k2[r];
+  const kr1 = k1[r];
+  const kr2 = k2[r];
+  let s0 = a0[i] * kr1;
+  let t0 = c0[i] * kr2;
+  let s1 = a1[i] * kr1;
+  let t1 = c1[i] * kr2;
   const side = i <= n - 1 - i ? 1 : -1;
   for (let j = far; j > both; j--) {
-    const v = line[i + side * j];
-    s1 += v * k1[r - j];
-    s2 += v * k2[r - j];
+    const p = i + side * j;
+    const w1 = k1[r - j];
+    const w2 = k2[r - j];
+    s0 += a0[p] * w1;
+    t0 += c0[p] * w2;
+    s1 += a1[p] * w1;
+    t1 += c1[p] * w2;
   }
   for (let j = both; j >= 1; j--) {
-    const v = line[i - j] + line[i + j];
-    s1 += v * k1[r - j];
-    s2 += v * k2[r - j];
+    const w1 = k1[r - j];
+    const w2 = k2[r - j];
+    s0 += (a0[i - j] + a0[i + j]) * w1;
+    t0 += (c0[i - j] + c0[i + j]) * w2;
+    s1 += (a1[i - j] + a1[i + j]) * w1;
+    t1 += (c1[i - j] + c1[i + j]) * w2;
   }
-  da[at] = s1;
-  db[at] = s2;
-}
-
-/** tapConstant of two lines, each with its kernel (same radius). */
-function tapPair(la: Float64Array, lb: Float64Array, i: number, k1: Float64Array, k2: Float64Array, r: number, da: Float64Array, db: Float64Array, at: number): void {
-  const n = la.length;
-  const both = Math.min(i, n - 1 - i, r);
-  const far = Math.min(r, Math.max(i, n - 1 - i));
-  let s1 = la[i] * k1[r];
-  let s2 = lb[i] * k2[r];
-  const side = i <= n - 1 - i ? 1 : -1;
-  for (let j = far; j > both; j--) {
-    s1 += la[i + side * j] * k1[r - j];
-    s2 += lb[i + side * j] * k2[r - j];
-  }
-  for (let j = both; j >= 1; j--) {
-    s1 += (la[i - j] + la[i + j]) * k1[r - j];
-    s2 += (lb[i - j] + lb[i + j]) * k2[r - j];
-  }
-  da[at] = s1;
-  db[at] = s2;
+  da[at0] = s0;
+  db[at0] = t0;
+  da[at1] = s1;
+  db[at1] = t1;
 }
