@@ -1,6 +1,6 @@
 /**
  * Perturbation benchmark: Occlusion (16x16 window, stride 8), Shapley value sampling and
- * KernelSHAP over 50 SLIC superpixels and RISE on torchvision mobilenet_v2 (224 x 224,
+ * KernelSHAP over 50 SLIC superpixels (of a synthetic picture) and RISE on torchvision mobilenet_v2 (224 x 224,
  * random weights, bench/models/ from bench/export_models.py), against Captum (and the RISE
  * authors' recipe in PyTorch) timed in the same run by bench/captum_perturbation.py when
  * SALIENCY_CAPTUM_PATH points at Captum's source (v0.8.0); otherwise against the issue's
@@ -12,7 +12,7 @@
  * Both sides: one input (the values of bench/methods.bench.ts), target class 0, baseline 0,
  * 16 examples per forward pass (Captum's perturbations_per_eval); the RISE recipe runs at
  * the authors' default gpu_batch (100; --rise-batch). The superpixels are our slic
- * (scikit-image's algorithm, segments 50) of the input, handed to Captum as its
+ * (scikit-image's algorithm; n_segments 64, compactness 20: 50 superpixels) of a smooth synthetic picture, handed to Captum as its
  * feature_mask (an .npy in the temp folder), so both sides perturb the same features.
  * The two sides alternate measurement by measurement; each warms up once.
  */
@@ -43,7 +43,7 @@ const { values: args } = parseArgs({
     'kernelshap-samples': { type: 'string', default: '200' },
     'rise-masks': { type: 'string', default: '4000' },
     'rise-batch': { type: 'string', default: '100' },
-    superpixels: { type: 'string', default: '50' },
+    superpixels: { type: 'string', default: '64' }, // SLIC's n_segments: 64 seeds give 50 superpixels of the picture
     out: { type: 'string' },
     'no-captum': { type: 'boolean', default: false },
   },
@@ -56,9 +56,20 @@ const only = args.only!.split(',') as Measure[];
 const TARGET_RATIO = 0.2;
 const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290 };
 
-/** The benchmark's superpixels, and the .npy (int32 [224, 224]) the reference reads them from. */
+/**
+ * The benchmark's superpixels, and the .npy (int32 [224, 224]) the reference reads them from:
+ * SLIC of a smooth synthetic picture (low-frequency colour waves), since on the benchmark
+ * input, which is noise, SLIC finds a single segment.
+ */
 function superpixels(): { features: FeatureMask; path: string } {
-  const features = slic(benchInput(), [3, 224, 224], { segments: Number(args.superpixels) });
+  const picture = Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => {
+    const c = Math.floor(i / (224 * 224));
+    const y = Math.floor(i / 224) % 224;
+    const x = i % 224;
+    return 0.5 + 0.25 * Math.sin((2 * Math.PI * (y + 31 * c)) / 97) * Math.cos((2 * Math.PI * (x - 17 * c)) / 71) + 0.2 * Math.sin((2 * Math.PI * (x + y)) / 150);
+  });
+  const features = slic(picture, [3, 224, 224], { segments: Number(args.superpixels), compactness: 20 });
+  if (features.count < 10) throw new Error(`SLIC found only ${features.count} superpixels in the benchmark picture`);
   const path = join(tmpdir(), `saliency-bench-superpixels-${process.pid}.npy`);
   writeNpy(path, { data: features.labels, shape: [224, 224] });
   return { features, path };
