@@ -10,10 +10,12 @@ It answers lines "<name> <repeats>" on stdin with one JSON line {"name": ..., "m
 (the values of bench/methods.bench.ts), target class 0, baseline 0, 16 examples per forward:
 
   occlusion  Captum Occlusion, window (3, 16, 16), strides (3, 8, 8), perturbations_per_eval 16
-  shapley    Captum ShapleyValueSampling over a 32 px grid (49 features), n_samples --shapley-samples
-  kernelshap Captum KernelShap over the 32 px grid, n_samples --kernelshap-samples
+  shapley    Captum ShapleyValueSampling over the superpixels of --segments (an int32 .npy label
+             map [224, 224]; default a 32 px grid, 49 features), n_samples --shapley-samples
+  kernelshap Captum KernelShap over the same features, n_samples --kernelshap-samples
   rise       RISE as the authors' explanations.py computes it (RISE.forward: masks x image,
-             softmax scores in batches of 16, scores x masks / N / p1), --rise-masks masks of
+             softmax scores in batches of --rise-batch (their gpu_batch, default 100),
+             scores x masks / N / p1), --rise-masks masks of
              cell 7, p1 0.5; the masks are made beforehand (their generate_masks), not timed
 """
 import sys
@@ -44,6 +46,8 @@ def main():
     ap.add_argument("--shapley-samples", type=int, default=2)
     ap.add_argument("--kernelshap-samples", type=int, default=200)
     ap.add_argument("--rise-masks", type=int, default=4000)
+    ap.add_argument("--rise-batch", type=int, default=100)
+    ap.add_argument("--segments")
     args = ap.parse_args()
     stub_and_add_sources(args.captum)
     import captum
@@ -52,13 +56,17 @@ def main():
     model = load_model(args.models, args.model)
     x = bench_input()
     cols = 224 // 32
-    grid = torch.tensor([[(y // 32) * cols + xx // 32 for xx in range(224)] for y in range(224)])[None, None]
+    if args.segments:
+        grid = torch.from_numpy(np.load(args.segments).astype("int64"))[None, None]
+    else:
+        grid = torch.tensor([[(y // 32) * cols + xx // 32 for xx in range(224)] for y in range(224)])[None, None]
     masks = None
 
     def rise():
         with torch.no_grad():
             stack = torch.mul(masks, x.data)
-            p = torch.cat([torch.softmax(model(stack[i:i + 16]), dim=1) for i in range(0, len(masks), 16)])
+            b = args.rise_batch
+            p = torch.cat([torch.softmax(model(stack[i:i + b]), dim=1) for i in range(0, len(masks), b)])
             sal = torch.matmul(p.data.transpose(0, 1), masks.view(len(masks), 224 * 224)).view(-1, 224, 224)
             return sal / len(masks) / 0.5
 

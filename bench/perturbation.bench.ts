@@ -1,6 +1,6 @@
 /**
  * Perturbation benchmark: Occlusion (16x16 window, stride 8), Shapley value sampling and
- * KernelSHAP over a 32 px grid (49 features) and RISE on torchvision mobilenet_v2 (224 x 224,
+ * KernelSHAP over 50 SLIC superpixels (of a synthetic picture) and RISE on torchvision mobilenet_v2 (224 x 224,
  * random weights, bench/models/ from bench/export_models.py), against Captum (and the RISE
  * authors' recipe in PyTorch) timed in the same run by bench/captum_perturbation.py when
  * SALIENCY_CAPTUM_PATH points at Captum's source (v0.8.0); otherwise against the issue's
@@ -10,16 +10,22 @@
  *   ... --rounds 1 --repeats 1 --only occlusion,rise --rise-masks 1000
  *
  * Both sides: one input (the values of bench/methods.bench.ts), target class 0, baseline 0,
- * 16 examples per forward pass (Captum's perturbations_per_eval, the authors' gpu_batch).
+ * 16 examples per forward pass (Captum's perturbations_per_eval); the RISE recipe runs at
+ * the authors' default gpu_batch (100; --rise-batch). The superpixels are our slic
+ * (scikit-image's algorithm; n_segments 64, compactness 20: 50 superpixels) of a smooth synthetic picture, handed to Captum as its
+ * feature_mask (an .npy in the temp folder), so both sides perturb the same features.
  * The two sides alternate measurement by measurement; each warms up once.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
-import { gridMask } from '../src/masks/grid.js';
+import { tmpdir } from 'node:os';
+import { slic } from '../src/masks/slic.js';
+import type { FeatureMask } from '../src/masks/featureMask.js';
+import { writeNpy } from '../src/io/npy.js';
 import { occlusion } from '../src/methods/perturbation/occlusion.js';
 import { shapleySampling } from '../src/methods/perturbation/shapleySampling.js';
 import { kernelShap } from '../src/methods/perturbation/kernelShap.js';
@@ -36,6 +42,8 @@ const { values: args } = parseArgs({
     'shapley-samples': { type: 'string', default: '2' },
     'kernelshap-samples': { type: 'string', default: '200' },
     'rise-masks': { type: 'string', default: '4000' },
+    'rise-batch': { type: 'string', default: '100' },
+    superpixels: { type: 'string', default: '64' }, // SLIC's n_segments: 64 seeds give 50 superpixels of the picture
     out: { type: 'string' },
     'no-captum': { type: 'boolean', default: false },
   },
@@ -48,9 +56,27 @@ const only = args.only!.split(',') as Measure[];
 const TARGET_RATIO = 0.2;
 const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290 };
 
-function ourRuns(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
+/**
+ * The benchmark's superpixels, and the .npy (int32 [224, 224]) the reference reads them from:
+ * SLIC of a smooth synthetic picture (low-frequency colour waves), since on the benchmark
+ * input, which is noise, SLIC finds a single segment.
+ */
+function superpixels(): { features: FeatureMask; path: string } {
+  const picture = Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => {
+    const c = Math.floor(i / (224 * 224));
+    const y = Math.floor(i / 224) % 224;
+    const x = i % 224;
+    return 0.5 + 0.25 * Math.sin((2 * Math.PI * (y + 31 * c)) / 97) * Math.cos((2 * Math.PI * (x - 17 * c)) / 71) + 0.2 * Math.sin((2 * Math.PI * (x + y)) / 150);
+  });
+  const features = slic(picture, [3, 224, 224], { segments: Number(args.superpixels), compactness: 20 });
+  if (features.count < 10) throw new Error(`SLIC found only ${features.count} superpixels in the benchmark picture`);
+  const path = join(tmpdir(), `saliency-bench-superpixels-${process.pid}.npy`);
+  writeNpy(path, { data: features.labels, shape: [224, 224] });
+  return { features, path };
+}
+
+function ourRuns(model: OnnxModel, features: FeatureMask): Record<Measure, () => Promise<unknown>> {
   const x = benchInput();
-  const features = gridMask([224, 224], 32);
   return {
     occlusion: () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0 }),
     shapley: () => shapleySampling(model, x, { features, samples: Number(args['shapley-samples']), target: 0 }),
@@ -59,8 +85,9 @@ function ourRuns(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
   };
 }
 
-async function startReference(path: string) {
+async function startReference(path: string, segments: string) {
   const p = await startReferenceProcess('Captum', 'captum_perturbation.py', [
+    '--segments', segments, '--rise-batch', args['rise-batch']!,
     '--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve',
     '--shapley-samples', args['shapley-samples']!, '--kernelshap-samples', args['kernelshap-samples']!, '--rise-masks', args['rise-masks']!,
   ]);
@@ -72,14 +99,16 @@ async function main(): Promise<void> {
   const path = args['no-captum'] ? undefined : process.env['SALIENCY_CAPTUM_PATH'];
   if (path && !existsSync(join(path, 'captum'))) throw new Error(`SALIENCY_CAPTUM_PATH=${path} does not hold captum/ (Captum's source)`);
   if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
-  const reference = path ? await startReference(path) : undefined;
+  const { features, path: segments } = superpixels();
+  const reference = path ? await startReference(path, segments) : undefined;
   const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   let timing: Alternated;
   try {
-    timing = await alternate(only, ourRuns(model), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
+    timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
   } finally {
     await model.dispose();
     reference?.close();
+    rmSync(segments, { force: true });
   }
   const { ours, theirs, load } = timing;
   const summary: Record<string, Record<string, number | string | boolean>> = {};
@@ -101,7 +130,13 @@ async function main(): Promise<void> {
     model: args.model,
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg1: load },
-    settings: { shapleySamples: Number(args['shapley-samples']), kernelshapSamples: Number(args['kernelshap-samples']), riseMasks: Number(args['rise-masks']) },
+    settings: {
+      shapleySamples: Number(args['shapley-samples']),
+      kernelshapSamples: Number(args['kernelshap-samples']),
+      superpixels: features.count,
+      riseMasks: Number(args['rise-masks']),
+      riseReferenceBatch: Number(args['rise-batch']),
+    },
     reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
     summary,
     samples: { ours, reference: theirs },

@@ -89,6 +89,8 @@ export interface DemoPart {
   batchSize?: number;
   /** One member of each other family: CAM (Grad-CAM), propagation (LRP on ONNX; guided backprop on TensorFlow.js, which has no LRP rules). */
   families: string[];
+  /** Options of the family columns, by method name (their budget). */
+  familyOptions?: MethodOverrides;
   /** The evaluation section: the runs scored (ids; default all), metrics and their options. */
   evaluation: { runs?: string[]; metrics: string[]; metricOptions: Record<string, Record<string, unknown>>; note: string };
   notes: string[];
@@ -124,7 +126,9 @@ function fashionMnistPart(root: string): DemoPart {
     pathRows: 10,
     pathSteps: 60,
     batchSize: 128,
-    families: ['gradcam', 'lrp', ...(findMethod('occlusion') ? ['occlusion'] : [])],
+    families: ['gradcam', 'lrp', ...['occlusion', 'rise', 'kernelshap', 'xrai'].filter((m) => findMethod(m))],
+    // 10 images: RISE 10 x 1,000 and KernelSHAP 10 x 500 forward passes, XRAI 10 x 100 gradients
+    familyOptions: { rise: { masks: 1000 }, kernelshap: { samples: 500 }, xrai: { steps: 50 } },
     evaluation: {
       metrics: ['deletion', 'insertion', 'topk-ablation'],
       metricOptions: { deletion: { steps: 28 }, insertion: { steps: 28, sigma: 3 }, 'topk-ablation': { steps: 14 } },
@@ -188,7 +192,7 @@ function photosPart(root: string): DemoPart {
 
 /** The perturbation family (occlusion, RISE) is not in the catalogue yet: the demo says so rather than leave a silent gap. */
 const PERTURBATION_NOTE = findMethod('occlusion')
-  ? 'Perturbation family: occlusion on the Fashion-MNIST CNN only (on MobileNetV2 it would take most of the time budget).'
+  ? 'Perturbation family: occlusion, RISE (1,000 masks) and KernelSHAP (500 coalitions of 49 patches), with XRAI\'s regions (IG at 50 steps), on the Fashion-MNIST CNN only (on MobileNetV2 they would take most of the time budget).'
   : 'The perturbation family (occlusion, RISE, KernelSHAP) is not in this build\'s catalogue yet, so the demo has no perturbation column; `saliency methods` lists what is.';
 
 export const DEMO_PARTS = { fashionMnist: fashionMnistPart, photos: photosPart };
@@ -257,7 +261,7 @@ async function runPart(part: DemoPart, progress: ProgressSink, root: string): Pr
     const ig: Record<string, unknown> = { steps: part.steps };
     if (part.maxSteps !== undefined) ig['maxSteps'] = part.maxSteps;
     if (part.quadrature !== undefined) ig['quadrature'] = part.quadrature;
-    const budget: MethodOverrides = { ig, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples } };
+    const budget: MethodOverrides = { ig, expectedgradients: { samples: part.samples }, smoothgrad: { samples: part.smoothSamples }, ...part.familyOptions };
     // deterministic baselines get Integrated Gradients, distributions Expected Gradients
     const plans: RunPlan[] = planRuns(['gradient', 'inputxgradient', 'smoothgrad', ...part.families.filter((m) => !getMethod(m).needs.baseline)], [], {}, budget);
     // a family member that takes a baseline (occlusion's fill) runs once, with the black image
@@ -388,7 +392,7 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
       subtitle:
         'What two real networks look at, drawn as in "Visualizing the Impact of Feature Attribution Baselines" (Sturmfels, Lundberg & Lee, Distill 2020): ' +
         'Integrated Gradients under six baselines (Expected Gradients for the three that are distributions) beside the gradient, Input × Gradient, SmoothGrad, ' +
-        'Grad-CAM (the CAM family), LRP ε-plus or guided backprop (propagation) and occlusion on the Fashion-MNIST CNN (perturbation); then each map tested by deletion, insertion and the article\'s top-k ablation against a random ranking; and a Structured Attention Graph of one photo (minimal sufficient patch sets).' +
+        'Grad-CAM (the CAM family), LRP ε-plus or guided backprop (propagation) and occlusion, RISE, KernelSHAP and XRAI on the Fashion-MNIST CNN (perturbation and regions); then each map tested by deletion, insertion and the article\'s top-k ablation against a random ranking; and a Structured Attention Graph of one photo (minimal sufficient patch sets).' +
         (runBeyond ? ' Beyond one class: a detector\'s detections and boxes (CenterNet) and a face embedding\'s similarity (FaceRes).' : ''),
       generated: new Date().toISOString(),
       command: options.command ?? 'saliency demo',

@@ -21,7 +21,7 @@ import { inputSpace, type Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
-import { gaussianFilter } from './gaussian.js';
+import { gaussianFilter, gaussianFilterPair } from './gaussian.js';
 
 export const BLUR_IG_OPTIONS = {
   steps: { kind: 'integer', default: 100, min: 1, description: 'Blur levels between the input and the maximal blur' },
@@ -76,8 +76,7 @@ export async function blurIG(model: Model, input: Float32Array, options: BlurIGO
     (p, dest) => {
       const e = Math.floor(p / steps);
       const i = p % steps;
-      const at = gaussianFilter(images[e], space, sigmas[i], 'constant');
-      const next = gaussianFilter(images[e], space, sigmas[i] + gradStep, 'constant');
+      const [at, next] = gaussianFilterPair(images[e], space, sigmas[i], sigmas[i] + gradStep);
       const row = (p % runner.batch) * per;
       for (let j = 0; j < per; j++) {
         dest[j] = at[j];

@@ -13,7 +13,7 @@ import { load, polynomialOnnx, pseudoRandom, relativeL2, smallCnnOnnx, spyModel 
 import { blurIG, blurSigmas } from './blurIG.js';
 import { guidedIG } from './guidedIG.js';
 import { quantileLower } from './guidedStep.js';
-import { gaussianFilter } from './gaussian.js';
+import { gaussianFilter, gaussianFilterPair } from './gaussian.js';
 import { scipyGaussian } from '../../masks/numeric.js';
 import { inputSpace } from '../../engine/space.js';
 
@@ -142,4 +142,17 @@ test("gaussianFilter and scipyGaussian equal scipy's gaussian_filter to the last
       const planar = gaussianFilter(chw, inputSpace([3, 12, 17]), sigma, mode);
       assert.deepEqual(Float64Array.from({ length: x.length }, (_, i) => planar[(i % 3) * 12 * 17 + Math.floor(i / 3)]), ours, `NCHW ${mode} ${sigma}`);
     }
+});
+
+test('gaussianFilterPair gives the values of two gaussianFilter calls (zero borders; kernels of different radii)', () => {
+  const x = readNpy(`${DIR}regions/gaussian.input.npy`).data as Float64Array; // [12, 17, 3]
+  for (const shape of [[12, 17, 3], [3, 12, 17]]) {
+    const space = inputSpace(shape);
+    for (const [s1, s2] of [[0.3, 0.31], [1.12, 1.13], [2, 2.01], [6, 9]]) {
+      const [a, b] = gaussianFilterPair(x, space, s1, s2);
+      const a0 = gaussianFilter(x, space, s1, 'constant');
+      const b0 = gaussianFilter(x, space, s2, 'constant');
+      assert.ok(a.every((v, i) => v === a0[i]) && b.every((v, i) => v === b0[i]), `${shape} ${s1} ${s2}`);
+    }
+  }
 });

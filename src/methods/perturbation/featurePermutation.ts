@@ -6,6 +6,7 @@
  * It needs at least two inputs; the batch is the data the feature is permuted over.
  */
 import type { Model } from '../../engine/model.js';
+import { BadInputError } from '../../errors.js';
 import { countExamples } from '../../engine/model.js';
 import { rngFor, type Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
@@ -40,7 +41,7 @@ export function derangedOrder(n: number, rng: Rng): number[] {
 
 export async function featurePermutation(model: Model, input: Float32Array, options: FeaturePermutationOptions = {}): Promise<Attribution> {
   const n = countExamples(input, model.inputShape);
-  if (n < 2) throw new Error('feature permutation shuffles features across the inputs: give at least two inputs');
+  if (n < 2) throw new BadInputError('feature permutation shuffles each feature across the inputs, so it needs at least two: give several images (repeat --image, or a folder) or a batch of inputs');
   const runner = new Runner(model, options);
   const per = runner.per;
   const target = await runner.resolveTarget(options.target, input);

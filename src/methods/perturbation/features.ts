@@ -125,7 +125,7 @@ export function featureRunOptions(model: Model, segments: string, c: MethodConte
 export const segmentsOption = {
   kind: 'string',
   default: 'grid',
-  description: "the features: 'grid' (cells that fit the input: 16 px at 224, 4 px at 28), 'grid:size=N', or superpixels once available",
+  description: "the features: 'grid' (cells that fit the input: 16 px at 224, 4 px at 28), 'grid:size=N', or superpixels: 'slic:n=50' (SLIC, scikit-image's), 'felzenszwalb:scale=100'",
 } as const;
 
 /** The features of a `segments` spec for this model. */

@@ -65,30 +65,78 @@ function linearTaps(from: number, to: number): { i0: Int32Array; i1: Int32Array;
   return { i0, i1, f };
 }
 
-/** The RISE mask of one draw: [h, w] values in [0, 1]. */
+/** Upsampling plan of one mask size: the 1-d taps of both axes. */
+interface MaskPlan {
+  rows: ReturnType<typeof linearTaps>;
+  cols: ReturnType<typeof linearTaps>;
+  /** The grid rows interpolated along x, cell x w (reused scratch). */
+  across: Float64Array;
+}
+
+const plans = new Map<string, MaskPlan>();
+function planFor(cell: number, h: number, w: number): MaskPlan {
+  const key = `${cell}/${h}/${w}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = { rows: linearTaps(cell, (cell + 1) * Math.ceil(h / cell)), cols: linearTaps(cell, (cell + 1) * Math.ceil(w / cell)), across: new Float64Array(cell * w) };
+    if (plans.size > 16) plans.clear();
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/**
+ * The RISE mask of one draw: [h, w] values in [0, 1]. Separable: each grid row is first
+ * interpolated along x (cell x w values), then every output row mixes two of those, which
+ * is the same arithmetic, in the same order, as interpolating each pixel from its 4 cells.
+ */
 export function riseMask(draw: RiseDraw, cell: number, h: number, w: number, out = new Float32Array(h * w)): Float32Array {
-  const ch = Math.ceil(h / cell);
-  const cw = Math.ceil(w / cell);
-  const rows = linearTaps(cell, (cell + 1) * ch);
-  const cols = linearTaps(cell, (cell + 1) * cw);
+  const { rows, cols, across } = planFor(cell, h, w);
   const [dy, dx] = draw.shift;
   const g = draw.grid;
-  for (let y = 0; y < h; y++) {
-    const oy = y + dy;
-    const r0 = rows.i0[oy] * cell;
-    const r1 = rows.i1[oy] * cell;
-    const fy = rows.f[oy];
+  for (let r = 0; r < cell; r++) {
+    const base = r * cell;
+    const row = r * w;
     for (let x = 0; x < w; x++) {
       const ox = x + dx;
-      const c0 = cols.i0[ox];
-      const c1 = cols.i1[ox];
       const fx = cols.f[ox];
-      const top = (1 - fx) * g[r0 + c0] + fx * g[r0 + c1];
-      const bottom = (1 - fx) * g[r1 + c0] + fx * g[r1 + c1];
-      out[y * w + x] = (1 - fy) * top + fy * bottom;
+      across[row + x] = (1 - fx) * g[base + cols.i0[ox]] + fx * g[base + cols.i1[ox]];
     }
   }
+  for (let y = 0; y < h; y++) {
+    const oy = y + dy;
+    const top = rows.i0[oy] * w;
+    const bottom = rows.i1[oy] * w;
+    const fy = rows.f[oy];
+    const o = y * w;
+    for (let x = 0; x < w; x++) out[o + x] = (1 - fy) * across[top + x] + fy * across[bottom + x];
+  }
   return out;
+}
+
+/**
+ * dest = mask x input + (1 - mask) x baseline for the example starting at `offset`; channel
+ * planes (NCHW) read the mask straight, other layouts through `pos`.
+ */
+function applyMask(m: Float32Array, pos: Int32Array, planar: boolean, input: Float32Array, baselines: Float32Array, offset: number, dest: Float32Array): void {
+  if (planar) {
+    const area = m.length;
+    for (let c = 0; c < dest.length; c += area)
+      for (let k = 0; k < area; k++) {
+        const v = m[k];
+        dest[c + k] = v * input[offset + c + k] + (1 - v) * baselines[offset + c + k];
+      }
+    return;
+  }
+  for (let j = 0; j < dest.length; j++) {
+    const v = m[pos[j]];
+    dest[j] = v * input[offset + j] + (1 - v) * baselines[offset + j];
+  }
+}
+
+/** sal[offset + k] += s x m[k] for k < area. */
+function addScaled(sal: Float64Array, offset: number, s: number, m: Float32Array, area: number): void {
+  for (let k = 0; k < area; k++) sal[offset + k] += s * m[k];
 }
 
 /** A random draw: each cell kept with probability p, a shift of less than one cell. */
@@ -116,6 +164,7 @@ export async function rise(model: Model, input: Float32Array, options: RiseOptio
   const space = inputSpace(model, options.preprocessing);
   const [h, w] = maskShape(space);
   const pos = positions(space);
+  const planar = space.layout === 'NCHW';
   const cell = options.cell ?? riseDefaults.cell;
   const p = options.p ?? riseDefaults.p;
   const N = options.draws?.length ?? options.masks ?? riseDefaults.masks;
@@ -136,17 +185,13 @@ export async function rise(model: Model, input: Float32Array, options: RiseOptio
     (q, dest) => {
       const e = Math.floor(q / N);
       const m = riseMask(drawOf(q % N), cell, h, w, masks.subarray((q % runner.batch) * h * w, (q % runner.batch + 1) * h * w));
-      for (let j = 0; j < per; j++) {
-        const v = m[pos[j]];
-        dest[j] = v * input[e * per + j] + (1 - v) * baselines[e * per + j];
-      }
+      applyMask(m, pos, planar, input, baselines, e * per, dest);
     },
     (start, count, values) => {
       for (let i = 0; i < count; i++) {
         const e = Math.floor((start + i) / N);
         const m = masks.subarray(((start + i) % runner.batch) * h * w);
-        const s = Math.fround(values[i]);
-        for (let k = 0; k < h * w; k++) sal[e * h * w + k] += s * m[k];
+        addScaled(sal, e * h * w, Math.fround(values[i]), m, h * w);
       }
     },
   );
