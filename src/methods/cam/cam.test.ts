@@ -4,7 +4,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openSessionCount, type OnnxModel } from '../../engine/onnx.js';
+import { loadOnnxModel, openSessionCount, type OnnxModel } from '../../engine/onnx.js';
 import { load, maxAbsDiff, pseudoRandom, relativeL2, smallCnnOnnx } from '../testing.js';
 import { gapHeadOnnx, HEAD, oneChannelOnnx, reluBiasNetOnnx, tokenOnnx, TOKEN_HEAD } from './testing.js';
 import { weightedSum, type CamAttribution, type LayerValues } from './pipeline.js';
@@ -163,6 +163,22 @@ test('FullGrad completeness: f(x) = sum(x grad) + sum of the bias terms (Conv, B
     assert.deepEqual(r.shape, [4, 6, 6]);
     assert.ok(r.values.every((v) => v >= 0));
   });
+});
+
+test('FullGrad completeness with the input normalisation in the graph: its Sub constant is a bias term too', async () => {
+  const m = await loadOnnxModel(new URL('../../../models/fashion-mnist/model.onnx', import.meta.url).pathname);
+  try {
+    const sub = m.inspect().biases!.find((b) => b.node.includes('Sub'));
+    assert.ok(sub, 'the Sub of the normalisation is listed among the biases');
+    const x = pseudoRandom(2 * 784, 53, 0, 1);
+    const r = await fullGrad(m, x, { target: [3, 8] });
+    for (let e = 0; e < 2; e++) {
+      const f = r.completeness.output[e];
+      assert.ok(Math.abs(r.delta![e]) < 1e-5 * Math.max(1, Math.abs(f)), `example ${e}: delta ${r.delta![e]} for f ${f}`);
+    }
+  } finally {
+    await m.dispose();
+  }
 });
 
 test('token layers [1 + hw, C] become [C, h, w] maps (class token dropped)', async () => {
