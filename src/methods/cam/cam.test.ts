@@ -197,9 +197,45 @@ test('token layers [1 + hw, C] become [C, h, w] maps (class token dropped)', asy
   });
 });
 
+test('transformers: auto is the last attention input of a ViT (class token dropped) and a Swin stage in [h, w, C]; Grad-CAM by hand from the tokens', async () => {
+  const cases = [
+    { file: 'tiny_vit_tokens', layer: '/blocks/blocks.1/norm1/LayerNormalization_output_0', layout: 'tokens', skip: 1 },
+    { file: 'tiny_swin', layer: '/norm/LayerNormalization_output_0', layout: 'NHWC', skip: 0 },
+  ];
+  for (const c of cases) {
+    const m = await loadOnnxModel(new URL(`../../../fixtures/arch/${c.file}.onnx`, import.meta.url).pathname, { batchSize: 2 });
+    try {
+      const layer = resolveCamLayer(m, 'auto');
+      assert.deepEqual([layer.name, layer.layout, layer.height, layer.width, layer.skipTokens], [c.layer, c.layout, 4, 4, c.skip]);
+      const x = pseudoRandom(3 * 3 * 32 * 32, 71, -1, 1);
+      const g = await gradCam(m, x, { target: [1, 4, 7], upsample: 'none' });
+      const one = await gradCam(m, x.subarray(3072, 6144), { target: 4, upsample: 'none' });
+      assert.ok(maxAbsDiff(one.layerMap, g.layerMap.subarray(16, 32)) < 1e-6, 'batched equals unbatched');
+      // by hand, channels last: map[p] = sum_c mean_q(g[q, c]) A[p, c] over the 16 patch tokens
+      const C = layer.channels;
+      const per = (16 + c.skip) * C;
+      for (const [e, k] of [[0, 1], [1, 4], [2, 7]]) {
+        const r = await m.run(x.subarray(e * 3072, (e + 1) * 3072), { outputs: [layer.name], gradients: { seed: Float32Array.from({ length: 10 }, (_, j) => (j === k ? 1 : 0)), wrt: [layer.name] } });
+        const a = r[layer.name].subarray(c.skip * C, per);
+        const grad = r[`grad:${layer.name}`].subarray(c.skip * C, per);
+        const w = new Float64Array(C);
+        for (let q = 0; q < 16; q++) for (let ch = 0; ch < C; ch++) w[ch] += grad[q * C + ch] / 16;
+        const expected = Float32Array.from({ length: 16 }, (_, p) => w.reduce((s, wc, ch) => s + wc * a[p * C + ch], 0));
+        assert.ok(relativeL2(g.layerMap.subarray(e * 16, (e + 1) * 16), expected) < 1e-5, `${c.file} example ${e}`);
+        assert.ok(expected.some((v) => Math.abs(v) > 1e-6), 'the map is not zero at the patch tokens');
+      }
+    } finally {
+      await m.dispose();
+    }
+  }
+});
+
 test('batched equals unbatched, and repeated calls keep the session count', async () => {
   const methods: Array<(m: OnnxModel, x: Float32Array) => Promise<CamAttribution | { values: Float32Array }>> = [
     (m, x) => gradCam(m, x, { target: TARGETS }),
+    (m, x) => cam(m, x, { target: TARGETS }),
+    (m, x) => hiResCam(m, x, { target: TARGETS }),
+    (m, x) => layerCam(m, x, { target: TARGETS }),
     (m, x) => gradCamPlusPlus(m, x, { target: TARGETS }),
     (m, x) => xGradCam(m, x, { target: TARGETS }),
     (m, x) => eigenCam(m, x, { target: TARGETS }),
