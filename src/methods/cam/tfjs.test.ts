@@ -26,6 +26,8 @@ import { cam } from './cam.js';
 import { layerIntegratedGradients } from './layerIntegratedGradients.js';
 import { writeTestLayersModel, writeTestGraphModel, LAYERS_INPUT, GRAPH_INPUT } from '../../engine/tfjs/testing.js';
 import { openSessionCount } from '../../engine/onnx.js';
+import * as catalog from '../catalog.js';
+import type { AnyMethodDescriptor, OptionSchema } from '../descriptor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'saliency-cam-tfjs-'));
 const KERNEL = seededValues(4 * 5, 7, -1, 1); // dense kernel [4 channels, 5 units]
@@ -161,6 +163,19 @@ test('tfjs Graph model: a tap override equals the forward pass with the differen
     assert.ok(relativeL2(r['logits'], plain) > 1e-2, 'the override changes the output');
   } finally {
     await graph.dispose();
+  }
+});
+
+test('tfjs Layers model: every CAM-family method runs from its descriptor defaults (what the CLI passes)', async () => {
+  const all = catalog as unknown as Record<string, AnyMethodDescriptor>;
+  const names = ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'hirescam', 'layercam', 'eigencam', 'ablationcam', 'scorecam', 'fullgrad', 'guidedgradcam', 'layergradientxactivation', 'layerig'];
+  const defaults = (schema: OptionSchema) => Object.fromEntries(Object.entries(schema).map(([k, spec]) => [k, spec.default]));
+  const x = seededValues(2 * 108, 31, 0, 1);
+  for (const name of names) {
+    const d = all[name];
+    const r = await d.run(model, x, defaults(d.options), { target: [1, 2], seed: 0 });
+    assert.ok(r.values.length > 0 && r.values.every(Number.isFinite), name);
+    assert.ok(r.values.some((v) => v !== 0), `${name} gives a map that is not all zero`);
   }
 });
 
