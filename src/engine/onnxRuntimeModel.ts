@@ -152,8 +152,13 @@ export class OnnxRuntimeModel implements Model {
         continue;
       }
       if (n.opType === 'Add' || n.opType === 'Sub') {
-        // a constant added per channel (axis 1) or as a scalar: an input normalisation's
-        // x - mean, a MatMul's bias; without it FullGrad's completeness misses a term
+        // a constant added per channel (axis 1) or as a scalar to the model input (an input
+        // normalisation's x - mean) or to a MatMul (a linear layer's bias); without it
+        // FullGrad's completeness misses a term. Constants inside non-linearities (GELU's
+        // 1 + erf, a norm's epsilon) are not biases of the network.
+        const producer = this.graph.nodes.find((p) => p.outputs.includes(n.inputs[0]));
+        const scaledInput = producer && ['Mul', 'Div'].includes(producer.opType) && producer.inputs[0] === this.inputName;
+        if (!(producer ? scaledInput || ['MatMul', 'Conv', 'ConvTranspose'].includes(producer.opType) : n.inputs[0] === this.inputName)) continue;
         const c = this.graph.initializers.get(n.inputs[1]);
         const rank = this.tapInfo.find((t) => t.name === n.outputs[0])?.shape.length ?? (n.outputs[0] === this.outputName ? this.outputShape.length : -1);
         if (!c || c.dtype !== 'float32' || this.graph.initializers.has(n.inputs[0]) || rank < 0 || !perChannel(c.dims, rank + 1)) continue;
