@@ -5,7 +5,9 @@
  *
  * - LayersModel: the tap layer's `call` is wrapped (on that instance only) to add the
  *   probe to its output and capture the sum. Every consumer of the layer sees the probed
- *   value, so skip connections are handled.
+ *   value, so skip connections are handled. An overridden layer returns the given values,
+ *   and the layers that only feed it are not computed (Ablation-CAM on the last feature
+ *   map runs the head alone).
  * - GraphModel: execution is staged at the taps, in graph order: the tap node is computed,
  *   the probe added, and the rest of the graph executed with the probed value fed in as
  *   that node (`execute` with an inner node among the inputs). Paths that bypass the tap
@@ -101,7 +103,10 @@ export class LayersRunner implements Runner {
   private readonly layersByName = new Map<string, HookableLayer>();
   private readonly hooked = new Set<string>();
   private readonly restore: Array<() => void> = [];
-  private current: { request: ForwardRequest; captured: Map<string, Tensor> } | undefined;
+  private current: { request: ForwardRequest; captured: Map<string, Tensor>; skip: Set<string> } | undefined;
+  private readonly applyHooked = new Set<string>();
+  /** Per set of overridden layers: the layers only they need (not computed while overridden). */
+  private readonly skipCache = new Map<string, Set<string>>();
 
   constructor(model: tfl.LayersModel, options: { keepSoftmax?: boolean } = {}) {
     this.model = model;
@@ -187,7 +192,6 @@ export class LayersRunner implements Runner {
         y = original.call(this, inputs, kwargs) as Tensor;
         if (biasProbe) y = tf.add(y, biasProbe);
       }
-      y = state.request.overrides?.get(layer.name) ?? y;
       const probe = state.request.probes.get(layer.name);
       const out = probe ? tf.add(y, probe) : y;
       if (state.request.capture.has(layer.name)) captureValue(state.captured, layer.name, out);
@@ -199,6 +203,31 @@ export class LayersRunner implements Runner {
     });
   }
 
+  /**
+   * Wrap a layer's `apply` (ahead of its input checks): an overridden layer returns the
+   * given values (plus its probe), and a layer that only feeds overridden ones returns a
+   * placeholder scalar nothing reads, without computing.
+   */
+  private hookApply(layer: HookableLayer): void {
+    if (this.applyHooked.has(layer.name)) return;
+    const original = layer.apply;
+    const runner = this;
+    layer.apply = function (this: HookableLayer, inputs: unknown, kwargs?: unknown) {
+      const state = runner.current;
+      if (state?.skip.has(layer.name)) return tf.scalar(0);
+      const override = state?.request.overrides?.get(layer.name);
+      if (!state || !override) return original.call(this, inputs as Tensor, kwargs as Record<string, unknown>);
+      const probe = state.request.probes.get(layer.name);
+      const out = probe ? tf.add(override, probe) : override;
+      if (state.request.capture.has(layer.name)) captureValue(state.captured, layer.name, out);
+      return out;
+    } as typeof layer.apply;
+    this.applyHooked.add(layer.name);
+    this.restore.push(() => {
+      layer.apply = original;
+    });
+  }
+
   forward(x: Tensor, request: ForwardRequest): ForwardResult {
     const named = [...request.capture, ...request.probes.keys(), ...(request.overrides?.keys() ?? [])].map((k) => k.replace(/^bias:/, ''));
     for (const name of new Set(named)) {
@@ -206,8 +235,11 @@ export class LayersRunner implements Runner {
       if (!layer) throw new Error(`no tap named '${name}' (a layer name) in the model`);
       this.hook(layer);
     }
+    const overridden = [...(request.overrides?.keys() ?? [])];
+    const skip = this.skipped(overridden);
+    for (const name of [...skip, ...overridden]) this.hookApply(this.model.getLayer(name) as HookableLayer);
     const captured = new Map<string, Tensor>();
-    this.current = { request, captured };
+    this.current = { request, captured, skip };
     try {
       const logits = withUnfusedOps(() => this.model.predict(x, { batchSize: x.shape[0] }) as Tensor);
       return { logits, captured };
@@ -217,6 +249,37 @@ export class LayersRunner implements Runner {
     } finally {
       this.current = undefined;
     }
+  }
+
+  /**
+   * Layers that only feed the overridden ones: walking back from the output, stopping at
+   * overridden layers, they are never reached. Paths that bypass an overridden layer keep
+   * theirs. Layers used at several places, or with several outputs, are always computed.
+   */
+  private skipped(overridden: string[]): Set<string> {
+    if (overridden.length === 0) return new Set();
+    const key = [...overridden].sort().join('\n');
+    const cached = this.skipCache.get(key);
+    if (cached) return cached;
+    const needed = new Set<string>(overridden);
+    const stack = [this.model.outputLayers[0]];
+    while (stack.length > 0) {
+      const layer = stack.pop()!;
+      if (needed.has(layer.name) && layer !== this.model.outputLayers[0]) continue;
+      needed.add(layer.name);
+      for (const node of layer.inboundNodes) for (const l of node.inboundLayers) if (!needed.has(l.name)) stack.push(l);
+    }
+    const skip = new Set(
+      this.model.layers
+        .filter((l) => !needed.has(l.name) && l.getClassName() !== 'InputLayer' && l.inboundNodes.length === 1 && !Array.isArray(l.output) && !this.hookedAsOutput(l))
+        .map((l) => l.name),
+    );
+    this.skipCache.set(key, skip);
+    return skip;
+  }
+
+  private hookedAsOutput(layer: tfl.layers.Layer): boolean {
+    return layer === this.model.outputLayers[0];
   }
 
   /** The GAP + Dense head fed by a layer (CAM's class weights); throws naming what is missing. */
