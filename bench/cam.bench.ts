@@ -1,13 +1,14 @@
 /**
  * CAM benchmark: Grad-CAM, Score-CAM, Ablation-CAM and FullGrad on torchvision
- * mobilenet_v2 or resnet18 (224 x 224, random weights, bench/models/ from
+ * mobilenet_v2 and resnet18 (224 x 224, both by default, random weights, bench/models/ from
  * bench/export_models.py), against Captum's LayerGradCam and pytorch-grad-cam timed in
  * the same run when SALIENCY_CAPTUM_PATH and SALIENCY_GRAD_CAM_PATH point at their sources
  * (bench/cam_reference.py); otherwise against the reference figures of issue 10.
- * Writes JSON to bench/results/cam-<date>.json with a ratio and a target per measurement.
+ * Writes JSON to bench/results/cam-<date>.json: `measurements`, one per model and method,
+ * each with its `ratio` (ours / reference, medians) and `target`.
  *
  *   SALIENCY_CAPTUM_PATH=/tmp/captum SALIENCY_GRAD_CAM_PATH=/tmp/pgc node --import tsx bench/cam.bench.ts
- *   node --import tsx bench/cam.bench.ts --model resnet18 --rounds 2 --repeats 2 --only gradcam,fullgrad
+ *   node --import tsx bench/cam.bench.ts --models resnet18 --rounds 2 --repeats 2 --only gradcam,fullgrad
  *
  * Both sides: one input (the same deterministic values), target class 0, the last feature
  * map (auto; pytorch-grad-cam: features[-1] / layer4[-1]); Score-CAM and Ablation-CAM in
@@ -26,9 +27,12 @@ import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, me
 
 const { values: args } = parseArgs({
   options: {
-    model: { type: 'string', default: 'mobilenet_v2' },
+    models: { type: 'string', default: 'mobilenet_v2,resnet18' },
+    model: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     repeats: { type: 'string', default: '2' },
+    /** Score-CAM and Ablation-CAM take seconds to tens of seconds per call on the reference side. */
+    'slow-rounds': { type: 'string', default: '2' },
     threads: { type: 'string' },
     only: { type: 'string', default: 'gradcam,gradcam_pgc,scorecam,ablationcam,fullgrad' },
     out: { type: 'string' },
@@ -37,12 +41,14 @@ const { values: args } = parseArgs({
 });
 
 const here = BENCH_DIR;
-const modelPath = join(here, 'models', `${args.model}.onnx`);
+const models = (args.model ?? args.models!).split(',');
 const rounds = Number(args.rounds);
 const repeats = Number(args.repeats);
+const slowRounds = Number(args['slow-rounds']);
 
 type Measure = 'gradcam' | 'gradcam_pgc' | 'scorecam' | 'ablationcam' | 'fullgrad';
 const only = args.only!.split(',') as Measure[];
+const SLOW: readonly Measure[] = ['scorecam', 'ablationcam'];
 /** The reference each measurement is compared with (bench/cam_reference.py), and its target ratio. */
 const REFERENCE: Record<Measure, { name: string; target: number }> = {
   gradcam: { name: 'captum_gradcam', target: 0.5 },
@@ -78,59 +84,108 @@ function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
   };
 }
 
-async function startReference(paths: { captum: string; gradCam: string }) {
-  const args_ = ['--captum', paths.captum, '--grad-cam', paths.gradCam, '--models', join(here, 'models'), '--model', args.model!];
+async function startReference(paths: { captum: string; gradCam: string }, name: string) {
+  const args_ = ['--captum', paths.captum, '--grad-cam', paths.gradCam, '--models', join(here, 'models'), '--model', name];
   const p = await startReferenceProcess('reference', 'cam_reference.py', args_);
   return { ...p, version: `captum ${p.hello.captum}, pytorch-grad-cam, torch ${p.hello.torch}` };
 }
 
-async function main(): Promise<void> {
-  ensureBenchModel(args.model!);
-  const paths = referencePaths();
-  const reference = paths ? await startReference(paths) : undefined;
-  const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
-  let timing: Alternated;
+interface Measurement {
+  model: string;
+  measure: Measure;
+  ours_ms: number;
+  ours_min_ms: number;
+  reference: string;
+  reference_ms: number;
+  reference_min_ms: number;
+  reference_source: string;
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+/** One model: the fast measurements `rounds` x `repeats`, Score-CAM and Ablation-CAM `slow-rounds` x 1, alternating sides. */
+async function benchModel(name: string, paths: { captum: string; gradCam: string } | undefined) {
+  ensureBenchModel(name);
+  const reference = paths ? await startReference(paths, name) : undefined;
+  const model = await loadOnnxModel(join(here, 'models', `${name}.onnx`), { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  const measureRef = reference && ((m: Measure, n: number) => reference.measure(REFERENCE[m].name, n));
+  const timing: Alternated = { ours: {}, theirs: {}, load: [] };
   try {
-    timing = await alternate(only, ourRunner(model), rounds, repeats, reference && ((m, n) => reference.measure(REFERENCE[m].name, n)));
+    const fast = only.filter((m) => !SLOW.includes(m));
+    const slow = only.filter((m) => SLOW.includes(m));
+    for (const [measures, r, k] of [[fast, rounds, repeats], [slow, slowRounds, 1]] as const) {
+      if (measures.length === 0) continue;
+      const t = await alternate(measures, ourRunner(model), r, k, measureRef);
+      Object.assign(timing.ours, t.ours);
+      Object.assign(timing.theirs, t.theirs);
+      timing.load.push(...t.load);
+    }
   } finally {
     await model.dispose();
     reference?.close();
   }
-  const { ours, theirs, load } = timing;
-  const summary: Record<string, Record<string, number | string | boolean>> = {};
+  const { ours, theirs } = timing;
+  const measurements: Measurement[] = [];
   const rows: string[] = [];
   for (const m of only) {
     const ourMs = median(ours[m]);
-    const refMs = reference ? median(theirs[m]) : ISSUE_MS[args.model!]?.[m] ?? NaN;
+    const refMs = reference ? median(theirs[m]) : ISSUE_MS[name]?.[m] ?? NaN;
     const ratio = ourMs / refMs;
-    const { name, target } = REFERENCE[m];
-    summary[m] = {
+    const { name: refName, target } = REFERENCE[m];
+    measurements.push({
+      model: name,
+      measure: m,
       ours_ms: ourMs,
       ours_min_ms: Math.min(...ours[m]),
-      reference: name,
+      reference: refName,
       reference_ms: refMs,
       reference_min_ms: reference ? Math.min(...theirs[m]) : refMs,
       reference_source: reference ? 'measured' : 'issue reference',
       ratio,
       target,
       met: ratio <= target,
-    };
+    });
     rows.push(
-      `${m.padEnd(12)} ours ${ourMs.toFixed(0).padStart(6)} ms   ${name} ${refMs.toFixed(0).padStart(6)} ms` +
+      `${name.padEnd(13)} ${m.padEnd(12)} ours ${ourMs.toFixed(0).padStart(6)} ms   ${refName.padEnd(16)} ${refMs.toFixed(0).padStart(6)} ms` +
         `${reference ? '' : ' (issue reference)'}   ratio ${ratio.toFixed(3)} (target <= ${target})`,
     );
   }
+  return { measurements, rows, timing, version: reference?.version };
+}
+
+async function main(): Promise<void> {
+  const paths = referencePaths();
+  const measurements: Measurement[] = [];
+  const rows: string[] = [];
+  const samples: Record<string, { ours: Record<string, number[]>; reference: Record<string, number[]>; loadavg1: number[] }> = {};
+  let version: string | undefined;
+  const date = new Date().toISOString();
+  for (const name of models) {
+    const r = await benchModel(name, paths);
+    measurements.push(...r.measurements);
+    rows.push(...r.rows);
+    samples[name] = { ours: r.timing.ours, reference: r.timing.theirs, loadavg1: r.timing.load };
+    version ??= r.version;
+    write(date, measurements, rows, samples, version); // after each model: a long run stopped early keeps what it measured
+  }
+}
+
+function write(date: string, measurements: Measurement[], modelRows: string[], samples: Record<string, { loadavg1: number[] }>, version: string | undefined): void {
+  const load = Object.values(samples).flatMap((s) => s.loadavg1);
+  const rows = [...modelRows, `load average (1 min) during the run: ${Math.min(...load).toFixed(2)} .. ${Math.max(...load).toFixed(2)} on ${cpus().length} cores`];
   const result = {
     benchmark: 'cam',
-    model: args.model,
-    date: new Date().toISOString(),
+    models: Object.keys(samples),
+    date,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg1: load },
     threads: args.threads ? Number(args.threads) : cpus().length,
     rounds,
     repeats,
-    reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figures from issue 10',
-    summary,
-    samples: { ours, reference: theirs },
+    slowRounds,
+    reference: version ? `measured in this run (${version}, 2 threads)` : 'reference figures from issue 10',
+    measurements,
+    samples,
   };
   writeResult('cam', result, rows, args.out);
 }

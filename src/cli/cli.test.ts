@@ -228,10 +228,11 @@ test('demo --only fashion-mnist writes the report', () => {
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { parts: Array<{ id: string; runs: Array<{ id: string }>; predictions: Array<{ label: string }>; evaluation: Array<{ method: string; metric: string; mean: number; count: number }> }>; report: string };
   assert.deepEqual(summary.parts.map((p) => p.id), ['fashion-mnist']);
-  assert.equal(summary.parts[0].runs.length, 15, 'gradient, input x gradient, smoothgrad, Grad-CAM, LRP, XRAI, occlusion, RISE, KernelSHAP, IG x 3 baselines, EG x 3 distributions');
+  assert.equal(summary.parts[0].runs.length, 17, 'gradient, input x gradient, smoothgrad, Grad-CAM, LRP, XRAI, occlusion, RISE, KernelSHAP, Score-CAM, FullGrad, IG x 3 baselines, EG x 3 distributions');
   for (const m of ['occlusion', 'rise', 'kernelshap', 'xrai']) assert.ok(summary.parts[0].runs.some((x) => x.id.startsWith(m)), `the ${m} column is shown`);
+  assert.ok(['gradcam', 'scorecam', 'fullgrad'].every((m) => summary.parts[0].runs.some((x) => x.id.startsWith(m))), 'the CAM family is shown');
   const ev = summary.parts[0].evaluation;
-  assert.equal(ev.length, 15 * 3, 'every column x deletion, insertion, top-k ablation');
+  assert.equal(ev.length, 17 * 3, 'every column x deletion, insertion, top-k ablation');
   for (const row of ev) assert.ok(row.count === 10 && Number.isFinite(row.mean), `${row.method} ${row.metric}`);
   assert.deepEqual(summary.parts[0].predictions.map((p) => p.label).slice(0, 3), ['T-shirt/top', 'Trouser', 'Pullover']);
   assert.deepEqual(readdirSync(out).sort(), ['demo.json', 'fashion-mnist.grid.png', 'report.html']);

@@ -126,7 +126,7 @@ function fashionMnistPart(root: string): DemoPart {
     pathRows: 10,
     pathSteps: 60,
     batchSize: 128,
-    families: ['gradcam', 'lrp', ...['occlusion', 'rise', 'kernelshap', 'xrai'].filter((m) => findMethod(m))],
+    families: ['gradcam', 'lrp', ...['occlusion', 'rise', 'kernelshap', 'xrai'].filter((m) => findMethod(m)), 'scorecam', 'fullgrad'],
     // 10 images: RISE 10 x 1,000 and KernelSHAP 10 x 500 forward passes, XRAI 10 x 100 gradients
     familyOptions: { rise: { masks: 1000 }, kernelshap: { samples: 500 }, xrai: { steps: 50 } },
     evaluation: {
@@ -165,7 +165,8 @@ function photosPart(root: string): DemoPart {
     smoothSamples: 8,
     pathRows: 3,
     pathSteps: 15,
-    families: ['gradcam', 'guidedbackprop'],
+    // Score-CAM would need 1,280 forward passes per photo (~2 min each here): see docs/cam.md
+    families: ['gradcam', 'guidedbackprop', 'fullgrad'],
     // not scored: at ~0.1 s per MobileNetV2 forward pass, even 4-step curves with their controls for three
     // columns cost ~40 CPU-seconds, past the demo's budget (measured: 432 passes took 93 s on the shared machine)
     evaluation: {
@@ -177,6 +178,7 @@ function photosPart(root: string): DemoPart {
       'Budget: an input gradient of MobileNetV2 costs about 0.12 s on the tfjs wasm backend (one thread). MobileNetV2\'s output is jagged along the path (ReLU6; see the plots below), so a fixed step count is either wasteful or wrong: at 16 steps |δ| ranged from a few percent of f(x) − f(x′) to most of it. Integrated Gradients here takes its steps automatically: the textbook trapezoid rule from 16 points, refined (its points nest, so no gradient is computed twice) until |δ| <= 5% of f(x) − f(x′) for each photo; the steps each photo needed are in the hover text and demo.json. Expected Gradients: 12 samples for the distributions (uniform, gaussian σ = 0.2, training data); 8 SmoothGrad samples; 15-step path figures.',
       'Training data: the other photographs (a stand-in: nsfwjs\'s training images are not distributed). Blur: σ = 10 px at 224 px (Fong & Vedaldi\'s choice).',
       'nsfwjs stretches images to 224×224; the pictures here are drawn back at each photo\'s own aspect ratio.',
+      'FullGrad: its δ (completeness residual) is not zero here: MobileNetV2\'s ReLU6 caps act as biases that no term counts. Score-CAM is left out: 1,280 forward passes per photo. The Fashion-MNIST part has both, with FullGrad complete to float32 rounding.',
     ],
     sag: {
       image: join(dir, 'chelsea.jpg'),

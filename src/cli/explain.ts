@@ -8,13 +8,16 @@
  * copy of the input), `<stem>.<run>.npy` (the raw attribution, [1, ...inputShape], the
  * model input's shape; a CAM's [1, H, W]; a layer attribution's [1, ...layer shape], with
  * pictures of its channel sum at spatial layers and none at others: the record's
- * `values` says which, and when a map is at a layer's resolution). Inputs (--input x.npy): `attributions.<run>.npy`, the shape of
+ * `values` says which, and when a map is at a layer's resolution); for a CAM also
+ * `<stem>.<run>.layer.npy`, its raw signed map at the layer's resolution [1, h, w] (before
+ * ReLU, upsampling and normalisation; `attributions.<run>.layer.npy` [n, h, w] for --input). Inputs (--input x.npy): `attributions.<run>.npy`, the shape of
  * x.npy. Both: `explain.json`, the record (model, inputs with predictions, target, and
  * per run: method, parameters, baseline, completeness delta, f(x), f(x'), timings).
  * Everything is staged and moved into --out only when all of it is written.
  */
 import { encodeNpy } from '../io/npy.js';
-import { exampleValues, mapKindOf, pictureOf } from '../app/maps.js';
+import { exampleValues, mapKindOf, pictureOf, type MapKind } from '../app/maps.js';
+import type { Attribution } from '../methods/attribution.js';
 import { displayAspect, encodePicture, panelsOf } from '../app/pictures.js';
 import { completenessWarnings, deltaSummary, inputRecords, modelRecord, runRecord, type InputRecord, type ModelRecord, type RunRecord } from '../app/records.js';
 import { describeAssumptions, type Assumption } from '../io/preprocess.js';
@@ -31,6 +34,19 @@ export interface ExplainOptions extends VerbOptions {
   input?: string;
   /** Output directory; default './saliency-out'. */
   out?: string;
+}
+
+/**
+ * A CAM's raw signed map at its layer's resolution (before ReLU, upsampling and
+ * normalisation), when the written map is the input-sized one: example e's [1, h, w], or
+ * all n [n, h, w].
+ */
+function layerMapOf(a: Attribution, kind: MapKind, n: number, e?: number): { shape: number[]; data: Float32Array } | undefined {
+  const x = a as Attribution & { layerMap?: Float32Array; layerShape?: number[] };
+  if (kind.kind !== 'spatial' || kind.resolution !== 'input' || !x.layerMap || !x.layerShape) return undefined;
+  const [h, w] = x.layerShape.slice(1);
+  if (e === undefined) return { shape: [n, h, w], data: x.layerMap };
+  return { shape: [1, h, w], data: x.layerMap.slice(e * h * w, (e + 1) * h * w) };
 }
 
 const str = (v: string | number | undefined) => (v === undefined ? undefined : String(v));
@@ -111,6 +127,11 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
             const npy = `${stem}.npy`;
             stage.write(npy, encodeNpy({ shape: [1, ...kind.shape], data: Float32Array.from(exampleValues(o.attribution, n, e)) }));
             written['npy'] = npy;
+            const raw = layerMapOf(o.attribution, kind, n, e);
+            if (raw) {
+              stage.write(`${stem}.layer.npy`, encodeNpy(raw));
+              written['layerNpy'] = `${stem}.layer.npy`;
+            }
             runs[r].results[e].files = written;
           }
         }
@@ -120,6 +141,8 @@ export async function explain(options: ExplainOptions): Promise<ExplainResult> {
           const kind = mapKindOf(o.attribution, n, session.opened.model.inputShape);
           stage.write(name, encodeNpy({ shape: kind.kind === 'input' ? session.shape : [n, ...kind.shape], data: o.attribution.values }));
           runs[r].file = name;
+          const raw = layerMapOf(o.attribution, kind, n);
+          if (raw) stage.write(`attributions.${o.plan.id}.layer.npy`, encodeNpy(raw));
         }
       }
       const record: ExplainRecord = {

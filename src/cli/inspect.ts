@@ -4,7 +4,7 @@
  */
 import type { ModelInfo } from '../engine/model.js';
 import { openModel } from '../app/model.js';
-import { camLayers } from '../methods/cam/layers.js';
+import { camLayers, resolveCamLayer } from '../methods/cam/layers.js';
 import { findAttentionTaps } from '../methods/transformer/attention.js';
 import { targetKindsFor } from '../targets/spec.js';
 
@@ -15,7 +15,7 @@ export interface InspectOutput { name: string; shape?: number[]; explained: bool
  * ModelInfo plus the CAM candidate layers (last = `--layer auto`), the attention maps found by
  * pattern, the target kinds the explained output fits, and every output with its target kinds.
  */
-export type InspectInfo = ModelInfo & { camLayers: Array<{ name: string; shape: number[]; layout: string }>; attention: string[]; targets: string[]; outputs: InspectOutput[] };
+export type InspectInfo = ModelInfo & { camLayers: Array<{ name: string; shape: number[]; layout: string }>; camAuto?: string; attention: string[]; targets: string[]; outputs: InspectOutput[] };
 
 /** Each output of the model, its shape read from the explained output or the taps. */
 function outputsOf(info: ModelInfo): InspectOutput[] {
@@ -32,7 +32,13 @@ export async function inspect(options: { model: string; output?: string }): Prom
   try {
     const info = opened.model.inspect();
     const layers = camLayers(opened.model).map((l) => ({ name: l.name, shape: l.shape, layout: l.layout }));
-    return { ...info, camLayers: layers, attention: findAttentionTaps(opened.model), targets: targetKindsFor(info.outputShape), outputs: outputsOf(info) };
+    let camAuto: string | undefined;
+    try {
+      camAuto = layers.length ? resolveCamLayer(opened.model, 'auto').name : undefined;
+    } catch {
+      camAuto = undefined;
+    }
+    return { ...info, camLayers: layers, camAuto, attention: findAttentionTaps(opened.model), targets: targetKindsFor(info.outputShape), outputs: outputsOf(info) };
   } finally {
     await opened.dispose();
   }
@@ -60,8 +66,8 @@ export function describeInspect(spec: string, info: ModelInfo & Partial<InspectI
   for (const t of info.taps) lines.push(`  ${t.opType.padEnd(20)} [${t.shape.join(', ')}]`.padEnd(46) + `  ${t.name}`);
   if (info.camLayers) {
     const spatial = info.camLayers.filter((l) => l.layout !== 'tokens');
-    const auto = spatial.at(-1) ?? info.camLayers.at(-1);
-    lines.push(`cam       ${info.camLayers.length} candidate layers for --layer (CAM family)${auto ? `; auto = ${auto.name}` : ''}`);
+    const auto = info.camAuto ?? (spatial.at(-1) ?? info.camLayers.at(-1))?.name;
+    lines.push(`cam       ${info.camLayers.length} candidate layers for --layer (CAM family)${auto ? `; auto = ${auto}` : ''}`);
     for (const l of info.camLayers.slice(-8)) lines.push(`  ${l.layout.padEnd(20)} [${l.shape.join(', ')}]`.padEnd(46) + `  ${l.name}`);
   }
   return lines.join('\n');

@@ -134,8 +134,8 @@ export class OnnxRuntimeModel implements Model {
   }
 
   /**
-   * Layers with a constant bias (Conv, ConvTranspose, Gemm, and BatchNormalization's
-   * implicit bias): `wrt: ['bias:<node>']` gives
+   * Layers with a constant bias (Conv, ConvTranspose, Gemm, BatchNormalization's
+   * implicit bias, and an Add / Sub of a per-channel or scalar constant): `wrt: ['bias:<node>']` gives
    * FullGrad's bias-gradient of that layer, d target / d output * bias (per channel),
    * shaped like the layer's output.
    */
@@ -153,6 +153,21 @@ export class OnnxRuntimeModel implements Model {
         const eps = attrFloat(n, 'epsilon', 1e-5);
         const bias = b.map((bc, c) => bc - (mean[c] * scale[c]) / Math.sqrt(v[c] + eps));
         layers.push({ node: n.name, tensor: n.outputs[0], bias });
+        continue;
+      }
+      if (n.opType === 'Add' || n.opType === 'Sub') {
+        // a constant added per channel (axis 1) or as a scalar to the model input (an input
+        // normalisation's x - mean) or to a MatMul (a linear layer's bias); without it
+        // FullGrad's completeness misses a term. Constants inside non-linearities (GELU's
+        // 1 + erf, a norm's epsilon) are not biases of the network.
+        const producer = this.graph.nodes.find((p) => p.outputs.includes(n.inputs[0]));
+        const scaledInput = producer && ['Mul', 'Div'].includes(producer.opType) && producer.inputs[0] === this.inputName;
+        if (!(producer ? scaledInput || ['MatMul', 'Conv', 'ConvTranspose'].includes(producer.opType) : n.inputs[0] === this.inputName)) continue;
+        const c = this.graph.initializers.get(n.inputs[1]);
+        const rank = this.tapInfo.find((t) => t.name === n.outputs[0])?.shape.length ?? (n.outputs[0] === this.outputName ? this.outputShape.length : -1);
+        if (!c || c.dtype !== 'float32' || this.graph.initializers.has(n.inputs[0]) || rank < 0 || !perChannel(c.dims, rank + 1)) continue;
+        const data = c.value().data as Float32Array;
+        layers.push({ node: n.name, tensor: n.outputs[0], bias: n.opType === 'Sub' ? data.map((v) => -v) : Float32Array.from(data) });
         continue;
       }
       if (!['Conv', 'ConvTranspose', 'Gemm'].includes(n.opType) || !n.inputs[2]) continue;
@@ -429,6 +444,12 @@ async function releaseCompiled(c: Compiled): Promise<void> {
 }
 
 /** Multiply a [n, C, ...] tensor by a per-channel vector in place. */
+/** A constant of these dims, broadcast against an output of `rank` (batch included), varies at most along axis 1. */
+function perChannel(dims: readonly number[], rank: number): boolean {
+  const offset = rank - dims.length;
+  return offset >= 0 && dims.every((d, i) => d === 1 || i + offset === 1);
+}
+
 function scaleByChannel(data: Float32Array, perChannel: Float32Array, n: number): void {
   const c = perChannel.length;
   const inner = data.length / n / c;

@@ -12,6 +12,9 @@
  *   layer; GraphModel: a Softmax node before the output), so 'logits' are logits and
  *   classProbability applies the softmax itself. `keepSoftmax: true` keeps it.
  * - Taps: layer names (LayersModel) or node names (GraphModel); see taps.ts.
+ * - Tap overrides (`RunAsk.overrides`: Ablation-CAM, layer IG) on both kinds; 'bias:<layer>'
+ *   gradients (FullGrad: Conv, Dense and BatchNormalization's implicit bias, taken before
+ *   the layer's activation) and the linear head (CAM) on LayersModels.
  * - Backward rules: the plain gradient, guided backprop and deconvnet (rules.ts, by swapping the
  *   ReLU-like kernels' gradients); LRP and DeepLIFT need the ONNX engine.
  * - Batching: gradients are computed `batchSize` examples at a time. Left automatic, the
@@ -28,13 +31,14 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from '../model.js';
-import { countExamples, refuseOverrides, sizeOfShape } from '../model.js';
+import { countExamples, sizeOfShape } from '../model.js';
 import { useBackend, type TfjsBackend } from './backend.js';
 import { readModelFiles, readNsfwjsModel, NSFWJS_MODELS, type LoadedArtifacts, type NsfwjsModelName } from './load.js';
 import { GraphRunner, LayersRunner, type Runner } from './taps.js';
 import { unfuseGraphTopology } from './unfused.js';
 import { valueAndGradients, GradientError } from './tape.js';
 import { checkRequest } from '../request.js';
+import { HeadShapeError, type LinearHead } from '../head.js';
 import { withBackwardRule } from './rules.js';
 
 export interface TfjsModelOptions {
@@ -75,6 +79,10 @@ interface Plan {
   /** The name 'input' was asked by, when its gradient is wanted. */
   wrtInput?: string;
   wrtTaps: Array<{ key: string; tap: string }>;
+  /** 'bias:<layer>' gradients wanted (times the bias): result key and layer. */
+  wrtBiases: Array<{ key: string; node: string; bias: Float32Array }>;
+  /** Taps whose values are replaced, with the values for all n examples. */
+  overrides: Array<{ tap: string; values: Float32Array }>;
   /** Backward rule set: 'gradient', 'guided' or 'deconvnet'. */
   rule: string;
 }
@@ -148,6 +156,8 @@ export class TfjsModel implements Model {
   readonly nativeInputShape: readonly number[];
   private readonly layout: 'NHWC' | 'NCHW';
   private readonly tapShapes = new Map<string, number[]>();
+  /** Output shape of each layer with a bias. */
+  private readonly biasShapes = new Map<string, number[]>();
   /** Gradient batch size per request kind, settled by the dry run. */
   private readonly gradientBatch = new Map<string, number>();
   private readonly failedKernels = new Set<string>();
@@ -189,10 +199,12 @@ export class TfjsModel implements Model {
     await useBackend(this.backend);
     tf.tidy(() => {
       const x = tf.zeros([1, ...this.nativeInputShape]);
-      const { logits, captured } = this.runner.forward(x, { probes: new Map(), capture: new Set(this.taps) });
+      const biasLayers = (this.runner.biases ?? []).map((b) => b.node);
+      const { logits, captured } = this.runner.forward(x, { probes: new Map(), capture: new Set([...this.taps, ...biasLayers]) });
       (this as { outputShape: readonly number[] }).outputShape = logits.shape.slice(1);
+      for (const b of biasLayers) this.biasShapes.set(b, captured.get(b)?.shape.slice(1) ?? logits.shape.slice(1));
       for (const [name, t] of captured) {
-        this.tapShapes.set(name, t.shape.slice(1));
+        if (this.taps.includes(name)) this.tapShapes.set(name, t.shape.slice(1));
         t.dispose();
       }
     });
@@ -202,8 +214,18 @@ export class TfjsModel implements Model {
    * 'input', 'logits', or a tap: a layer or node name, or (GraphModel node names being
    * long) a unique '/'-separated suffix of one, e.g. 'MobilenetV2/Conv_1/Relu6'.
    */
-  private resolve(name: string): { kind: 'input' | 'logits' | 'tap'; tap: string } {
+  private resolve(name: string): { kind: 'input' | 'logits' | 'tap' | 'bias'; tap: string } {
     if (name === 'input' || name === this.runner.inputName) return { kind: 'input', tap: '' };
+    if (name.startsWith('bias:')) {
+      const node = name.slice('bias:'.length);
+      if (this.biasShapes.has(node)) return { kind: 'bias', tap: node };
+      const known = (this.runner.biases ?? []).map((b) => b.node);
+      throw new Error(
+        known.length
+          ? `'${node}' is not a layer with a bias; layers with one: ${known.slice(0, 6).join(', ')}${known.length > 6 ? ', ...' : ''}`
+          : `this ${this.format} model exposes no bias gradients ('bias:<layer>' works on LayersModels)`,
+      );
+    }
     if (name === 'logits') return { kind: 'logits', tap: '' };
     if (this.tapShapes.has(name)) return { kind: 'tap', tap: name };
     const bySuffix = this.taps.filter((t) => t.endsWith(`/${name}`));
@@ -217,6 +239,7 @@ export class TfjsModel implements Model {
     const r = this.resolve(name);
     if (r.kind === 'input') return [...this.inputShape];
     if (r.kind === 'logits') return [...this.outputShape];
+    if (r.kind === 'bias') return [...this.biasShapes.get(r.tap)!];
     return [...this.tapShapes.get(r.tap)!];
   }
 
@@ -231,6 +254,7 @@ export class TfjsModel implements Model {
       producer: `TensorFlow.js ${this.format === 'tfjs-layers' ? 'LayersModel' : 'GraphModel'} (${this.source}; ${this.backend} backend)`,
       ops: { ...this.runner.ops },
       opsWithoutGradient: [...this.failedKernels].sort(),
+      ...(this.runner.biases ? { biases: this.runner.biases.map((b) => ({ node: b.node, tensor: b.node, channels: b.bias.length })) } : {}),
       taps,
       ...(this.runner.outputs && this.runner.outputs.length > 1
         ? { outputNames: this.runner.outputs.map((o) => o.name), outputShapes: this.runner.outputs.map((o) => o.shape && [...o.shape]) }
@@ -240,12 +264,19 @@ export class TfjsModel implements Model {
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
     if (this.disposed) throw new Error('this model has been disposed');
-    refuseOverrides(ask, 'TensorFlow.js');
     const n = checkRequest(batch, this.inputShape, this.outputShape, ask);
-    const plan: Plan = { logits: false, outputs: [], wrtTaps: [], rule: 'gradient' };
+    const plan: Plan = { logits: false, outputs: [], wrtTaps: [], wrtBiases: [], overrides: [], rule: 'gradient' };
+    for (const [name, values] of Object.entries(ask.overrides ?? {})) {
+      const r = this.resolve(name);
+      if (r.kind !== 'tap') throw new Error(`overrides replace taps; '${name}' is not one`);
+      const shape = this.tapShapes.get(r.tap)!;
+      if (values.length !== n * sizeOfShape(shape)) throw new Error(`the override of '${name}' holds ${values.length} values; expected ${n} x [${shape.join(', ')}]`);
+      plan.overrides.push({ tap: r.tap, values });
+    }
     for (const o of new Set(ask.outputs ?? [])) {
       const r = this.resolve(o);
       if (r.kind === 'input') throw new Error(`'${o}' is the input, not an output; ask for 'logits' or tap names`);
+      if (r.kind === 'bias') throw new Error(`'${o}' is a bias gradient; ask for it in gradients.wrt`);
       if (r.kind === 'logits') plan.logits = true;
       else plan.outputs.push({ key: o, tap: r.tap });
     }
@@ -256,6 +287,7 @@ export class TfjsModel implements Model {
         const r = this.resolve(w);
         if (r.kind === 'logits') throw new Error("the gradient with respect to 'logits' is the seed itself; ask for 'input' or a tap");
         if (r.kind === 'input') plan.wrtInput = w;
+        else if (r.kind === 'bias') plan.wrtBiases.push({ key: w, node: r.tap, bias: this.runner.biases!.find((b) => b.node === r.tap)!.bias });
         else plan.wrtTaps.push({ key: w, tap: r.tap });
       }
       plan.rule = g.rule ?? 'gradient';
@@ -269,7 +301,13 @@ export class TfjsModel implements Model {
     const result: RunResult = {};
     let first = 0;
     if (g) {
-      const key = JSON.stringify([plan.wrtInput !== undefined, plan.wrtTaps.map((t) => t.tap).sort(), plan.outputs.map((o) => o.tap).sort()]);
+      const key = JSON.stringify([
+        plan.wrtInput !== undefined,
+        plan.wrtTaps.map((t) => t.tap).sort(),
+        plan.wrtBiases.map((b) => b.node).sort(),
+        plan.outputs.map((o) => o.tap).sort(),
+        plan.overrides.map((o) => o.tap).sort(),
+      ]);
       if (!this.gradientBatch.has(key)) {
         // the dry run explains example 0 for real
         this.gradientBatch.set(key, await this.dryRun(batch.subarray(0, per), n, plan, result));
@@ -285,6 +323,16 @@ export class TfjsModel implements Model {
       this.onProgress?.(m);
     }
     return result;
+  }
+
+  /** The GAP + linear head fed by a layer, for CAM (LayersModels); throws naming what is missing. */
+  linearHead(layer: string): LinearHead {
+    const r = this.resolve(layer);
+    if (r.kind !== 'tap') throw new Error(`'${layer}' is not a layer of the model`);
+    if (!(this.runner instanceof LayersRunner)) {
+      throw new HeadShapeError('CAM reads the linear head from LayersModels only; on this GraphModel use gradcam (equal to CAM up to 1/hw on a GAP + linear head)');
+    }
+    return this.runner.linearHead(r.tap);
   }
 
   /**
@@ -348,8 +396,15 @@ export class TfjsModel implements Model {
     try {
       tf.tidy(() => {
         const x = this.toNative(chunk, m);
+        const overrides = new Map(
+          plan.overrides.map(({ tap, values }) => {
+            const shape = this.tapShapes.get(tap)!;
+            const size = sizeOfShape(shape);
+            return [tap, tf.tensor(values.subarray(start * size, (start + m) * size), [m, ...shape])];
+          }),
+        );
         if (!plan.seed) {
-          const out = this.runner.forward(x, { probes: new Map(), capture });
+          const out = this.runner.forward(x, { probes: new Map(), capture, overrides });
           for (const [k, v] of out.captured) captured.set(k, v);
           if (plan.logits) put('logits', out.logits.dataSync() as Float32Array);
           return;
@@ -357,11 +412,12 @@ export class TfjsModel implements Model {
         const seed = plan.seed;
         const target = seed instanceof Float32Array ? undefined : seed;
         const probes = new Map(plan.wrtTaps.map(({ tap }) => [tap, tf.zeros([m, ...this.tapShapes.get(tap)!])]));
+        for (const { node } of plan.wrtBiases) probes.set(`bias:${node}`, tf.zeros([m, ...this.biasShapes.get(node)!]));
         const xs: Tensor[] = [];
         if (plan.wrtInput !== undefined) xs.push(x);
         xs.push(...probes.values());
         const f = (): Tensor => {
-          const out = this.runner.forward(x, { probes, capture });
+          const out = this.runner.forward(x, { probes, capture, overrides });
           for (const [k, v] of out.captured) captured.set(k, v);
           return target?.dependsOnOutput ? seedFromOutput(out.logits, target, start, outSize) : out.logits;
         };
@@ -380,6 +436,8 @@ export class TfjsModel implements Model {
         let k = 0;
         if (plan.wrtInput !== undefined) put(`grad:${plan.wrtInput}`, this.fromNative(grads[k++]).dataSync() as Float32Array);
         for (const { key } of plan.wrtTaps) put(`grad:${key}`, grads[k++].dataSync() as Float32Array);
+        // FullGrad's bias-gradient: df/d(layer output) times the bias of its channel (the last axis)
+        for (const { key, bias } of plan.wrtBiases) put(`grad:${key}`, tf.mul(grads[k++], tf.tensor1d(bias)).dataSync() as Float32Array);
       });
       for (const { key, tap } of plan.outputs) put(key, captured.get(tap)!.dataSync() as Float32Array);
     } finally {

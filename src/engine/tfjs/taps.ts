@@ -5,7 +5,9 @@
  *
  * - LayersModel: the tap layer's `call` is wrapped (on that instance only) to add the
  *   probe to its output and capture the sum. Every consumer of the layer sees the probed
- *   value, so skip connections are handled.
+ *   value, so skip connections are handled. An overridden layer returns the given values,
+ *   and the layers that only feed it are not computed (Ablation-CAM on the last feature
+ *   map runs the head alone).
  * - GraphModel: execution is staged at the taps, in graph order: the tap node is computed,
  *   the probe added, and the rest of the graph executed with the probed value fed in as
  *   that node (`execute` with an inner node among the inputs). Paths that bypass the tap
@@ -19,6 +21,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { withUnfusedOps } from './unfused.js';
+import { findLayersHead } from './head.js';
+import type { LinearHead } from '../head.js';
 
 export interface TapSpec {
   name: string;
@@ -29,8 +33,14 @@ export interface TapSpec {
 }
 
 export interface ForwardRequest {
-  /** tap -> probe tensor added to the tap's value (same shape as the tap, batch included). */
+  /**
+   * tap -> probe tensor added to the tap's value (same shape as the tap, batch included).
+   * 'bias:<layer>' probes (LayersModel) are added to the layer's output before its
+   * activation, where its bias is added: their gradient is FullGrad's df/d(layer output).
+   */
   probes: Map<string, Tensor>;
+  /** tap -> values that replace the tap's (every consumer reads them; probes add to them). */
+  overrides?: Map<string, Tensor>;
   /** taps whose values are wanted. */
   capture: Set<string>;
 }
@@ -53,8 +63,16 @@ export interface Runner {
   readonly strippedSoftmax: boolean;
   /** A GraphModel's outputs when it has several (one example's declared shape each; -1 where open). */
   readonly outputs?: Array<{ name: string; shape?: number[] }>;
+  /** Layers with a bias (explicit, or BatchNormalization's implicit one): 'bias:<node>' probes. */
+  readonly biases?: BiasLayer[];
   forward(x: Tensor, request: ForwardRequest): ForwardResult;
   dispose(): void;
+}
+
+export interface BiasLayer {
+  node: string;
+  /** The bias per output channel (the last axis). */
+  bias: Float32Array;
 }
 
 function captureValue(captured: Map<string, Tensor>, name: string, value: Tensor): void {
@@ -66,7 +84,7 @@ function captureValue(captured: Map<string, Tensor>, name: string, value: Tensor
 // LayersModel
 
 type LayerCall = (inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
-type HookableLayer = tfl.layers.Layer & { call: LayerCall; activation?: { getClassName(): string } };
+type HookableLayer = tfl.layers.Layer & { call: LayerCall; activation?: { getClassName(): string; apply(x: Tensor): Tensor } };
 
 const identityActivation = {
   getClassName: () => 'linear',
@@ -83,10 +101,14 @@ export class LayersRunner implements Runner {
   readonly ops: Record<string, number> = {};
   readonly strippedSoftmax: boolean = false;
   private readonly model: tfl.LayersModel;
+  readonly biases: BiasLayer[];
   private readonly layersByName = new Map<string, HookableLayer>();
   private readonly hooked = new Set<string>();
   private readonly restore: Array<() => void> = [];
-  private current: { request: ForwardRequest; captured: Map<string, Tensor> } | undefined;
+  private current: { request: ForwardRequest; captured: Map<string, Tensor>; skip: Set<string> } | undefined;
+  private readonly applyHooked = new Set<string>();
+  /** Per set of overridden layers: the layers only they need (not computed while overridden). */
+  private readonly skipCache = new Map<string, Set<string>>();
 
   constructor(model: tfl.LayersModel, options: { keepSoftmax?: boolean } = {}) {
     this.model = model;
@@ -135,6 +157,13 @@ export class LayersRunner implements Runner {
       this.taps.push({ name: layer.name, node: layer.name, opType: layer.getClassName() });
       this.layersByName.set(layer.name, layer as HookableLayer);
     }
+    this.biases = [];
+    for (const layer of model.layers) {
+      const bias = layer.inboundNodes.length === 1 ? biasOf(layer) : undefined;
+      if (!bias) continue;
+      this.biases.push({ node: layer.name, bias });
+      this.layersByName.set(layer.name, layer as HookableLayer);
+    }
   }
 
   /**
@@ -147,9 +176,24 @@ export class LayersRunner implements Runner {
     const runner = this;
     layer.call = function (this: HookableLayer, inputs, kwargs) {
       if (replaceOutput) return Array.isArray(inputs) ? inputs[0] : inputs;
-      const y = original.call(this, inputs, kwargs) as Tensor;
       const state = runner.current;
-      if (!state) return y;
+      if (!state) return original.call(this, inputs, kwargs) as Tensor;
+      const biasProbe = state.request.probes.get(`bias:${layer.name}`);
+      let y: Tensor;
+      if (biasProbe && this.activation && this.activation.getClassName() !== 'linear') {
+        // the probe goes where the bias is added: before the layer's activation
+        const activation = this.activation;
+        (this as { activation: unknown }).activation = identityActivation;
+        try {
+          y = original.call(this, inputs, kwargs) as Tensor;
+        } finally {
+          (this as { activation: unknown }).activation = activation;
+        }
+        y = activation.apply(tf.add(y, biasProbe));
+      } else {
+        y = original.call(this, inputs, kwargs) as Tensor;
+        if (biasProbe) y = tf.add(y, biasProbe);
+      }
       const probe = state.request.probes.get(layer.name);
       const out = probe ? tf.add(y, probe) : y;
       if (state.request.capture.has(layer.name)) captureValue(state.captured, layer.name, out);
@@ -161,14 +205,43 @@ export class LayersRunner implements Runner {
     });
   }
 
+  /**
+   * Wrap a layer's `apply` (ahead of its input checks): an overridden layer returns the
+   * given values (plus its probe), and a layer that only feeds overridden ones returns a
+   * placeholder scalar nothing reads, without computing.
+   */
+  private hookApply(layer: HookableLayer): void {
+    if (this.applyHooked.has(layer.name)) return;
+    const original = layer.apply;
+    const runner = this;
+    layer.apply = function (this: HookableLayer, inputs: unknown, kwargs?: unknown) {
+      const state = runner.current;
+      if (state?.skip.has(layer.name)) return tf.scalar(0);
+      const override = state?.request.overrides?.get(layer.name);
+      if (!state || !override) return original.call(this, inputs as Tensor, kwargs as Record<string, unknown>);
+      const probe = state.request.probes.get(layer.name);
+      const out = probe ? tf.add(override, probe) : override;
+      if (state.request.capture.has(layer.name)) captureValue(state.captured, layer.name, out);
+      return out;
+    } as typeof layer.apply;
+    this.applyHooked.add(layer.name);
+    this.restore.push(() => {
+      layer.apply = original;
+    });
+  }
+
   forward(x: Tensor, request: ForwardRequest): ForwardResult {
-    for (const name of new Set([...request.capture, ...request.probes.keys()])) {
+    const named = [...request.capture, ...request.probes.keys(), ...(request.overrides?.keys() ?? [])].map((k) => k.replace(/^bias:/, ''));
+    for (const name of new Set(named)) {
       const layer = this.layersByName.get(name);
       if (!layer) throw new Error(`no tap named '${name}' (a layer name) in the model`);
       this.hook(layer);
     }
+    const overridden = [...(request.overrides?.keys() ?? [])];
+    const skip = this.skipped(overridden);
+    for (const name of [...skip, ...overridden]) this.hookApply(this.model.getLayer(name) as HookableLayer);
     const captured = new Map<string, Tensor>();
-    this.current = { request, captured };
+    this.current = { request, captured, skip };
     try {
       const logits = withUnfusedOps(() => this.model.predict(x, { batchSize: x.shape[0] }) as Tensor);
       return { logits, captured };
@@ -180,11 +253,72 @@ export class LayersRunner implements Runner {
     }
   }
 
+  /**
+   * Layers that only feed the overridden ones: walking back from the output, stopping at
+   * overridden layers, they are never reached. Paths that bypass an overridden layer keep
+   * theirs. Layers used at several places, or with several outputs, are always computed.
+   */
+  private skipped(overridden: string[]): Set<string> {
+    if (overridden.length === 0) return new Set();
+    const key = [...overridden].sort().join('\n');
+    const cached = this.skipCache.get(key);
+    if (cached) return cached;
+    const needed = new Set<string>(overridden);
+    const stack = [this.model.outputLayers[0]];
+    while (stack.length > 0) {
+      const layer = stack.pop()!;
+      if (needed.has(layer.name) && layer !== this.model.outputLayers[0]) continue;
+      needed.add(layer.name);
+      for (const node of layer.inboundNodes) for (const l of node.inboundLayers) if (!needed.has(l.name)) stack.push(l);
+    }
+    const skip = new Set(
+      this.model.layers
+        .filter((l) => !needed.has(l.name) && l.getClassName() !== 'InputLayer' && l.inboundNodes.length === 1 && !Array.isArray(l.output) && !this.hookedAsOutput(l))
+        .map((l) => l.name),
+    );
+    this.skipCache.set(key, skip);
+    return skip;
+  }
+
+  private hookedAsOutput(layer: tfl.layers.Layer): boolean {
+    return layer === this.model.outputLayers[0];
+  }
+
+  /** The GAP + Dense head fed by a layer (CAM's class weights); throws naming what is missing. */
+  linearHead(layer: string): LinearHead {
+    const out = this.model.outputLayers[0] as HookableLayer;
+    return findLayersHead(this.model, layer, !out.activation || out.activation.getClassName() === 'linear');
+  }
+
   dispose(): void {
     for (const undo of this.restore.reverse()) undo();
     this.restore.length = 0;
     this.model.dispose();
   }
+}
+
+/**
+ * The bias of a layer per output channel: Conv / DepthwiseConv / SeparableConv / Dense with
+ * `useBias`, or BatchNormalization's implicit beta - gamma * mean / sqrt(var + eps)
+ * (over the last axis only). Undefined for layers without one.
+ */
+function biasOf(layer: tfl.layers.Layer): Float32Array | undefined {
+  const cls = layer.getClassName();
+  const read = (name: string) => layer.weights.find((w) => w.originalName.endsWith(`/${name}`) || w.name.endsWith(`/${name}`));
+  if (cls === 'BatchNormalization') {
+    const config = layer.getConfig() as { axis?: number | number[]; epsilon?: number };
+    const axis = Array.isArray(config.axis) ? config.axis : [config.axis ?? -1];
+    if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== (layer.outputShape as number[]).length - 1)) return undefined;
+    const mean = read('moving_mean')!.read().dataSync() as Float32Array;
+    const variance = read('moving_variance')!.read().dataSync() as Float32Array;
+    const gamma = read('gamma')?.read().dataSync();
+    const beta = read('beta')?.read().dataSync();
+    const eps = config.epsilon ?? 1e-3;
+    return Float32Array.from(mean, (mu, c) => (beta ? beta[c] : 0) - ((gamma ? gamma[c] : 1) * mu) / Math.sqrt(variance[c] + eps));
+  }
+  if (!/^(Conv1D|Conv2D|Conv3D|DepthwiseConv2D|SeparableConv2D|Dense)$/.test(cls)) return undefined;
+  const bias = read('bias');
+  return bias ? Float32Array.from(bias.read().dataSync() as Float32Array) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -284,13 +418,13 @@ export class GraphRunner implements Runner {
 
   forward(x: Tensor, request: ForwardRequest): ForwardResult {
     const tapNames = new Set(this.taps.map((t) => t.name));
-    const wanted = [...new Set([...request.capture, ...request.probes.keys()])];
+    const wanted = [...new Set([...request.capture, ...request.probes.keys(), ...(request.overrides?.keys() ?? [])])];
     for (const name of wanted) {
       if (!tapNames.has(name)) throw new Error(`no tap named '${name}' (a node name) in the model`);
     }
     const captured = new Map<string, Tensor>();
     try {
-      if (request.probes.size === 0) {
+      if (request.probes.size === 0 && !request.overrides?.size) {
         // one pass: the logits and every captured tap
         const names = [this.fetch, ...request.capture];
         const out = this.model.execute(x, names);
@@ -302,7 +436,7 @@ export class GraphRunner implements Runner {
       const feeds: Record<string, Tensor> = { [this.inputName]: x };
       const staged = wanted.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
       for (const name of staged) {
-        let value = this.model.execute(feeds, name) as Tensor;
+        let value = request.overrides?.get(name) ?? (this.model.execute(feeds, name) as Tensor);
         const probe = request.probes.get(name);
         if (probe) value = tf.add(value, probe);
         if (request.capture.has(name)) captureValue(captured, name, value);

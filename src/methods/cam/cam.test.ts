@@ -4,7 +4,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openSessionCount, type OnnxModel } from '../../engine/onnx.js';
+import { loadOnnxModel, openSessionCount, type OnnxModel } from '../../engine/onnx.js';
 import { load, maxAbsDiff, pseudoRandom, relativeL2, smallCnnOnnx } from '../testing.js';
 import { gapHeadOnnx, HEAD, oneChannelOnnx, reluBiasNetOnnx, tokenOnnx, TOKEN_HEAD } from './testing.js';
 import { weightedSum, type CamAttribution, type LayerValues } from './pipeline.js';
@@ -165,6 +165,22 @@ test('FullGrad completeness: f(x) = sum(x grad) + sum of the bias terms (Conv, B
   });
 });
 
+test('FullGrad completeness with the input normalisation in the graph: its Sub constant is a bias term too', async () => {
+  const m = await loadOnnxModel(new URL('../../../models/fashion-mnist/model.onnx', import.meta.url).pathname);
+  try {
+    const sub = m.inspect().biases!.find((b) => b.node.includes('Sub'));
+    assert.ok(sub, 'the Sub of the normalisation is listed among the biases');
+    const x = pseudoRandom(2 * 784, 53, 0, 1);
+    const r = await fullGrad(m, x, { target: [3, 8] });
+    for (let e = 0; e < 2; e++) {
+      const f = r.completeness.output[e];
+      assert.ok(Math.abs(r.delta![e]) < 1e-5 * Math.max(1, Math.abs(f)), `example ${e}: delta ${r.delta![e]} for f ${f}`);
+    }
+  } finally {
+    await m.dispose();
+  }
+});
+
 test('token layers [1 + hw, C] become [C, h, w] maps (class token dropped)', async () => {
   await withModel(tokenOnnx(), async (m) => {
     const x = pseudoRandom(2 * 15, 61, -1, 1);
@@ -181,9 +197,45 @@ test('token layers [1 + hw, C] become [C, h, w] maps (class token dropped)', asy
   });
 });
 
+test('transformers: auto is the last attention input of a ViT (class token dropped) and a Swin stage in [h, w, C]; Grad-CAM by hand from the tokens', async () => {
+  const cases = [
+    { file: 'tiny_vit_tokens', layer: '/blocks/blocks.1/norm1/LayerNormalization_output_0', layout: 'tokens', skip: 1 },
+    { file: 'tiny_swin', layer: '/norm/LayerNormalization_output_0', layout: 'NHWC', skip: 0 },
+  ];
+  for (const c of cases) {
+    const m = await loadOnnxModel(new URL(`../../../fixtures/arch/${c.file}.onnx`, import.meta.url).pathname, { batchSize: 2 });
+    try {
+      const layer = resolveCamLayer(m, 'auto');
+      assert.deepEqual([layer.name, layer.layout, layer.height, layer.width, layer.skipTokens], [c.layer, c.layout, 4, 4, c.skip]);
+      const x = pseudoRandom(3 * 3 * 32 * 32, 71, -1, 1);
+      const g = await gradCam(m, x, { target: [1, 4, 7], upsample: 'none' });
+      const one = await gradCam(m, x.subarray(3072, 6144), { target: 4, upsample: 'none' });
+      assert.ok(maxAbsDiff(one.layerMap, g.layerMap.subarray(16, 32)) < 1e-6, 'batched equals unbatched');
+      // by hand, channels last: map[p] = sum_c mean_q(g[q, c]) A[p, c] over the 16 patch tokens
+      const C = layer.channels;
+      const per = (16 + c.skip) * C;
+      for (const [e, k] of [[0, 1], [1, 4], [2, 7]]) {
+        const r = await m.run(x.subarray(e * 3072, (e + 1) * 3072), { outputs: [layer.name], gradients: { seed: Float32Array.from({ length: 10 }, (_, j) => (j === k ? 1 : 0)), wrt: [layer.name] } });
+        const a = r[layer.name].subarray(c.skip * C, per);
+        const grad = r[`grad:${layer.name}`].subarray(c.skip * C, per);
+        const w = new Float64Array(C);
+        for (let q = 0; q < 16; q++) for (let ch = 0; ch < C; ch++) w[ch] += grad[q * C + ch] / 16;
+        const expected = Float32Array.from({ length: 16 }, (_, p) => w.reduce((s, wc, ch) => s + wc * a[p * C + ch], 0));
+        assert.ok(relativeL2(g.layerMap.subarray(e * 16, (e + 1) * 16), expected) < 1e-5, `${c.file} example ${e}`);
+        assert.ok(expected.some((v) => Math.abs(v) > 1e-6), 'the map is not zero at the patch tokens');
+      }
+    } finally {
+      await m.dispose();
+    }
+  }
+});
+
 test('batched equals unbatched, and repeated calls keep the session count', async () => {
   const methods: Array<(m: OnnxModel, x: Float32Array) => Promise<CamAttribution | { values: Float32Array }>> = [
     (m, x) => gradCam(m, x, { target: TARGETS }),
+    (m, x) => cam(m, x, { target: TARGETS }),
+    (m, x) => hiResCam(m, x, { target: TARGETS }),
+    (m, x) => layerCam(m, x, { target: TARGETS }),
     (m, x) => gradCamPlusPlus(m, x, { target: TARGETS }),
     (m, x) => xGradCam(m, x, { target: TARGETS }),
     (m, x) => eigenCam(m, x, { target: TARGETS }),

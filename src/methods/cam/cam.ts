@@ -7,14 +7,14 @@
  * Grad-CAM on such a head equals CAM / hw.
  */
 import type { Model } from '../../engine/model.js';
-import type { LinearHead } from '../../engine/head.js';
+import { HeadShapeError, type LinearHead } from '../../engine/head.js';
 import { defineMethod } from '../descriptor.js';
 import { CAM_OPTIONS, camOptionsFrom, runCam, type CamAttribution, type CamOptions } from './pipeline.js';
 
 function headOf(model: Model, layer: string): LinearHead {
   const withHead = model as Model & { linearHead?: (layer: string) => LinearHead };
   if (typeof withHead.linearHead !== 'function') {
-    throw new Error(`CAM reads the linear head from the model graph, which this ${model.inspect().format} model does not expose; use gradcam (equal to CAM up to 1/hw on a GAP + linear head)`);
+    throw new HeadShapeError(`CAM reads the linear head from the model graph, which this ${model.inspect().format} model does not expose; use gradcam (equal to CAM up to 1/hw on a GAP + linear head)`);
   }
   return withHead.linearHead(layer);
 }
@@ -26,7 +26,7 @@ export function cam(model: Model, input: Float32Array, options: CamOptions = {})
     weights: (lv, { runner }) => {
       const head = headOf(model, lv.layer.name);
       const C = lv.layer.channels;
-      if (head.channels !== C) throw new Error(`the head takes ${head.channels} features but layer '${lv.layer.name}' has ${C} channels`);
+      if (head.channels !== C) throw new HeadShapeError(`the head takes ${head.channels} features but layer '${lv.layer.name}' has ${C} channels`);
       const target = runner.target;
       if (target.dependsOnOutput) throw new Error(`CAM weights a class score linearly; target '${target.label}' depends on the output (a probability): explain a logit`);
       const out = new Float32Array(lv.n * C);

@@ -8,9 +8,11 @@
  * scaling is per channel by default (scope 'channel'); the paper's code scales each
  * layer's tensor as a whole (scope 'layer'). Non-spatial biases (a linear head) count in
  * the completeness, not in the map. The raw signed terms are returned on request
- * (`components`), and the completeness delta per input always.
+ * (`components`, each in the model's own layout: NHWC for TensorFlow.js), and the
+ * completeness delta per input always.
  */
 import type { Model } from '../../engine/model.js';
+import { SaliencyError } from '../../errors.js';
 import { countExamples, sizeOfShape } from '../../engine/model.js';
 import { inputSpace } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
@@ -18,6 +20,7 @@ import { defineMethod } from '../descriptor.js';
 import { Runner, remapTarget } from '../runner.js';
 import { CAM_DEFAULTS, CAM_OPTIONS, type CamNormalize, inputSize } from './pipeline.js';
 import { minMaxInPlace, resize, type UpsampleMode } from './resize.js';
+import { tapLayoutOf } from './layers.js';
 
 export type FullGradScope = 'channel' | 'layer';
 
@@ -55,9 +58,10 @@ export async function fullGrad(model: Model, input: Float32Array, options: FullG
   const mode = options.upsample ?? CAM_DEFAULTS.upsample;
   if (mode === 'none') throw new Error("FullGrad sums layers of different resolutions: upsample must be 'bilinear' or 'nearest'");
   const biases = model.inspect().biases;
-  if (!biases) throw new Error(`FullGrad needs the gradients of the biases, which this ${model.inspect().format} model does not expose; use an ONNX model`);
+  if (!biases) throw new SaliencyError('bad-model', `FullGrad needs the gradients of the biases, which this ${model.inspect().format} model does not expose; use an ONNX model or a TensorFlow.js LayersModel`);
   const [H, W] = inputSize(model);
   const layout = inputSpace(model.inputShape).layout;
+  const tapLayout = tapLayoutOf(model); // bias terms come in the layer's layout
   const per = runner.per;
   const depth = per / (H * W);
   const shapes = biases.map((b) => [...model.shapeOf(`bias:${b.node}`)]);
@@ -79,10 +83,7 @@ export async function fullGrad(model: Model, input: Float32Array, options: FullG
     for (let j = 0; j < xg.length; j++) xg[j] = x[j] * r['grad:input'][j];
     comps?.input.set(xg, start * per);
     for (let i = 0; i < m; i++) for (let j = i * per; j < (i + 1) * per; j++) sums.input[start + i] += xg[j];
-    const channelFirst = new Float32Array(m * per);
-    if (layout === 'NHWC') {
-      for (let i = 0; i < m; i++) for (let p = 0; p < H * W; p++) for (let c = 0; c < depth; c++) channelFirst[i * per + c * H * W + p] = xg[i * per + p * depth + c];
-    } else channelFirst.set(xg);
+    const channelFirst = layout === 'NHWC' ? channelsFirst(xg, m, H * W, depth) : xg.slice();
     accumulate(values, start, absScaled(channelFirst, scope === 'channel' ? H * W : per), m, depth, H, W, H, W, mode);
     biases.forEach((b, k) => {
       const g = r[`grad:bias:${b.node}`];
@@ -90,8 +91,10 @@ export async function fullGrad(model: Model, input: Float32Array, options: FullG
       comps?.biases[k].values.set(g, start * size);
       for (let i = 0; i < m; i++) for (let j = i * size; j < (i + 1) * size; j++) sums.biases[start + i] += g[j];
       const s = shapes[k];
-      if (s.length !== 3 || s[1] * s[2] <= 1) return; // not spatial: completeness only
-      accumulate(values, start, absScaled(Float32Array.from(g), scope === 'channel' ? s[1] * s[2] : size), m, s[0], s[1], s[2], H, W, mode);
+      const [C, h, w] = tapLayout === 'NCHW' ? [s[0], s[1], s[2]] : [s[2], s[0], s[1]];
+      if (s.length !== 3 || h * w <= 1) return; // not spatial: completeness only
+      const maps = tapLayout === 'NCHW' ? Float32Array.from(g) : channelsFirst(g, m, h * w, C);
+      accumulate(values, start, absScaled(maps, scope === 'channel' ? h * w : size), m, C, h, w, H, W, mode);
     });
   }
   if ((options.normalize ?? CAM_DEFAULTS.normalize) === 'minmax') minMaxInPlace(values, n);
@@ -108,6 +111,14 @@ export async function fullGrad(model: Model, input: Float32Array, options: FullG
     completeness: sums,
     components: comps,
   };
+}
+
+/** m examples of [hw, C] (channels last) -> [C, hw]. */
+function channelsFirst(t: Float32Array, m: number, hw: number, C: number): Float32Array {
+  const out = new Float32Array(t.length);
+  const per = hw * C;
+  for (let i = 0; i < m; i++) for (let p = 0; p < hw; p++) for (let c = 0; c < C; c++) out[i * per + c * hw + p] = t[i * per + p * C + c];
+  return out;
 }
 
 /**

@@ -6,10 +6,10 @@
  * classification CNNs is the one feeding the global pooling (taps are in graph order).
  * Spatial layers are taps with one example of rank 3 whose spatial extent is more than
  * one position: [C, h, w] in ONNX models, [h, w, C] in TensorFlow.js models (their native
- * layout). Token layers [T, C] (vision transformers) become [C, h, w] maps when T or
+ * layout) and at an ONNX LayerNormalization (it normalises the last axis: Swin's stages). Token layers [T, C] (vision transformers) become [C, h, w] maps when T or
  * T - 1 is a square (the first, class, token dropped), pytorch-grad-cam's
- * reshape_transform idea; they are only used when named or when the model has no
- * spatial layer.
+ * reshape_transform idea; 'auto' picks one when the model is a transformer (its last
+ * candidate is a token layer: see transformerLayer), or when it has no spatial layer.
  */
 import type { Model, TapInfo } from '../../engine/model.js';
 
@@ -35,8 +35,10 @@ export function tapLayoutOf(model: Model): 'NCHW' | 'NHWC' {
   return model.inspect().format.startsWith('tfjs') ? 'NHWC' : 'NCHW';
 }
 
-function describe(tap: TapInfo, layout: 'NCHW' | 'NHWC'): CamLayer | undefined {
+function describe(tap: TapInfo, modelLayout: 'NCHW' | 'NHWC'): CamLayer | undefined {
   const s = tap.shape;
+  // a LayerNormalization normalises its last axis: channels last (Swin's [h, w, C], ConvNeXt's permuted norms)
+  const layout = tap.opType === 'LayerNormalization' ? 'NHWC' : modelLayout;
   if (s.length === 3) {
     const [channels, height, width] = layout === 'NCHW' ? [s[0], s[1], s[2]] : [s[2], s[0], s[1]];
     if (height * width <= 1) return undefined;
@@ -65,13 +67,31 @@ function listing(layers: CamLayer[]): string {
   return (layers.length > 8 ? `... (${layers.length - 8} more), ` : '') + shown.join(', ');
 }
 
+/**
+ * 'auto' for a transformer (its last CAM candidate in graph order is a token layer): the
+ * input of the last attention, as pytorch-grad-cam advises for ViT and Swin
+ * (`blocks[-1].norm1`): the last token LayerNormalization before the last Softmax, else
+ * the last token layer of the model's width there. Later token layers (the final norm of a
+ * ViT) reach the class token only, so their gradients vanish at the patch tokens.
+ */
+function transformerLayer(model: Model): CamLayer | undefined {
+  const layout = tapLayoutOf(model);
+  const taps = model.inspect().taps;
+  const described = taps.map((t) => describe(t, layout));
+  const lastCandidate = described.filter((l) => l !== undefined).at(-1);
+  if (lastCandidate?.layout !== 'tokens') return undefined;
+  const softmax = taps.map((t) => t.opType).lastIndexOf('Softmax');
+  const before = described.slice(0, softmax < 0 ? taps.length : softmax).filter((l): l is CamLayer => l?.layout === 'tokens' && l.channels === lastCandidate.channels);
+  return before.filter((l) => l.opType === 'LayerNormalization').at(-1) ?? before.at(-1) ?? lastCandidate;
+}
+
 /** Resolve a layer spec ('auto', -k, a tensor or node name) to a CAM layer, or throw naming the candidates. */
 export function resolveCamLayer(model: Model, spec: string | number = 'auto'): CamLayer {
   const layers = camLayers(model);
   const spatial = layers.filter((l) => l.layout !== 'tokens');
   const text = typeof spec === 'number' ? String(spec) : spec.trim();
   if (text === 'auto') {
-    const pick = spatial.at(-1) ?? layers.filter((l) => l.layout === 'tokens').at(-1);
+    const pick = transformerLayer(model) ?? spatial.at(-1) ?? layers.filter((l) => l.layout === 'tokens').at(-1);
     if (!pick) {
       throw new Error(
         'no spatial layer in this model for a CAM: every tap is rank 1, or [C, 1, 1], or tokens whose count is not a square. ' +

@@ -1,8 +1,11 @@
 /**
- * The CAM pipeline on a TensorFlow.js LayersModel (taps in NHWC): conv -> global average
- * pooling -> dense, where Grad-CAM must equal CAM / hw with CAM computed from the dense
- * kernel by hand; Ablation-CAM and FullGrad refuse with a clear error (no tap overrides,
- * no bias gradients on tfjs models).
+ * The CAM family on TensorFlow.js models (taps in NHWC). On a LayersModel conv -> global
+ * average pooling -> dense, everything above the feature map is linear, so CAM, Grad-CAM
+ * (= CAM / hw), Ablation-CAM (drop = W[k, c] mean(A_c)) and layer IG ((a - a') W[k, c] / hw)
+ * are computed by hand from the dense kernel. FullGrad's completeness holds exactly on the
+ * engine's test LayersModel (BatchNormalization, depthwise and conv biases, a ReLU inside
+ * a conv layer, the dense head's bias). Tap overrides on a GraphModel agree with the
+ * engine's tap offsets.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +22,12 @@ import { resolveCamLayer } from './layers.js';
 import { gradCam } from './gradCam.js';
 import { ablationCam } from './ablationCam.js';
 import { fullGrad } from './fullGrad.js';
+import { cam } from './cam.js';
+import { layerIntegratedGradients } from './layerIntegratedGradients.js';
+import { writeTestLayersModel, writeTestGraphModel, LAYERS_INPUT, GRAPH_INPUT } from '../../engine/tfjs/testing.js';
+import { openSessionCount } from '../../engine/onnx.js';
+import * as catalog from '../catalog.js';
+import type { AnyMethodDescriptor, OptionSchema } from '../descriptor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'saliency-cam-tfjs-'));
 const KERNEL = seededValues(4 * 5, 7, -1, 1); // dense kernel [4 channels, 5 units]
@@ -69,8 +78,118 @@ test('tfjs Layers model: auto finds the NHWC feature map, and Grad-CAM = CAM / h
   assert.ok(err < 1e-5, `Grad-CAM vs CAM / hw: ${err}`);
 });
 
-test('tfjs: Ablation-CAM and FullGrad refuse, naming what is missing', async () => {
-  const x = seededValues(108, 9, 0, 1);
-  await assert.rejects(ablationCam(model, x, { target: 0 }), /cannot replace a tap's values/);
-  await assert.rejects(fullGrad(model, x, { target: 0 }), /FullGrad needs the gradients of the biases/);
+/** Hand computation on the GAP model: features [n, 36, 4] (NHWC) and the class of each example. */
+async function features(x: Float32Array): Promise<Float32Array> {
+  return (await model.run(x, { outputs: ['features'] }))['features'];
+}
+
+test('tfjs Layers model: CAM reads the dense kernel (= Grad-CAM x hw); a head of another shape is named', async () => {
+  const x = seededValues(2 * 108, 9, 0, 1);
+  const c = await cam(model, x, { target: [1, 3] });
+  const g = await gradCam(model, x, { target: [1, 3] });
+  const scaled = g.layerMap.map((v) => v * 36);
+  assert.ok(relativeL2(c.layerMap, scaled) < 1e-5, `CAM vs Grad-CAM x hw: ${relativeL2(c.layerMap, scaled)}`);
+  assert.deepEqual([...c.channelWeights!.subarray(0, 4)].map((v) => v.toFixed(5)), [0, 1, 2, 3].map((k) => KERNEL[k * 5 + 1].toFixed(5)));
+  const other = await loadTfjsModel(await writeTestLayersModel(join(dir, 'other')));
+  try {
+    await assert.rejects(cam(other, seededValues(360, 3, 0, 1), { target: 0, layer: 'down' }), /CAM needs a conv -> GlobalAveragePooling2D .*feeds UpSampling2D 'up'/);
+  } finally {
+    await other.dispose();
+  }
+});
+
+test('tfjs Layers model: Ablation-CAM is exact on the linear head (drop = W[k, c] mean(A_c))', async () => {
+  const x = seededValues(2 * 108, 11, 0, 1);
+  const classes = [2, 4];
+  const a = await ablationCam(model, x, { target: classes, batchSize: 3 });
+  const feats = await features(x);
+  const logits = (await model.run(x, { outputs: ['logits'] }))['logits'];
+  for (let e = 0; e < 2; e++) for (let c = 0; c < 4; c++) {
+    let mean = 0;
+    for (let p = 0; p < 36; p++) mean += feats[(e * 36 + p) * 4 + c] / 36;
+    const y = logits[e * 5 + classes[e]];
+    const expected = (KERNEL[c * 5 + classes[e]] * mean) / y;
+    assert.ok(Math.abs(a.channelWeights![e * 4 + c] - expected) < 1e-4 * Math.max(1, Math.abs(expected)), `example ${e} channel ${c}: ${a.channelWeights![e * 4 + c]} vs ${expected}`);
+  }
+});
+
+test('tfjs Layers model: layer IG at the feature map is (a - a\') W[k, c] / hw, batched as unbatched', async () => {
+  const x = seededValues(3 * 108, 13, 0, 1);
+  const classes = [0, 2, 4];
+  const r = await layerIntegratedGradients(model, x, { target: classes, layer: 'features', steps: 5, batchSize: 4 });
+  const a = await features(x);
+  const base = await features(new Float32Array(3 * 108)); // the black baseline of a model without preprocessing
+  const expected = new Float32Array(a.length);
+  for (let j = 0; j < a.length; j++) expected[j] = ((a[j] - base[j]) * KERNEL[(j % 4) * 5 + classes[Math.floor(j / 144)]]) / 36;
+  assert.ok(relativeL2(r.values, expected) < 1e-5, `layer IG vs hand: ${relativeL2(r.values, expected)}`);
+  for (let e = 0; e < 3; e++) assert.ok(Math.abs(r.delta![e]) < 1e-4, `completeness delta ${r.delta![e]}`);
+  const one = await layerIntegratedGradients(model, x.subarray(108, 216), { target: 2, layer: 'features', steps: 5 });
+  assert.ok(relativeL2(one.values, r.values.subarray(144, 288)) < 1e-6);
+});
+
+test('tfjs Layers model: FullGrad completeness (BatchNorm, depthwise, conv-with-ReLU and dense biases), batched as unbatched', async () => {
+  const other = await loadTfjsModel(await writeTestLayersModel(join(dir, 'fullgrad')));
+  try {
+    const per = LAYERS_INPUT[0] * LAYERS_INPUT[1] * LAYERS_INPUT[2];
+    const biases = other.inspect().biases!.map((b) => b.node);
+    assert.deepEqual(biases, ['stem_bn', 'dw', 'down', 'head']);
+    const x = seededValues(3 * per, 17, 0, 1);
+    const r = await fullGrad(other, x, { target: [0, 3, 4], components: true, batchSize: 2 });
+    for (let e = 0; e < 3; e++) {
+      const { input, biases: b, output } = r.completeness;
+      const err = Math.abs(input[e] + b[e] - output[e]) / Math.max(1, Math.abs(output[e]));
+      assert.ok(err < 1e-5, `example ${e}: ${input[e]} + ${b[e]} vs f(x) = ${output[e]}`);
+      assert.ok(Math.abs(b[e]) > 1e-3, 'the bias terms take part');
+    }
+    assert.deepEqual(r.components!.biases.map((c) => c.shape), [[3, 12, 10, 4], [3, 12, 10, 4], [3, 5, 4, 6], [3, 5]]);
+    const one = await fullGrad(other, x.subarray(per, 2 * per), { target: 3 });
+    assert.ok(relativeL2(one.values, r.values.subarray(120, 240)) < 1e-6);
+  } finally {
+    await other.dispose();
+  }
+});
+
+test('tfjs Graph model: a tap override equals the forward pass with the difference added at the tap', async () => {
+  const graph = await loadTfjsModel(writeTestGraphModel(join(dir, 'graph')));
+  try {
+    const per = GRAPH_INPUT[0] * GRAPH_INPUT[1] * GRAPH_INPUT[2];
+    const x = seededValues(2 * per, 19, 0, 1);
+    const actual = (await graph.run(x, { outputs: ['dw'] }))['dw'];
+    const replaced = seededValues(actual.length, 23, -1, 1);
+    const r = await graph.run(x, { outputs: ['logits'], overrides: { dw: replaced } });
+    const expected = await graph.logitsWithTapOffset(x, 'dw', replaced.map((v, j) => v - actual[j]));
+    assert.ok(relativeL2(r['logits'], expected) < 1e-6, `override vs offset: ${relativeL2(r['logits'], expected)}`);
+    const plain = (await graph.run(x, { outputs: ['logits'] }))['logits'];
+    assert.ok(relativeL2(r['logits'], plain) > 1e-2, 'the override changes the output');
+  } finally {
+    await graph.dispose();
+  }
+});
+
+test('tfjs Layers model: every CAM-family method runs from its descriptor defaults (what the CLI passes)', async () => {
+  const all = catalog as unknown as Record<string, AnyMethodDescriptor>;
+  const names = ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'hirescam', 'layercam', 'eigencam', 'ablationcam', 'scorecam', 'fullgrad', 'guidedgradcam', 'layergradientxactivation', 'layerig'];
+  const defaults = (schema: OptionSchema) => Object.fromEntries(Object.entries(schema).map(([k, spec]) => [k, spec.default]));
+  const x = seededValues(2 * 108, 31, 0, 1);
+  for (const name of names) {
+    const d = all[name];
+    const r = await d.run(model, x, defaults(d.options), { target: [1, 2], seed: 0 });
+    assert.ok(r.values.length > 0 && r.values.every(Number.isFinite), name);
+    assert.ok(r.values.some((v) => v !== 0), `${name} gives a map that is not all zero`);
+  }
+});
+
+test('tfjs: repeated CAM calls leave no tensors or sessions behind', async () => {
+  const x = seededValues(108, 29, 0, 1);
+  await ablationCam(model, x, { target: 0 });
+  await fullGrad(model, x, { target: 0 });
+  const tensors = tf.memory().numTensors;
+  const sessions = openSessionCount();
+  for (let i = 0; i < 100; i++) {
+    await ablationCam(model, x, { target: 0 });
+    await fullGrad(model, x, { target: 0 });
+    await layerIntegratedGradients(model, x, { target: 0, steps: 2 });
+  }
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(openSessionCount(), sessions);
 });
