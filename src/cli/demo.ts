@@ -59,7 +59,7 @@ import { sagFigures } from '../app/sagReport.js';
 import type { ReportFigures } from '../report/index.js';
 import { Progress } from './progress.js';
 import { OutputStage } from './staging.js';
-import { detectionSection, FULL, LIGHT, similaritySection, type BeyondResult } from './demoBeyond.js';
+import type { BeyondResult } from './demoBeyond.js';
 
 /** Debian's dataset-fashion-mnist training images (used as the training-data baseline when present). */
 export const DEBIAN_FASHION_MNIST_TRAIN = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
@@ -356,7 +356,6 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
     if (why) skipped.push({ id: 'photos', reason: why });
     else parts.push(photosPart(root));
   }
-  const beyondSections = [detectionSection, similaritySection];
   if (options.only === undefined || options.only === 'beyond') {
     const why = humanMissing();
     if (why && options.only === 'beyond') throw new BadInputError(`demo --only beyond: ${why}`);
@@ -375,16 +374,19 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
       await svgToPng(r.gridSvg, stage.path(`${part.id}.grid.png`));
       sections.push(r.section);
       if (r.report) evaluations.push(r.report);
+      else if (r.result.evaluationNote) unscored.push(r.result.evaluationNote);
       if (part.sag) {
         const { figure, summary } = await demoSag(part, progress);
         figures.push(figure);
         r.result.sag = summary;
         r.result.wallMs += summary.wallMs;
       }
-      else if (r.result.evaluationNote) unscored.push(r.result.evaluationNote);
       results.push(r.result);
     }
-    for (const build of runBeyond ? beyondSections : []) {
+    // loaded here, not at the top: the detector and the face model run on TensorFlow.js, which
+    // importing 'saliency-lab' must not load (src/index.test.ts)
+    const { detectionSection, similaritySection, FULL, LIGHT } = runBeyond ? await import('./demoBeyond.js') : ({} as typeof import('./demoBeyond.js'));
+    for (const build of runBeyond ? [detectionSection, similaritySection] : []) {
       const r = await build(join(root, 'fixtures', 'images'), options.only === 'beyond' ? FULL : LIGHT);
       sections.push(r.section);
       beyond.push(r.result);
