@@ -1,6 +1,7 @@
 /** `saliency roar`: ROAR and KAR (app/roar.ts), registered on the program. */
 import type { Command } from 'commander';
 import { describeRoar, roar } from '../app/roar.js';
+import type { TrainBackend } from '../training/train.js';
 
 const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
 
@@ -17,9 +18,10 @@ export function roarCommand(program: Command): void {
     .option('--repeats <n>', 'retrainings per point (spread)')
     .option('--fractions <list>', 'shares of pixels, e.g. 0.1,0.5,0.9')
     .option('--seed <n>', 'seed', '0')
-    .option('-o, --out <dir>', 'output directory', 'saliency-roar')
+    .option('--backend <name>', "where the retrainings run: engine (the engine's backward graph), wasm or cpu (TensorFlow.js)", 'engine')
+    .option('-o, --out <dir>', 'output directory; roar-progress.json there records each finished retraining, and a rerun with the same settings resumes', 'saliency-roar')
     .option('--json', 'print the JSON record')
-    .action(async (o: { full?: boolean; methods?: string[]; kar?: boolean; trainImages?: string; epochs?: string; repeats?: string; fractions?: string; seed: string; out: string; json?: boolean }) => {
+    .action(async (o: { full?: boolean; methods?: string[]; kar?: boolean; trainImages?: string; epochs?: string; repeats?: string; fractions?: string; seed: string; backend: string; out: string; json?: boolean }) => {
       const r = await roar({
         quick: !o.full,
         methods: o.methods?.flatMap((m) => m.split(',')).filter(Boolean),
@@ -29,6 +31,7 @@ export function roarCommand(program: Command): void {
         repeats: int(o.repeats),
         fractions: o.fractions?.split(',').map(Number),
         seed: Number(o.seed),
+        backend: o.backend as TrainBackend,
         out: o.out,
         onProgress: (what) => process.stderr.write(`${what}\n`),
       });

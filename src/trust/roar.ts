@@ -32,6 +32,18 @@ export interface RoarOptions {
   repeats?: number;
   training?: TrainOptions;
   onProgress?: (what: string) => void;
+  /** Accuracy of a retraining finished by an earlier (interrupted) run, or undefined: it is not redone. */
+  finished?: (at: RoarRetraining) => number | undefined;
+  /** Called as soon as a retraining is scored (to record it: an interrupted run resumes from there). */
+  onRetrained?: (at: RoarRetraining, accuracy: number) => void;
+}
+
+/** One retraining of a ROAR/KAR run: the unit a run records and resumes at. */
+export interface RoarRetraining {
+  ranking: string;
+  mode: 'roar' | 'kar';
+  fraction: number;
+  repeat: number;
 }
 
 export const ROAR_DEFAULTS = { fractions: [0.1, 0.3, 0.5, 0.7, 0.9], repeats: 1 };
@@ -69,17 +81,36 @@ export const randomRanker = (seed: number): Ranker => async (d, split) => new Rn
 export async function roarCurves(trainSet: Dataset, testSet: Dataset, rankers: Record<string, Ranker>, o: RoarOptions = {}): Promise<RoarPoint[]> {
   const means = channelMeans(trainSet);
   const points: RoarPoint[] = [];
+  const modes = o.modes ?? ['roar'];
+  const fractions = o.fractions ?? ROAR_DEFAULTS.fractions;
+  const repeats = o.repeats ?? ROAR_DEFAULTS.repeats;
   for (const [name, ranker] of Object.entries(rankers)) {
-    o.onProgress?.(`ranking pixels: ${name}`);
-    const [trainScores, testScores] = [await ranker(trainSet, 'train'), await ranker(testSet, 'test')];
-    for (const mode of o.modes ?? ['roar']) {
-      for (const fraction of o.fractions ?? ROAR_DEFAULTS.fractions) {
-        const [tr, te] = [removePixels(trainSet, trainScores, fraction, mode, means), removePixels(testSet, testScores, fraction, mode, means)];
+    const done = new Map<string, number>();
+    for (const mode of modes) for (const fraction of fractions) for (let repeat = 0; repeat < repeats; repeat++) {
+      const a = o.finished?.({ ranking: name, mode, fraction, repeat });
+      if (a !== undefined) done.set(`${mode} ${fraction} ${repeat}`, a);
+    }
+    // a ranking whose retrainings are all recorded is not recomputed
+    let scores: [Float32Array, Float32Array] | undefined;
+    for (const mode of modes) {
+      for (const fraction of fractions) {
         const accuracies: number[] = [];
-        for (let r = 0; r < (o.repeats ?? ROAR_DEFAULTS.repeats); r++) {
-          o.onProgress?.(`${mode} ${name} t=${fraction} repeat ${r + 1}`);
-          const m = await train(tr, { ...o.training, seed: (o.training?.seed ?? 0) + r });
-          accuracies.push(accuracy(m, te));
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          const recorded = done.get(`${mode} ${fraction} ${repeat}`);
+          if (recorded !== undefined) {
+            accuracies.push(recorded);
+            continue;
+          }
+          if (!scores) {
+            o.onProgress?.(`ranking pixels: ${name}`);
+            scores = [await ranker(trainSet, 'train'), await ranker(testSet, 'test')];
+          }
+          o.onProgress?.(`${mode} ${name} t=${fraction} repeat ${repeat + 1}`);
+          const [tr, te] = [removePixels(trainSet, scores[0], fraction, mode, means), removePixels(testSet, scores[1], fraction, mode, means)];
+          const m = await train(tr, { ...o.training, seed: (o.training?.seed ?? 0) + repeat });
+          const a = accuracy(m, te);
+          accuracies.push(a);
+          o.onRetrained?.({ ranking: name, mode, fraction, repeat }, a);
         }
         const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
         const std = Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / accuracies.length);
@@ -112,13 +143,24 @@ export function methodRanker(method: string, onnx: Uint8Array, seed: number, chu
   };
 }
 
-/** ROAR/KAR for attribution methods: trains the model that ranks, then the curves (methods and 'random'). */
-export async function roar(trainSet: Dataset, testSet: Dataset, methods: readonly string[], o: RoarOptions & { seed?: number } = {}): Promise<{ points: RoarPoint[]; baseAccuracy: number }> {
+/**
+ * ROAR/KAR for attribution methods: trains the model that ranks, then the curves (methods and
+ * 'random'). With `baseAccuracy` given (a resumed run) and every retraining `finished`, nothing is trained.
+ */
+export async function roar(trainSet: Dataset, testSet: Dataset, methods: readonly string[], o: RoarOptions & { seed?: number; baseAccuracy?: number; onBase?: (accuracy: number) => void } = {}): Promise<{ points: RoarPoint[]; baseAccuracy: number }> {
   const seed = o.seed ?? 0;
-  o.onProgress?.('training the model that ranks');
-  const base = await train(trainSet, { ...o.training, seed });
-  const onnx = exportOnnx(base);
+  // the model that ranks is trained on first use (deterministic: a resumed run trains the same one)
+  let base: Promise<{ onnx: Uint8Array; accuracy: number }> | undefined;
+  const baseModel = () =>
+    (base ??= (async () => {
+      o.onProgress?.('training the model that ranks');
+      const m = await train(trainSet, { ...o.training, seed });
+      const r = { onnx: exportOnnx(m), accuracy: accuracy(m, testSet) };
+      o.onBase?.(r.accuracy);
+      return r;
+    })());
   const rankers: Record<string, Ranker> = { random: randomRanker(seed) };
-  for (const m of methods) rankers[m] = methodRanker(m, onnx, seed);
-  return { points: await roarCurves(trainSet, testSet, rankers, o), baseAccuracy: accuracy(base, testSet) };
+  for (const m of methods) rankers[m] = async (d, split) => methodRanker(m, (await baseModel()).onnx, seed)(d, split);
+  const points = await roarCurves(trainSet, testSet, rankers, o);
+  return { points, baseAccuracy: o.baseAccuracy ?? (await baseModel()).accuracy };
 }
