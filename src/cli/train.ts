@@ -23,7 +23,7 @@ export function trainCommand(program: Command): void {
     .option('--momentum <x>', 'SGD momentum', String(TRAIN_DEFAULTS.momentum))
     .option('--backend <name>', "where gradients are computed: engine (the engine's backward graph on onnxruntime), wasm or cpu (TensorFlow.js)", TRAIN_DEFAULTS.backend)
     .option('--threads <n>', 'onnxruntime threads of the engine backend (default: the cores)')
-    .option('--saliency-guided [fraction]', 'saliency-guided training (Ismail et al. 2021): mask this share of lowest-saliency pixels (default 0.5) and add the KL term; trains on TensorFlow.js (wasm unless --backend cpu), no checkpoints')
+    .option('--saliency-guided [fraction]', 'saliency-guided training (Ismail et al. 2021): mask this share of lowest-saliency pixels (default 0.5) and add the KL term; trains on TensorFlow.js (wasm unless --backend cpu), Adam; resumable from out/checkpoint.json like plain training')
     .option('--kl-weight <x>', 'weight of the KL term of saliency-guided training', '1')
     .option('--seed <n>', 'seed of initialisation, subsets and shuffling', '0')
     .option('-o, --out <dir>', 'output directory', 'saliency-model')
@@ -34,6 +34,7 @@ export function trainCommand(program: Command): void {
       mkdirSync(o.out, { recursive: true });
       const guided = o.saliencyGuided === undefined ? undefined : { maskFraction: o.saliencyGuided === true ? SALIENCY_GUIDED_DEFAULTS.maskFraction : Number(o.saliencyGuided), klWeight: Number(o.klWeight) };
       if (guided && !(guided.maskFraction >= 0 && guided.maskFraction < 1)) throw new UsageError(`--saliency-guided takes a share in [0, 1), got '${o.saliencyGuided}'`);
+      if (guided && o.optimizer !== 'adam') throw new UsageError(`--saliency-guided trains with Adam only: drop --optimizer ${o.optimizer}`);
       // saliency-guided training needs the input gradient inside each step: the TensorFlow.js route
       const backend = (guided && o.backend === 'engine' ? 'wasm' : o.backend) as TrainBackend;
       const m = await (guided ? (d: typeof data, x: TrainOptions) => trainSaliencyGuided(d, { ...x, ...guided }) : train)(data, {

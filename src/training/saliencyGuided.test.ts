@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rng } from '../random.js';
 import { useBackend } from '../engine/tfjs/backend.js';
 import { loadFashionMnist } from './data.js';
@@ -31,4 +34,28 @@ test('saliency-guided training: outputs keep under masking (lower masked KL than
   assert.ok(klGuided < 0.5 * klPlain, `KL(f(x) || f(masked x)): plain ${klPlain}, saliency-guided ${klGuided}`);
   const acc = accuracy(guided, testSet);
   assert.ok(acc > 0.3, `saliency-guided test accuracy ${acc} (plain ${accuracy(plain, testSet)})`);
+});
+
+test('saliency-guided training interrupted after epoch 1 of 2 resumes from its checkpoint to the weights of an uninterrupted run; another run is refused', async () => {
+  await useBackend('wasm');
+  const data = loadFashionMnist('train', { limit: 128, seed: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'sgt-checkpoint-'));
+  try {
+    const tensors = tf.memory().numTensors;
+    const o = { architecture: 'small', epochs: 2, learningRate: 5e-3, seed: 2, maskFraction: 0.4 };
+    const whole = await trainSaliencyGuided(data, o);
+    const stop = new Error('stopped');
+    await assert.rejects(trainSaliencyGuided(data, { ...o, checkpoint: dir, onEpoch: (r) => { if (r.epoch === 1) throw stop; } }), (e) => e === stop);
+    const epochs: number[] = [];
+    const resumed = await trainSaliencyGuided(data, { ...o, checkpoint: dir, onEpoch: (r) => epochs.push(r.epoch) });
+    assert.deepEqual(epochs, [2], 'only epoch 2 is trained again');
+    assert.equal(resumed.history.length, 2);
+    assert.equal(resumed.params.length, whole.params.length);
+    resumed.params.forEach((p, i) => assert.ok(p.data.every((v, j) => v === whole.params[i].data[j]), `${p.name}: bitwise equal`));
+    await assert.rejects(trainSaliencyGuided(data, { ...o, maskFraction: 0.3, checkpoint: dir }), /belongs to another training run/);
+    await assert.rejects(train(data, { ...o, backend: 'wasm', checkpoint: dir }), /belongs to another training run/, 'a plain run does not resume a saliency-guided checkpoint');
+    assert.equal(tf.memory().numTensors, tensors);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

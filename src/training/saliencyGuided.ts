@@ -8,7 +8,9 @@
  *    softmax f(masked)), and both terms are differentiated with respect to the weights.
  * The model learns to keep its output when uninformative features are scrambled, which the
  * paper finds makes gradient maps sparser and more faithful. Same seed, same weights. The
- * plain trainer (train.ts) stays as it is; this loop mirrors it with its own step.
+ * plain trainer (train.ts) stays as it is; this loop mirrors it with its own step, and its
+ * checkpoints (checkpoint.ts, after each epoch): the masking draws come from a per-epoch
+ * stream, so a resumed run gives the weights of an uninterrupted one bit for bit.
  */
 import { tf, useBackend } from '../engine/tfjs/backend.js';
 import { Rng } from '../random.js';
@@ -16,12 +18,12 @@ import { datasetSize, imageSize, permutation, pixelStatistics, type Dataset } fr
 import { architecture as architectureNamed, initParams, type Architecture, type Param } from './network.js';
 import { adamState, adamUpdate } from './optimizer.js';
 import { countCorrect, forward, inputTensor } from './tfjsForward.js';
-import { accuracy, TRAIN_DEFAULTS, updateRunningStatistics, type TrainedModel, type TrainOptions } from './train.js';
-import type { EpochRecord } from './checkpoint.js';
+import { accuracy, fingerprint, TRAIN_DEFAULTS, updateRunningStatistics, type TrainedModel, type TrainOptions } from './train.js';
+import { loadCheckpoint, saveCheckpoint, type EpochRecord } from './checkpoint.js';
 
 export const SALIENCY_GUIDED_DEFAULTS = { maskFraction: 0.5, klWeight: 1 };
 
-export interface SaliencyGuidedOptions extends Omit<TrainOptions, 'checkpoint'> {
+export interface SaliencyGuidedOptions extends TrainOptions {
   /** Share of the features masked per input (the paper's k; default 0.5). */
   maskFraction?: number;
   /** Weight of the KL term (the paper's lambda; default 1). */
@@ -95,17 +97,20 @@ export async function trainSaliencyGuided(data: Dataset, options: SaliencyGuided
   await useBackend(options.backend === 'cpu' ? 'cpu' : 'wasm');
   const normalisation = pixelStatistics(data);
   const [lo, hi] = [(0 - normalisation.mean) / normalisation.std, (1 - normalisation.mean) / normalisation.std];
-  const params = initParams(arch, data.shape, data.classes, seed);
+  const print = fingerprint(data, arch, { saliencyGuided: { maskFraction: fraction, klWeight }, batchSize, learningRate, seed, weightDecay: options.weightDecay ?? 0, backend: options.backend === 'cpu' ? 'cpu' : 'wasm' });
+  const resumed = options.checkpoint ? loadCheckpoint(options.checkpoint, print) : undefined;
+  const params = resumed?.params ?? initParams(arch, data.shape, data.classes, seed);
   const trainable = params.filter((p) => p.trainable);
-  const adam = adamState(trainable.map((p) => p.data.length));
-  const history: EpochRecord[] = [];
+  const adam = resumed?.adam ?? adamState(trainable.map((p) => p.data.length));
+  const history: EpochRecord[] = resumed?.history ?? [];
   const size = imageSize(data);
   const batches = Math.ceil(n / batchSize);
-  const maskRng = new Rng(seed, 0x5a11e7);
   const started = performance.now();
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  let trained = 0;
+  for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     const order = permutation(n, new Rng(seed, 0xe90c, epoch));
+    const maskRng = new Rng(seed, 0x5a11e7, epoch);
     let lossSum = 0;
     let correct = 0;
     for (let b = 0; b < batches; b++) {
@@ -123,15 +128,17 @@ export async function trainSaliencyGuided(data: Dataset, options: SaliencyGuided
       updateRunningStatistics(arch, params, step.stats);
       lossSum += step.loss * idx.length;
       correct += step.correct;
+      trained += idx.length;
       options.onBatch?.(b + 1, batches);
     }
     const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 };
     if (options.test) record.testAccuracy = accuracy({ architecture: arch, params, normalisation, inputShape: data.shape, classes: data.classes }, options.test);
     history.push(record);
+    if (options.checkpoint) saveCheckpoint(options.checkpoint, { fingerprint: print, epoch, params, adam, history });
     options.onEpoch?.(record);
   }
   const seconds = (performance.now() - started) / 1000;
-  return { architecture: arch, params, inputShape: data.shape, classes: data.classes, normalisation, history, seed, seconds, imagesPerSecond: (epochs * n) / Math.max(seconds, 1e-9) };
+  return { architecture: arch, params, inputShape: data.shape, classes: data.classes, normalisation, history, seed, seconds, imagesPerSecond: trained / Math.max(seconds, 1e-9) };
 }
 
 /**

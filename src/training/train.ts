@@ -60,7 +60,8 @@ export interface TrainedModel {
   imagesPerSecond: number;
 }
 
-function fingerprint(data: Dataset, arch: Architecture, o: Record<string, unknown>): string {
+/** What a checkpoint belongs to: the data, the architecture and the options that change the weights. */
+export function fingerprint(data: Dataset, arch: Architecture, o: Record<string, unknown>): string {
   const h = createHash('sha256');
   h.update(Buffer.from(data.images.buffer, data.images.byteOffset, data.images.byteLength));
   h.update(Buffer.from(data.labels.buffer, data.labels.byteOffset, data.labels.byteLength));
