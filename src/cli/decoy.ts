@@ -3,6 +3,12 @@ import type { Command } from 'commander';
 import { decoy, describeDecoy } from '../app/decoy.js';
 import { UsageError } from '../app/errors.js';
 import { ARTIFACTS, type ArtifactName } from '../trust/artifacts.js';
+import { TRAIN_BACKENDS, type TrainBackend } from '../training/train.js';
+
+function backendNamed(name: string): TrainBackend {
+  if (!(TRAIN_BACKENDS as readonly string[]).includes(name)) throw new UsageError(`--backend: unknown backend '${name}'; use ${TRAIN_BACKENDS.join(', ')}`);
+  return name as TrainBackend;
+}
 
 const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
 
@@ -28,9 +34,10 @@ export function decoyCommand(program: Command): void {
     .option('--epochs <n>', 'training epochs')
     .option('--explained <n>', 'test images explained per method and model')
     .option('--seed <n>', 'seed of data, training and methods', '0')
+    .option('--backend <name>', "where the models train: engine (the engine's backward graph), wasm or cpu (TensorFlow.js)", 'engine')
     .option('-o, --out <dir>', 'output directory', 'saliency-decoy')
     .option('--json', 'print the JSON record')
-    .action(async (o: { full?: boolean; methods?: string[]; artifacts?: string; spuriousClass?: string; trainImages?: string; epochs?: string; explained?: string; seed: string; out: string; json?: boolean }) => {
+    .action(async (o: { full?: boolean; methods?: string[]; artifacts?: string; spuriousClass?: string; trainImages?: string; epochs?: string; explained?: string; seed: string; backend: string; out: string; json?: boolean }) => {
       const r = await decoy({
         quick: !o.full,
         methods: o.methods?.flatMap((m) => m.split(',')).filter(Boolean),
@@ -40,6 +47,7 @@ export function decoyCommand(program: Command): void {
         epochs: int(o.epochs),
         explained: int(o.explained),
         seed: Number(o.seed),
+        backend: backendNamed(o.backend),
         out: o.out,
         onProgress: (what) => process.stderr.write(`${what}\n`),
       });

@@ -14,7 +14,7 @@ import { getMethod } from '../methods/registry.js';
 import { Rng } from '../random.js';
 import { datasetSize, imageSize, loadFashionMnist, type Dataset } from '../training/data.js';
 import { exportOnnx } from '../training/export.js';
-import { accuracy, train, type TrainedModel } from '../training/train.js';
+import { accuracy, train, type TrainBackend, type TrainedModel } from '../training/train.js';
 import { ARTIFACTS, type ArtifactName } from './artifacts.js';
 import { artifactTest, type SpuriousArtifactResult } from './artifactTest.js';
 import { spuriousMeasures, type SpuriousMethodResult } from './spurious.js';
@@ -92,6 +92,8 @@ export interface DecoyOptions {
   architecture?: string;
   learningRate?: number;
   seed?: number;
+  /** Where the models train: 'engine' (default), 'wasm' or 'cpu' (TensorFlow.js). */
+  backend?: TrainBackend;
   flagRatio?: number;
   methodOptions?: Record<string, Record<string, unknown>>;
   /** Artifacts besides the patch (default tag, stripes, blur; [] for the patch only). */
@@ -112,7 +114,7 @@ export async function decoyTest(options: DecoyOptions = {}): Promise<DecoyResult
   const testPlain = loadFashionMnist('test', { limit: options.testImages ?? size.testImages, seed: seed + 1 });
   const trainDecoy = addDecoy(trainPlain, seed);
   const testDecoy = addDecoy(testPlain, seed + 1);
-  const common = { architecture: options.architecture ?? size.architecture, epochs: options.epochs ?? size.epochs, learningRate: options.learningRate ?? size.learningRate, seed };
+  const common = { architecture: options.architecture ?? size.architecture, epochs: options.epochs ?? size.epochs, learningRate: options.learningRate ?? size.learningRate, seed, backend: options.backend };
   options.onProgress?.('training the decoy model');
   const decoy = await train(trainDecoy.data, common);
   options.onProgress?.('training the clean model');
