@@ -10,9 +10,10 @@
  *
  *   node --import tsx bench/training.bench.ts [--images 1024] [--rounds 3] [--no-tfjs]
  *
- * Measured 2026-11-26, 2 cores under load 26-27 from other jobs, 1024 images, 3 rounds (medians):
- * PyTorch 58 images/s; engine 1 thread 300 (5.21x PyTorch's throughput: time ratio 0.19), 2 threads
- * 181 (3.14x, 0.32); tfjs wasm 95 (1.65x, 0.61). The engine route is 3.15x the tfjs wasm route.
+ * Measured 2026-11-26 ~06:55 UTC, 2 cores, quiet (load average ~3, mostly this benchmark), 3 rounds
+ * (medians): PyTorch 2900-3700 images/s; engine 2 threads 2500-2680 (~0.75x), 1 thread 1780-1840;
+ * target not met (docs/trust.md, Results). The earlier "5.21x" was measured at load 26, where
+ * PyTorch slowed ~60x: not a speed claim.
  * JSON `ratio` = our epoch time / PyTorch's (lower is faster, as in every benchmark); target <= 1.
  */
 import { availableParallelism, loadavg } from 'node:os';

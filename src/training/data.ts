@@ -79,11 +79,14 @@ export function permutation(n: number, rng: Rng): number[] {
 export function pixelStatistics(d: Dataset): { mean: number; std: number } {
   let s = 0;
   let s2 = 0;
-  for (const v of d.images) {
+  const x = d.images;
+  // an index loop (the typed-array iterator is ~10x slower; the same sums in the same order)
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
     s += v;
     s2 += v * v;
   }
-  const mean = s / d.images.length;
+  const mean = s / x.length;
   return { mean, std: Math.sqrt(Math.max(s2 / d.images.length - mean * mean, 1e-12)) };
 }
 

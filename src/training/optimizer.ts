@@ -26,16 +26,21 @@ export function adamUpdate(weights: Float32Array[], gradients: Float32Array[], s
   state.step++;
   const c1 = 1 - b1 ** state.step;
   const c2 = 1 - b2 ** state.step;
-  weights.forEach((w, k) => {
-    const g = gradients[k];
-    const m = state.m[k];
-    const v = state.v[k];
+  const [a1, a2, lr] = [1 - b1, 1 - b2, o.learningRate];
+  // the same float64 expressions as m[i] = ...; v[i] = ...; w[i] -= ... with the stored float32
+  // values (Math.fround) read back from locals: identical results, fewer typed-array loads
+  for (let k = 0; k < weights.length; k++) {
+    const [w, g, m, v] = [weights[k], gradients[k], state.m[k], state.v[k]];
     for (let i = 0; i < w.length; i++) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      w[i] -= o.learningRate * ((m[i] / c1) / (Math.sqrt(v[i] / c2) + eps) + decay * w[i]);
+      const gi = g[i];
+      const mi = Math.fround(b1 * m[i] + a1 * gi);
+      const vi = Math.fround(b2 * v[i] + a2 * gi * gi);
+      m[i] = mi;
+      v[i] = vi;
+      const wi = w[i];
+      w[i] = wi - lr * ((mi / c1) / (Math.sqrt(vi / c2) + eps) + decay * wi);
     }
-  });
+  }
 }
 
 export interface SgdOptions {

@@ -85,10 +85,12 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
   const normalisation = pixelStatistics(data);
   // the original fingerprint for Adam, so checkpoints written before the optimizer option still resume
   const extra = optimizer === 'sgd' ? { optimizer, momentum } : {};
-  const print = fingerprint(data, arch, { batchSize, learningRate, seed, weightDecay: options.weightDecay ?? 0, backend, ...extra });
+  // (hashing the whole set costs milliseconds per call: only for a checkpointed run)
+  const print = options.checkpoint ? fingerprint(data, arch, { batchSize, learningRate, seed, weightDecay: options.weightDecay ?? 0, backend, ...extra }) : '';
   const resumed = options.checkpoint ? loadCheckpoint(options.checkpoint, print) : undefined;
   const params = resumed?.params ?? initParams(arch, data.shape, data.classes, seed);
   const trainable = params.filter((p) => p.trainable);
+  const weights = trainable.map((p) => p.data);
   const adam = resumed?.adam ?? adamState(trainable.map((p) => p.data.length));
   const history = resumed?.history ?? [];
   const size = imageSize(data);
@@ -111,8 +113,8 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
           labels[i] = data.labels[src];
         });
         const step = await stepper.step(pixels, labels);
-        if (optimizer === 'sgd') sgdUpdate(trainable.map((p) => p.data), step.gradients, adam, { learningRate, momentum, weightDecay: options.weightDecay });
-        else adamUpdate(trainable.map((p) => p.data), step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
+        if (optimizer === 'sgd') sgdUpdate(weights, step.gradients, adam, { learningRate, momentum, weightDecay: options.weightDecay });
+        else adamUpdate(weights, step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
         updateRunningStatistics(arch, params, step.stats);
         lossSum += step.loss * idx.length;
         correct += step.correct;

@@ -42,11 +42,18 @@ function select(ctx: GradContext, cond: string, a: string, b: string, like: stri
   return ctx.op('Add', [b, ctx.op('Mul', [mask, ctx.op('Sub', [a, b])])]);
 }
 
+/**
+ * -g, negated after the broadcast reduction: the same numbers (a sum of negated terms is the
+ * negated sum exactly, rounding being symmetric) with one Neg over the small tensor instead of
+ * the broadcast one.
+ */
+const negated = (ctx: GradContext, g: string): string => ctx.op('Neg', [g]);
+
 export const add: BackwardRule = (node, [dY], ctx) => [unb(ctx, node, 0, dY!), unb(ctx, node, 1, dY!)];
 
 export const sub: BackwardRule = (node, [dY], ctx) => [
   unb(ctx, node, 0, dY!),
-  ctx.needsGrad(node.inputs[1]) ? unb(ctx, node, 1, ctx.op('Neg', [dY!])) : undefined,
+  ctx.needsGrad(node.inputs[1]) ? negated(ctx, unb(ctx, node, 1, dY!)!) : undefined,
 ];
 
 export const mul: BackwardRule = (node, [dY], ctx) => {
@@ -63,7 +70,7 @@ export const div: BackwardRule = (node, [dY], ctx) => {
   return [
     ctx.needsGrad(a) ? unb(ctx, node, 0, ctx.op('Div', [dY!, b])) : undefined,
     // d(a/b)/db = -y/b
-    ctx.needsGrad(b) ? unb(ctx, node, 1, ctx.op('Neg', [ctx.op('Div', [ctx.op('Mul', [dY!, y]), b])])) : undefined,
+    ctx.needsGrad(b) ? negated(ctx, unb(ctx, node, 1, ctx.op('Div', [ctx.op('Mul', [dY!, y]), b]))!) : undefined,
   ];
 };
 
@@ -119,7 +126,11 @@ export const softplus: BackwardRule = (node, [dY], ctx) => [ctx.op('Mul', [dY!, 
 // --- activations ------------------------------------------------------------
 
 /** ReLU: the output is positive exactly where the gradient passes. */
-export const relu: BackwardRule = (node, [dY], ctx) => [ctx.op('Mul', [dY!, openIntervalMask(ctx, node.outputs[0], 0, undefined)])];
+export const relu: BackwardRule = (node, [dY], ctx) => {
+  const y = node.outputs[0];
+  // Where(y > 0, dY, 0), as PyTorch's threshold_backward: one pass fewer than dY * Cast(y > 0)
+  return [select(ctx, ctx.op('Greater', [y, scalarOf(ctx, y, 0)]), dY!, scalarOf(ctx, y, 0), y)];
+};
 
 export const leakyRelu: BackwardRule = (node, [dY], ctx) => {
   const x = node.inputs[0];
