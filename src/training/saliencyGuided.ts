@@ -15,11 +15,11 @@
 import { tf, useBackend } from '../engine/tfjs/backend.js';
 import { Rng } from '../random.js';
 import { datasetSize, imageSize, permutation, pixelStatistics, type Dataset } from './data.js';
-import { architecture as architectureNamed, initParams, type Architecture, type Param } from './network.js';
+import { initParams, type Architecture, type Param } from './network.js';
 import { adamState, adamUpdate } from './optimizer.js';
 import { countCorrect, forward, inputTensor } from './tfjsForward.js';
-import { accuracy, fingerprint, TRAIN_DEFAULTS, updateRunningStatistics, type TrainedModel, type TrainOptions } from './train.js';
-import { loadCheckpoint, saveCheckpoint, type EpochRecord } from './checkpoint.js';
+import { batchOf, endEpoch, fingerprint, trainingSettings, updateRunningStatistics, type TrainedModel, type TrainOptions } from './train.js';
+import { loadCheckpoint, type EpochRecord } from './checkpoint.js';
 
 export const SALIENCY_GUIDED_DEFAULTS = { maskFraction: 0.5, klWeight: 1 };
 
@@ -83,11 +83,7 @@ function guidedStep(arch: Architecture, params: readonly Param[], x: tf.Tensor4D
 }
 
 export async function trainSaliencyGuided(data: Dataset, options: SaliencyGuidedOptions = {}): Promise<TrainedModel> {
-  const arch = typeof options.architecture === 'object' ? options.architecture : architectureNamed(options.architecture ?? TRAIN_DEFAULTS.architecture);
-  const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
-  const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
-  const learningRate = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
-  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
+  const { arch, epochs, batchSize, learningRate, seed } = trainingSettings(options);
   const fraction = options.maskFraction ?? SALIENCY_GUIDED_DEFAULTS.maskFraction;
   const klWeight = options.klWeight ?? SALIENCY_GUIDED_DEFAULTS.klWeight;
   if (!(fraction >= 0 && fraction < 1)) throw new Error(`saliency-guided training: maskFraction must be in [0, 1), got ${fraction}`);
@@ -115,12 +111,7 @@ export async function trainSaliencyGuided(data: Dataset, options: SaliencyGuided
     let correct = 0;
     for (let b = 0; b < batches; b++) {
       const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-      const pixels = new Float32Array(idx.length * size);
-      const labels = new Int32Array(idx.length);
-      idx.forEach((src, i) => {
-        pixels.set(data.images.subarray(src * size, (src + 1) * size), i * size);
-        labels[i] = data.labels[src];
-      });
+      const { pixels, labels } = batchOf(data, idx, size);
       const x = inputTensor(pixels, idx.length, data.shape, normalisation.mean, normalisation.std);
       const step = guidedStep(arch, params, x, labels, data.classes, { fraction, klWeight, lo, hi, rng: maskRng });
       x.dispose();
@@ -131,11 +122,7 @@ export async function trainSaliencyGuided(data: Dataset, options: SaliencyGuided
       trained += idx.length;
       options.onBatch?.(b + 1, batches);
     }
-    const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 };
-    if (options.test) record.testAccuracy = accuracy({ architecture: arch, params, normalisation, inputShape: data.shape, classes: data.classes }, options.test);
-    history.push(record);
-    if (options.checkpoint) saveCheckpoint(options.checkpoint, { fingerprint: print, epoch, params, adam, history });
-    options.onEpoch?.(record);
+    endEpoch({ epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 }, { arch, params, normalisation, data, options, history, fingerprint: print, adam });
   }
   const seconds = (performance.now() - started) / 1000;
   return { architecture: arch, params, inputShape: data.shape, classes: data.classes, normalisation, history, seed, seconds, imagesPerSecond: trained / Math.max(seconds, 1e-9) };

@@ -12,7 +12,7 @@ import { Rng } from '../random.js';
 import { loadCheckpoint, saveCheckpoint, type EpochRecord } from './checkpoint.js';
 import { datasetSize, imageSize, permutation, pixelStatistics, type Dataset } from './data.js';
 import { architecture as architectureNamed, initParams, type Architecture, type Param } from './network.js';
-import { adamState, adamUpdate, sgdUpdate } from './optimizer.js';
+import { adamState, adamUpdate, sgdUpdate, type AdamState } from './optimizer.js';
 import { countCorrect, inputTensor, predictLogits, trainStep, type StepResult } from './tfjsForward.js';
 import { EngineStepper } from './engineForward.js';
 
@@ -70,11 +70,7 @@ export function fingerprint(data: Dataset, arch: Architecture, o: Record<string,
 }
 
 export async function train(data: Dataset, options: TrainOptions = {}): Promise<TrainedModel> {
-  const arch = typeof options.architecture === 'object' ? options.architecture : architectureNamed(options.architecture ?? TRAIN_DEFAULTS.architecture);
-  const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
-  const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
-  const learningRate = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
-  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
+  const { arch, epochs, batchSize, learningRate, seed } = trainingSettings(options);
   const backend = options.backend ?? TRAIN_DEFAULTS.backend;
   if (!TRAIN_BACKENDS.includes(backend)) throw new Error(`unknown training backend '${backend}': use one of ${TRAIN_BACKENDS.join(', ')}`);
   const optimizer = options.optimizer ?? TRAIN_DEFAULTS.optimizer;
@@ -106,12 +102,7 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
       let correct = 0;
       for (let b = 0; b < batches; b++) {
         const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-        const pixels = new Float32Array(idx.length * size);
-        const labels = new Int32Array(idx.length);
-        idx.forEach((src, i) => {
-          pixels.set(data.images.subarray(src * size, (src + 1) * size), i * size);
-          labels[i] = data.labels[src];
-        });
+        const { pixels, labels } = batchOf(data, idx, size);
         const step = await stepper.step(pixels, labels);
         if (optimizer === 'sgd') sgdUpdate(weights, step.gradients, adam, { learningRate, momentum, weightDecay: options.weightDecay });
         else adamUpdate(weights, step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
@@ -121,17 +112,46 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
         trained += idx.length;
         options.onBatch?.(b + 1, batches);
       }
-      const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 };
-      if (options.test) record.testAccuracy = accuracy({ architecture: arch, params, normalisation, inputShape: data.shape, classes: data.classes }, options.test);
-      history.push(record);
-      if (options.checkpoint) saveCheckpoint(options.checkpoint, { fingerprint: print, epoch, params, adam, history });
-      options.onEpoch?.(record);
+      endEpoch({ epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 }, { arch, params, normalisation, data, options, history, fingerprint: print, adam });
     }
   } finally {
     await stepper.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   return { architecture: arch, params, inputShape: data.shape, classes: data.classes, normalisation, history, seed, seconds, imagesPerSecond: trained / Math.max(seconds, 1e-9) };
+}
+
+/** The settings every trainer shares, with their defaults. */
+export function trainingSettings(options: TrainOptions): { arch: Architecture; epochs: number; batchSize: number; learningRate: number; seed: number } {
+  return {
+    arch: typeof options.architecture === 'object' ? options.architecture : architectureNamed(options.architecture ?? TRAIN_DEFAULTS.architecture),
+    epochs: options.epochs ?? TRAIN_DEFAULTS.epochs,
+    batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
+    seed: options.seed ?? TRAIN_DEFAULTS.seed,
+  };
+}
+
+/** The images and labels of one batch: `idx` into the set, `size` values per image. */
+export function batchOf(data: Dataset, idx: readonly number[], size: number): { pixels: Float32Array; labels: Int32Array } {
+  const pixels = new Float32Array(idx.length * size);
+  const labels = new Int32Array(idx.length);
+  idx.forEach((src, i) => {
+    pixels.set(data.images.subarray(src * size, (src + 1) * size), i * size);
+    labels[i] = data.labels[src];
+  });
+  return { pixels, labels };
+}
+
+/** The end of an epoch, for every trainer: test accuracy when a test set is given, the history, the checkpoint, onEpoch. */
+export function endEpoch(
+  record: EpochRecord,
+  t: { arch: Architecture; params: Param[]; normalisation: { mean: number; std: number }; data: Dataset; options: Pick<TrainOptions, 'test' | 'checkpoint' | 'onEpoch'>; history: EpochRecord[]; fingerprint: string; adam: AdamState },
+): void {
+  if (t.options.test) record.testAccuracy = accuracy({ architecture: t.arch, params: t.params, normalisation: t.normalisation, inputShape: t.data.shape, classes: t.data.classes }, t.options.test);
+  t.history.push(record);
+  if (t.options.checkpoint) saveCheckpoint(t.options.checkpoint, { fingerprint: t.fingerprint, epoch: record.epoch, params: t.params, adam: t.adam, history: t.history });
+  t.options.onEpoch?.(record);
 }
 
 interface Stepper {
