@@ -15,7 +15,12 @@
  * keep the run short (the official I-GOS++ alone took 13 min per image at these settings on the loaded machine). SAG: the same seeded 7x7 priority, beam 3, 15 successors, threshold 0.9,
  * at most 10 roots, patch sets up to --max-size; ours also builds the graph (the reference's
  * tree needs pygraphviz and writes images, so it is not timed). No deletion/insertion AUCs on
- * our side (curveSteps 0): the reference computes none.
+ * our side (curveSteps 0): the reference computes none. Each reference measurement is preceded and
+ * followed by a --settle pause (500 ms), so neither side's timed run overlaps the other's tail; the
+ * samples' median is reported, with the load average seen (the machine is shared: compare runs taken back to back).
+ * --threads sets our onnxruntime intra-op threads (default: the cores; the reference keeps torch's 2): on a loaded
+ * machine onnxruntime's 2 spinning threads lose far more than PyTorch's (batch-5 forward 80 ms vs 45 ms with 1 thread
+ * at load average 3.4; 22 ms with 2 threads on a quiet machine).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -39,6 +44,8 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '5' },
     'max-size': { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '16' },
+    settle: { type: 'string', default: '500' },
+    threads: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -76,10 +83,20 @@ async function main(): Promise<void> {
   const refMap = JSON.parse(execFileSync(PYTHON, [join(BENCH_DIR, 'mask_reference.py'), ...referenceArgs, '--print-priority']).toString()) as number[];
   const priority = refMap.map((v) => 1 - v);
   const reference = haveReference ? await startReferenceProcess('official I-GOS/SAG', 'mask_reference.py', [...referenceArgs, '--serve']) : undefined;
-  const model = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { batchSize: Number(args['batch-size']), maxSessions: 16 });
+  const model = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { batchSize: Number(args['batch-size']), maxSessions: 16, threads: args.threads === undefined ? undefined : Number(args.threads) });
   let timing: Alternated;
   try {
-    timing = await alternate(only, ourRuns(model, priority), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
+    // a pause (--settle ms) before and after each reference measurement, the same for both sides: no side's timed
+    // run starts while the other side's thread pools may still be busy. (Checked: the idle reference process uses
+    // no CPU after its reply, so this is insurance, not the cause of slow samples: those come from the machine's load.)
+    const settle = () => new Promise((resolve) => setTimeout(resolve, Number(args.settle)));
+    const measure = async (m: Measure, n: number) => {
+      await settle();
+      const ms = await reference!.measure(m, n);
+      await settle();
+      return ms;
+    };
+    timing = await alternate(only, ourRuns(model, priority), Number(args.rounds), Number(args.repeats), reference && measure);
   } finally {
     await model.dispose();
     reference?.close();
@@ -105,7 +122,7 @@ async function main(): Promise<void> {
     model: args.model,
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg1: load },
-    settings: { ...settings, size: 28, noise: 0, baseline: 0, beamWidth: '3 (ours 4, as the reference keeps 4)', successors: 15, threshold: 0.9, maxRoots: 10, batchSize: Number(args['batch-size']) },
+    settings: { ...settings, settleMs: Number(args.settle), ourThreads: args.threads ?? 'engine default (cores)', size: 28, noise: 0, baseline: 0, beamWidth: '3 (ours 4, as the reference keeps 4)', successors: 15, threshold: 0.9, maxRoots: 10, batchSize: Number(args['batch-size']) },
     reference: reference ? `official code measured in this run (torch ${reference.hello.torch}, 2 threads)` : 'none (IGOS_PP / SAG unset)',
     details,
     summary,

@@ -9,7 +9,7 @@
 import type { Model } from '../../engine/model.js';
 import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
-import { pathGradient, pathScore, type PathSpec } from './path.js';
+import { PathCache, type PathSpec } from './path.js';
 import { addPenalties, l1Penalty, tvPenalty } from './regularizers.js';
 import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution, type MaskOptions } from './common.js';
 
@@ -60,18 +60,19 @@ export async function igos(model: Model, input: Float32Array, options: IgosOptio
   const masks = await fitMasks(input, setup, async (e, x, b) => {
     const spec: PathSpec = { runner, g, example: e, steps: p.steps, noise: p.noise };
     const reg = (m: Float64Array) => addPenalties(l1Penalty(m, p.l1), tvPenalty(m, up.rows, up.cols, p.tv));
+    const path = new PathCache(spec);
     const m = new Float64Array(up.rows * up.cols).fill(1);
     const nag = new Nesterov(p.alpha);
     let draw = 0;
     const rng = () => rngFor(p.seed, e, draw++);
     for (let it = 0; it < p.iterations; it++) {
       const grad = reg(m).grad;
-      const ig = await pathGradient(spec, x, b, up.up(m), rng());
+      const ig = await path.gradient(x, b, up.up(m), rng());
       const coarse = up.down(ig.grad);
       for (let i = 0; i < grad.length; i++) grad[i] += coarse[i];
       if (p.optimizer === 'nesterov') nag.step(m, grad, it);
       else {
-        const loss = async (c: Float64Array) => (await pathScore(spec, x, b, up.up(c), rng())) + reg(c).value;
+        const loss = async (c: Float64Array) => (await path.score(x, b, up.up(c), rng())) + reg(c).value;
         step(m, grad, await lineSearch(m, grad, loss, p.alpha));
       }
     }

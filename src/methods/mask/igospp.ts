@@ -10,7 +10,7 @@
 import type { Model } from '../../engine/model.js';
 import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
-import { pathGradient, pathScore, type PathSpec } from './path.js';
+import { PathCache, type PathSpec } from './path.js';
 import { addPenalties, bilateralTvPenalty, bilateralWeights, l1Penalty } from './regularizers.js';
 import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution } from './common.js';
 import { igosOptions, resolveIgos, type IgosOptions } from './igos.js';
@@ -33,11 +33,12 @@ export async function igospp(model: Model, input: Float32Array, options: IgosppO
     const spec: PathSpec = { runner, g, example: e, steps: p.steps, noise: p.noise };
     const weights = bilateralWeights(x, g, SIGMA);
     const reg = (m: Float64Array) => addPenalties(l1Penalty(m, p.l1), bilateralTvPenalty(m, up, weights, p.tv));
+    const path = new PathCache(spec);
     let draw = 0;
     const rng = () => rngFor(p.seed, e, draw++);
     // deletion: the path x -> baseline through the mask; insertion: baseline -> x (a score to raise)
-    const del = (u: Float64Array) => pathGradient(spec, x, b, u, rng());
-    const ins = (u: Float64Array) => pathGradient(spec, b, x, u, rng());
+    const del = (u: Float64Array) => path.gradient(x, b, u, rng());
+    const ins = (u: Float64Array) => path.gradient(b, x, u, rng());
     const md = new Float64Array(cells).fill(1), mi = new Float64Array(cells).fill(1);
     const nagD = new Nesterov(p.alpha), nagI = new Nesterov(p.alpha);
     for (let it = 0; it < p.iterations; it++) {
@@ -67,10 +68,10 @@ export async function igospp(model: Model, input: Float32Array, options: IgosppO
       const loss = async (s: Float64Array) => {
         const d = s.subarray(0, cells), i = s.subarray(cells);
         const udd = up.up(d), uii = up.up(i), ub = times(udd, uii);
-        let l = await pathScore(spec, x, b, udd, rng());
-        l -= await pathScore(spec, b, x, uii, rng());
-        l += await pathScore(spec, x, b, ub, rng());
-        l -= await pathScore(spec, b, x, ub, rng());
+        let l = await path.score(x, b, udd, rng());
+        l -= await path.score(b, x, uii, rng());
+        l += await path.score(x, b, ub, rng());
+        l -= await path.score(b, x, ub, rng());
         return l + reg(times(d as Float64Array, i as Float64Array)).value;
       };
       const a = await lineSearch(stacked, grads, loss, p.alpha);

@@ -22,13 +22,20 @@ export interface PathSpec {
   noise: number;
 }
 
+/** Element strides of a position and of a channel (element(p, c) = p * ps + c * cs for NCHW, NHWC and flat). */
+function strides(g: Geometry): [number, number] {
+  const e0 = g.element(0, 0);
+  return [g.positions > 1 ? g.element(1, 0) - e0 : 1, g.channels > 1 ? g.element(0, 1) - e0 : 1];
+}
+
 function fillPoint(spec: PathSpec, image: Float32Array, baseline: Float32Array, mask: Float64Array, k: number, rng: Rng | undefined, dest: Float32Array): void {
   const { g } = spec;
   const a = (k + 1) / spec.steps;
-  for (let p = 0; p < g.positions; p++) {
-    const m = a * mask[p];
-    for (let c = 0; c < g.channels; c++) {
-      const el = g.element(p, c);
+  const [ps, cs] = strides(g);
+  const { positions, channels } = g;
+  for (let c = 0; c < channels; c++) {
+    for (let p = 0, el = c * cs; p < positions; p++, el += ps) {
+      const m = a * mask[p];
       dest[el] = image[el] * m + baseline[el] * (1 - m);
     }
   }
@@ -60,6 +67,8 @@ export async function pathGradient(
 ): Promise<{ value: number; grad: Float64Array }> {
   const { runner, steps, g } = spec;
   const grad = new Float64Array(g.positions);
+  const [ps, cs] = strides(g);
+  const { positions, channels } = g;
   let value = 0;
   await runner.stream(
     steps,
@@ -69,12 +78,9 @@ export async function pathGradient(
       for (let i = 0; i < m; i++) {
         const w = (start + i + 1) / (steps * steps);
         const gi = grads.subarray(i * runner.per, (i + 1) * runner.per);
-        for (let p = 0; p < g.positions; p++) {
+        for (let p = 0, el0 = 0; p < positions; p++, el0 += ps) {
           let s = 0;
-          for (let c = 0; c < g.channels; c++) {
-            const el = g.element(p, c);
-            s += (image[el] - baseline[el]) * gi[el];
-          }
+          for (let c = 0, el = el0; c < channels; c++, el += cs) s += (image[el] - baseline[el]) * gi[el];
           grad[p] += w * s;
         }
         value += values[i] / steps;
@@ -82,4 +88,51 @@ export async function pathGradient(
     },
   );
   return { value, grad };
+}
+
+type PathResult = number | { value: number; grad: Float64Array };
+
+/**
+ * `pathScore` and `pathGradient` remembering their last results by direction (which image
+ * the path starts from) and image-space mask, when they are pure functions of the mask (no
+ * path noise): a repeated mask then costs no model run, with the very same numbers. Masks
+ * repeat when the optimisation stalls: candidates of the line search clamped to the current
+ * mask or rounded to the previous candidate, a step that leaves the mask unchanged, and
+ * I-GOS++'s first iteration (both masks 1: the product path is each mask's path).
+ * Results are shared: do not modify them.
+ */
+export class PathCache {
+  private readonly entries: { gradient: boolean; image: Float32Array; mask: Float64Array; result: PathResult }[] = [];
+  constructor(
+    readonly spec: PathSpec,
+    private readonly capacity = 8,
+  ) {}
+
+  score(image: Float32Array, baseline: Float32Array, mask: Float64Array, rng?: Rng): Promise<number> {
+    return this.recall(false, image, mask, () => pathScore(this.spec, image, baseline, mask, rng)) as Promise<number>;
+  }
+
+  gradient(image: Float32Array, baseline: Float32Array, mask: Float64Array, rng?: Rng): Promise<{ value: number; grad: Float64Array }> {
+    return this.recall(true, image, mask, () => pathGradient(this.spec, image, baseline, mask, rng)) as Promise<{ value: number; grad: Float64Array }>;
+  }
+
+  private async recall(gradient: boolean, image: Float32Array, mask: Float64Array, compute: () => Promise<PathResult>): Promise<PathResult> {
+    if (this.spec.noise > 0) return compute();
+    const hit = this.entries.findIndex((en) => en.gradient === gradient && en.image === image && equal(en.mask, mask));
+    if (hit >= 0) {
+      const [entry] = this.entries.splice(hit, 1);
+      this.entries.unshift(entry);
+      return entry.result;
+    }
+    const result = await compute();
+    this.entries.unshift({ gradient, image, mask: Float64Array.from(mask), result });
+    if (this.entries.length > this.capacity) this.entries.pop();
+    return result;
+  }
+}
+
+function equal(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
