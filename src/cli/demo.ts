@@ -29,7 +29,7 @@
  * relative to f(x) − f(x′); demo.json records each IG run's largest relative δ and steps.
  * The budget (under 3 minutes on a 2-core machine) sets the other numbers: an input
  * gradient of MobileNetV2 costs ~0.12 s on the tfjs wasm backend, so that part explains 3
- * photos with 12 Expected Gradients samples; the small CNN affords 128. The parts below
+ * photos with 8 Expected Gradients samples; the small CNN affords 128. The parts below
  * hold every choice.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -161,7 +161,8 @@ function photosPart(root: string): DemoPart {
     steps: 'auto',
     maxSteps: 1024,
     quadrature: 'trapezoid',
-    samples: 12,
+    // 8, not 12: the demo ran close to its 3-minute budget on this machine's slower days
+    samples: 8,
     smoothSamples: 8,
     pathRows: 3,
     pathSteps: 15,
@@ -175,7 +176,7 @@ function photosPart(root: string): DemoPart {
       note: 'The photos are not scored here: a MobileNetV2 forward pass costs ~0.1 s on the tfjs wasm backend, and curves with their random controls for even three columns would take the demo past its time budget. Score them with: saliency evaluate --model nsfwjs:mobilenet_v2 --image fixtures/images/*.jpg --methods ig,gradcam,guidedbackprop --metrics deletion,insertion,topk-ablation --deletion-steps 10 --insertion-steps 10 --topk-ablation-steps 10',
     },
     notes: [
-      'Budget: an input gradient of MobileNetV2 costs about 0.12 s on the tfjs wasm backend (one thread). MobileNetV2\'s output is jagged along the path (ReLU6; see the plots below), so a fixed step count is either wasteful or wrong: at 16 steps |δ| ranged from a few percent of f(x) − f(x′) to most of it. Integrated Gradients here takes its steps automatically: the textbook trapezoid rule from 16 points, refined (its points nest, so no gradient is computed twice) until |δ| <= 5% of f(x) − f(x′) for each photo; the steps each photo needed are in the hover text and demo.json. Expected Gradients: 12 samples for the distributions (uniform, gaussian σ = 0.2, training data); 8 SmoothGrad samples; 15-step path figures.',
+      'Budget: an input gradient of MobileNetV2 costs about 0.12 s on the tfjs wasm backend (one thread). MobileNetV2\'s output is jagged along the path (ReLU6; see the plots below), so a fixed step count is either wasteful or wrong: at 16 steps |δ| ranged from a few percent of f(x) − f(x′) to most of it. Integrated Gradients here takes its steps automatically: the textbook trapezoid rule from 16 points, refined (its points nest, so no gradient is computed twice) until |δ| <= 5% of f(x) − f(x′) for each photo; the steps each photo needed are in the hover text and demo.json. Expected Gradients: 8 samples for the distributions (uniform, gaussian σ = 0.2, training data); 8 SmoothGrad samples; 15-step path figures.',
       'Training data: the other photographs (a stand-in: nsfwjs\'s training images are not distributed). Blur: σ = 10 px at 224 px (Fong & Vedaldi\'s choice).',
       'nsfwjs stretches images to 224×224; the pictures here are drawn back at each photo\'s own aspect ratio.',
       'FullGrad: its δ (completeness residual) is not zero here: MobileNetV2\'s ReLU6 caps act as biases that no term counts. Score-CAM is left out: 1,280 forward passes per photo. The Fashion-MNIST part has both, with FullGrad complete to float32 rounding.',
