@@ -7,19 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { TrainingSession } from './training.js';
 import { openSessionCount } from './onnx.js';
+import { relativeL2 } from './numeric.js';
 import { tinyCnnGraph, type TinyCnnFixture } from './testing.js';
 
 const f: TinyCnnFixture = JSON.parse(readFileSync('fixtures/weight-gradients/tiny_cnn.json', 'utf8'));
 
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return Math.sqrt(d / s);
-}
 
 test('the training session returns the cross-entropy and its weight gradients as PyTorch does', async () => {
   const sessions = openSessionCount();
@@ -30,10 +22,10 @@ test('the training session returns the cross-entropy and its weight gradients as
     const x = Float32Array.from(f.input.data);
     const out = await session.step(x, f.labels, params);
     assert.ok(Math.abs(out.loss - f.loss) < 1e-5, `loss ${out.loss}, PyTorch ${f.loss}`);
-    assert.ok(relL2(out.logits, f.logits) < 1e-6);
+    assert.ok(relativeL2(out.logits, f.logits) < 1e-6);
     assert.equal(out.outputs.relu.length, 5 * 3 * 36);
     names.forEach((p, k) => {
-      const err = relL2(out.gradients[k], f.lossGradients[p]);
+      const err = relativeL2(out.gradients[k], f.lossGradients[p]);
       assert.ok(err < 1e-5, `${p}: relative L2 error ${err} against PyTorch`);
     });
     // a smaller batch compiles its own session; the weights are fed, so changing them changes the loss

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { OnnxModel, openSessionCount } from './onnx.js';
+import { relativeL2 } from './numeric.js';
 import { tinyCnnGraph, type TinyCnnFixture } from './testing.js';
 import { classLogit } from '../targets/index.js';
 import { float32Tensor, initializerFromTensor } from '../graph/ir.js';
@@ -19,15 +20,6 @@ const names = Object.keys(f.params);
 const wrt = names.map((p) => `weight:${p}`);
 const seed = classLogit(f.labels, 4);
 
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    s += b[i] ** 2;
-  }
-  return Math.sqrt(d / s);
-}
 
 test('weight gradients agree with PyTorch autograd and sum over the batch for any call size', async () => {
   const sessions = openSessionCount();
@@ -41,9 +33,9 @@ test('weight gradients agree with PyTorch autograd and sum over the batch for an
     for (const p of names) {
       const got = a[`grad:weight:${p}`];
       assert.equal(got.length, f.params[p].data.length, `${p}: one gradient per weight, not per example`);
-      const err = relL2(got, f.labelLogitGradients[p]);
+      const err = relativeL2(got, f.labelLogitGradients[p]);
       assert.ok(err < 1e-5, `${p}: relative L2 error ${err} against PyTorch`);
-      assert.ok(relL2(b[`grad:weight:${p}`], got) < 1e-6, `${p}: calls of 2, 2 and 1 examples sum to the whole batch`);
+      assert.ok(relativeL2(b[`grad:weight:${p}`], got) < 1e-6, `${p}: calls of 2, 2 and 1 examples sum to the whole batch`);
     }
     // per example, added up
     const sum = new Float32Array(f.params['conv.weight'].data.length);
@@ -51,7 +43,7 @@ test('weight gradients agree with PyTorch autograd and sum over the batch for an
       const one = await whole.run(x.subarray(i * 72, (i + 1) * 72), { gradients: { seed: classLogit([f.labels[i]], 4), wrt: ['weight:conv.weight'] } });
       one['grad:weight:conv.weight'].forEach((v, j) => (sum[j] += v));
     }
-    assert.ok(relL2(sum, a['grad:weight:conv.weight']) < 1e-6);
+    assert.ok(relativeL2(sum, a['grad:weight:conv.weight']) < 1e-6);
     assert.throws(() => whole.resolve('weight:nope'), /no float32 initializer named 'nope'/);
   } finally {
     await whole.dispose();
