@@ -172,7 +172,12 @@ export class OutputStage {
 
   /** Drop everything staged (and the output folder, if this run created it and it is empty). */
   abort(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    // each step on its own: a folder that cannot be removed must not keep the lock held
+    try {
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // left for the next run in this folder, which clears a dead owner's staging
+    }
     this.release();
     this.removeCreated();
   }
@@ -194,8 +199,17 @@ export class OutputStage {
 
   /** Run `f` with the stage; commit on success, abort on failure or on a termination signal. */
   static async run<T>(out: string, f: (stage: OutputStage) => Promise<T>, command?: string): Promise<{ result: T; files: string[] }> {
-    const stage = new OutputStage(out, command);
-    const unregister = onInterrupt(() => stage.abort());
+    // The handler goes in before anything is created: a signal that arrives while the
+    // constructor runs is handled once it returns (handlers run on the event loop), and a
+    // signal can never find a staged folder with no handler to remove it.
+    let stage: OutputStage | undefined;
+    const unregister = onInterrupt(() => stage?.abort());
+    try {
+      stage = new OutputStage(out, command);
+    } catch (e) {
+      unregister();
+      throw e;
+    }
     try {
       const result = await f(stage);
       return { result, files: stage.commit() };
