@@ -16,20 +16,18 @@ logits, input gradient and one inner tap's gradient from PyTorch autograd (float
                      tap: the first dense block's concatenated output
 """
 import argparse
-import copy
 import json
 import os
 import sys
 
-import numpy as np
 import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torch_fixtures import (N, C, H, W, NUM_CLASSES, KINK_MARGIN, init_and_calibrate,  # noqa: E402
-                                 kink_margin, run_with_tap, save, onnx_scope_prefix, find_tap)
+from make_torch_fixtures import (N, C, H, W, NUM_CLASSES, init_and_calibrate, save,  # noqa: E402
+                                 reference_case, export_fixture_onnx)
 
 torch.set_num_threads(2)
 
@@ -346,32 +344,14 @@ def main():
     for idx, (name, ctor, opset, tap_qualname) in enumerate(MODELS):
         torch.manual_seed(5000 + idx)
         model = init_and_calibrate(ctor(), gen_seed=6000 + idx)
-        model64 = copy.deepcopy(model).double().eval()
-        for attempt in range(100):
-            g = torch.Generator().manual_seed(7000 + 100 * idx + attempt)
-            x = torch.randn(N, C, H, W, generator=g)
-            seed = torch.randn(N, NUM_CLASSES, generator=g)
-            margin = kink_margin(model64, x.double())
-            if margin > KINK_MARGIN:
-                break
-        else:
-            raise RuntimeError(f"{name}: no input seed keeps ops away from their kinks")
-        x32 = x.clone().requires_grad_(True)
-        logits, tap32 = run_with_tap(model, x32, model.get_submodule(tap_qualname))
-        (gx32,) = torch.autograd.grad((logits * seed).sum(), x32)
-        x64 = x.double().requires_grad_(True)
-        logits64, tap64 = run_with_tap(model64, x64, model64.get_submodule(tap_qualname))
-        gx64, gtap64 = torch.autograd.grad((logits64 * seed.double()).sum(), [x64, tap64])
-
+        try:
+            case = reference_case(model, tap_qualname, input_seed=7000 + 100 * idx)
+        except RuntimeError as e:
+            raise RuntimeError(f"{name}: {e}") from None
+        x, seed, attempt, margin, model64 = case["x"], case["seed"], case["attempt"], case["margin"], case["model64"]
+        logits, tap32, gx32, gx64, gtap64 = case["logits"], case["tap32"], case["gx32"], case["gx64"], case["gtap64"]
         onnx_path = os.path.join(args.out, f"{name}.onnx")
-        with torch.no_grad():
-            torch.onnx.export(model, x, onnx_path, opset_version=opset, input_names=["input"],
-                              output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                              do_constant_folding=True)
-        om = onnx.load(onnx_path)
-        onnx.checker.check_model(om)
-        tap_tensor, tap_node, tap_op = find_tap(om, onnx_scope_prefix(model, tap_qualname))
-        ops = sorted({n.op_type for n in om.graph.node})
+        tap_tensor, tap_node, tap_op, ops = export_fixture_onnx(model, x, onnx_path, opset, tap_qualname)
         base = os.path.join(args.out, name)
         save(base + ".input.npy", x.numpy())
         save(base + ".logits.npy", logits.detach().numpy())

@@ -362,6 +362,52 @@ def save(path, arr):
     np.save(path, arr)
 
 
+def reference_case(model, tap_qualname, input_seed):
+    """One fixture model's input (drawn away from the ops' kinks), output seed, and forward
+    and backward in float32 and float64: the float64 gradients are the reference."""
+    model64 = copy.deepcopy(model).double().eval()
+    for attempt in range(100):
+        g = torch.Generator().manual_seed(input_seed + attempt)
+        x = torch.randn(N, C, H, W, generator=g)
+        seed = torch.randn(N, NUM_CLASSES, generator=g)
+        margin = kink_margin(model64, x.double())
+        if margin > KINK_MARGIN:
+            break
+    else:
+        raise RuntimeError("no input seed keeps ops away from their kinks")
+
+    # float32 forward/backward
+    x32 = x.clone().requires_grad_(True)
+    logits, tap32 = run_with_tap(model, x32, model.get_submodule(tap_qualname))
+    (gx32,) = torch.autograd.grad((logits * seed).sum(), x32)
+
+    # float64 reference
+    x64 = x.double().requires_grad_(True)
+    logits64, tap64 = run_with_tap(model64, x64, model64.get_submodule(tap_qualname))
+    gx64, gtap64 = torch.autograd.grad((logits64 * seed.double()).sum(), [x64, tap64])
+    return dict(model64=model64, x=x, seed=seed, attempt=attempt, margin=margin, logits=logits, logits64=logits64,
+                tap32=tap32, gx32=gx32, gx64=gx64, gtap64=gtap64)
+
+
+def export_fixture_onnx(model, x, onnx_path, opset, tap_qualname):
+    """Export at `opset` with a dynamic batch, check it, and find the tap's tensor and node.
+    Returns (tap tensor, tap node, tap op type, sorted op types)."""
+    with torch.no_grad():
+        torch.onnx.export(
+            model, x, onnx_path, opset_version=opset,
+            input_names=["input"], output_names=["logits"],
+            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+            do_constant_folding=True,
+        )
+    om = onnx.load(onnx_path)
+    onnx.checker.check_model(om)
+    tap_tensor, tap_node, tap_op = find_tap(om, onnx_scope_prefix(model, tap_qualname))
+    # verify: the node exists and produces the tensor
+    node = [n for n in om.graph.node if n.name == tap_node]
+    assert len(node) == 1 and tap_tensor in node[0].output, (tap_node, tap_tensor)
+    return tap_tensor, tap_node, tap_op, sorted({n.op_type for n in om.graph.node})
+
+
 # --------------------------------------------------------------------------- main
 
 def main():
@@ -383,44 +429,16 @@ def main():
         model = init_and_calibrate(ctor(), gen_seed=2000 + idx)
         n_params = sum(p.numel() for p in model.parameters())
 
-        model64 = copy.deepcopy(model).double().eval()
-        for attempt in range(100):
-            g = torch.Generator().manual_seed(3000 + 100 * idx + attempt)
-            x = torch.randn(N, C, H, W, generator=g)
-            seed = torch.randn(N, NUM_CLASSES, generator=g)
-            margin = kink_margin(model64, x.double())
-            if margin > KINK_MARGIN:
-                break
-        else:
-            raise RuntimeError(f"{name}: no input seed keeps ops away from their kinks")
+        try:
+            case = reference_case(model, tap_qualname, input_seed=3000 + 100 * idx)
+        except RuntimeError as e:
+            raise RuntimeError(f"{name}: {e}") from None
+        x, seed, attempt, margin = case["x"], case["seed"], case["attempt"], case["margin"]
+        logits, logits64, tap32 = case["logits"], case["logits64"], case["tap32"]
+        gx32, gx64, gtap64 = case["gx32"], case["gx64"], case["gtap64"]
 
-        # float32 forward/backward
-        x32 = x.clone().requires_grad_(True)
-        logits, tap32 = run_with_tap(model, x32, model.get_submodule(tap_qualname))
-        (gx32,) = torch.autograd.grad((logits * seed).sum(), x32)
-
-        # float64 reference
-        x64 = x.double().requires_grad_(True)
-        logits64, tap64 = run_with_tap(model64, x64, model64.get_submodule(tap_qualname))
-        gx64, gtap64 = torch.autograd.grad((logits64 * seed.double()).sum(), [x64, tap64])
-
-        # export
         onnx_path = os.path.join(args.out, f"{name}.onnx")
-        with torch.no_grad():
-            torch.onnx.export(
-                model, x, onnx_path, opset_version=opset,
-                input_names=["input"], output_names=["logits"],
-                dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                do_constant_folding=True,
-            )
-        om = onnx.load(onnx_path)
-        onnx.checker.check_model(om)
-        prefix = onnx_scope_prefix(model, tap_qualname)
-        tap_tensor, tap_node, tap_op = find_tap(om, prefix)
-        # verify: the node exists and produces the tensor
-        node = [n for n in om.graph.node if n.name == tap_node]
-        assert len(node) == 1 and tap_tensor in node[0].output, (tap_node, tap_tensor)
-        ops = sorted({n.op_type for n in om.graph.node})
+        tap_tensor, tap_node, tap_op, ops = export_fixture_onnx(model, x, onnx_path, opset, tap_qualname)
 
         base = os.path.join(args.out, name)
         save(base + ".input.npy", x.numpy())
