@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torch_fixtures import (N, C, H, W, NUM_CLASSES, init_and_calibrate, save,  # noqa: E402
+from make_torch_fixtures import (N, C, H, W, NUM_CLASSES, init_and_calibrate, save, save_case,  # noqa: E402
                                  reference_case, export_fixture_onnx)
 
 torch.set_num_threads(2)
@@ -348,19 +348,13 @@ def main():
             case = reference_case(model, tap_qualname, input_seed=7000 + 100 * idx)
         except RuntimeError as e:
             raise RuntimeError(f"{name}: {e}") from None
-        x, seed, attempt, margin, model64 = case["x"], case["seed"], case["attempt"], case["margin"], case["model64"]
-        logits, tap32, gx32, gx64, gtap64 = case["logits"], case["tap32"], case["gx32"], case["gx64"], case["gtap64"]
+        x, attempt, margin, tap32, gx32, gx64 = case["x"], case["attempt"], case["margin"], case["tap32"], case["gx32"], case["gx64"]
         onnx_path = os.path.join(args.out, f"{name}.onnx")
         tap_tensor, tap_node, tap_op, ops = export_fixture_onnx(model, x, onnx_path, opset, tap_qualname)
         base = os.path.join(args.out, name)
-        save(base + ".input.npy", x.numpy())
-        save(base + ".logits.npy", logits.detach().numpy())
-        save(base + ".seed.npy", seed.numpy())
-        save(base + ".grad_input.npy", gx64.detach().numpy())
-        save(base + ".tap_act.npy", tap32.detach().numpy())
-        save(base + ".tap_grad.npy", gtap64.detach().numpy())
+        save_case(base, case)
         if name == "tiny_vit_tokens":
-            roll, chefer = rollout_references(model64, x.double(), ROLLOUT_CLASS)
+            roll, chefer = rollout_references(case["model64"], x.double(), ROLLOUT_CLASS)
             save(base + ".rollout.npy", roll.detach().numpy())
             save(base + ".chefer.npy", chefer.detach().numpy())
         rel = (gx32.double() - gx64).norm().item() / gx64.norm().item()

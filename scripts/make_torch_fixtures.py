@@ -389,6 +389,19 @@ def reference_case(model, tap_qualname, input_seed):
                 tap32=tap32, gx32=gx32, gx64=gx64, gtap64=gtap64)
 
 
+def save_case(base, case, f32_gradient=False):
+    """The fixture files of one reference case: <base>.input/.logits/.seed/.grad_input/.tap_act/.tap_grad.npy
+    (gradients from float64), and <base>.grad_input_f32.npy when asked."""
+    save(base + ".input.npy", case["x"].numpy())
+    save(base + ".logits.npy", case["logits"].detach().numpy())
+    save(base + ".seed.npy", case["seed"].numpy())
+    save(base + ".grad_input.npy", case["gx64"].detach().numpy())
+    if f32_gradient:
+        save(base + ".grad_input_f32.npy", case["gx32"].detach().numpy())
+    save(base + ".tap_act.npy", case["tap32"].detach().numpy())
+    save(base + ".tap_grad.npy", case["gtap64"].detach().numpy())
+
+
 def export_fixture_onnx(model, x, onnx_path, opset, tap_qualname):
     """Export at `opset` with a dynamic batch, check it, and find the tap's tensor and node.
     Returns (tap tensor, tap node, tap op type, sorted op types)."""
@@ -433,21 +446,13 @@ def main():
             case = reference_case(model, tap_qualname, input_seed=3000 + 100 * idx)
         except RuntimeError as e:
             raise RuntimeError(f"{name}: {e}") from None
-        x, seed, attempt, margin = case["x"], case["seed"], case["attempt"], case["margin"]
-        logits, logits64, tap32 = case["logits"], case["logits64"], case["tap32"]
-        gx32, gx64, gtap64 = case["gx32"], case["gx64"], case["gtap64"]
+        x, attempt, margin = case["x"], case["attempt"], case["margin"]
+        logits, logits64, tap32, gx32, gx64 = case["logits"], case["logits64"], case["tap32"], case["gx32"], case["gx64"]
 
         onnx_path = os.path.join(args.out, f"{name}.onnx")
         tap_tensor, tap_node, tap_op, ops = export_fixture_onnx(model, x, onnx_path, opset, tap_qualname)
 
-        base = os.path.join(args.out, name)
-        save(base + ".input.npy", x.numpy())
-        save(base + ".logits.npy", logits.detach().numpy())
-        save(base + ".seed.npy", seed.numpy())
-        save(base + ".grad_input.npy", gx64.detach().numpy())
-        save(base + ".grad_input_f32.npy", gx32.detach().numpy())
-        save(base + ".tap_act.npy", tap32.detach().numpy())
-        save(base + ".tap_grad.npy", gtap64.detach().numpy())
+        save_case(os.path.join(args.out, name), case, f32_gradient=True)
 
         f32_vs_f64 = (gx32.double() - gx64).abs().max().item() / gx64.abs().max().item()
         if not f32_vs_f64 < 1e-4:
