@@ -20,7 +20,8 @@ import { getMetric, metricOptions } from '../metrics/registry.js';
 import { structuredAttentionGraph } from '../methods/mask/sag.js';
 import { openSessionCount } from '../engine/onnx.js';
 import * as b from './testing.js';
-import { relL2, skip, type Harness, type Last } from './testing.js';
+import { relativeL2 } from '../engine/numeric.js';
+import { skip, type Harness, type Last } from './testing.js';
 
 let h: Harness;
 let page: Page;
@@ -67,12 +68,12 @@ test('the methods grid computes the chosen methods (with their options) in the p
   for (const c of cells) {
     assert.ok(c.values, `${c.method}: ${c.error}`);
     const node = await nodeMap(c.method, c.flags, first.input, first.target);
-    const err = relL2(c.values!, node);
+    const err = relativeL2(c.values!, node);
     errors.push(`${c.method} ${err.toExponential(1)}`);
     assert.ok(err < 1e-5, `${c.method}: relative L2 page vs Node ${err}`);
   }
   console.log(`methods grid, page vs Node (onnxruntime-node), relative L2: ${errors.join(', ')}`);
-  assert.ok(relL2(cells[0].values!, cells[1].values!) > 0.05, 'SmoothGrad differs from the plain gradient');
+  assert.ok(relativeL2(cells[0].values!, cells[1].values!) > 0.05, 'SmoothGrad differs from the plain gradient');
   await b.shot(page, 'methods');
 });
 
@@ -86,12 +87,12 @@ test("the evaluation curves (deletion, insertion, the article's top-k ablation) 
   for (const c of curves) {
     const d = getMetric(c.metric);
     const r = await d.run(fm.model, Float32Array.from(first.input), Float32Array.from(first.values), metricOptions(d, {}), { target: [first.target], preprocessing: prep, seed: 0 });
-    const err = relL2(c.y, r.curves!.y[0]);
+    const err = relativeL2(c.y, r.curves!.y[0]);
     report.push(`${c.metric} ${err.toExponential(1)} (score ${c.score.toFixed(4)} / ${r.scores[0].toFixed(4)})`);
     assert.deepEqual(c.x, r.curves!.x);
     assert.ok(err < 1e-5, `${c.metric}: curve page vs Node, relative L2 ${err}`);
     assert.ok(Math.abs(c.score - r.scores[0]) < 1e-5 * Math.max(1, Math.abs(r.scores[0])), `${c.metric}: score ${c.score} vs ${r.scores[0]}`);
-    assert.ok(c.control && relL2(c.control, r.curves!.control![0]) < 1e-5, `${c.metric}: the random control, seeded alike`);
+    assert.ok(c.control && relativeL2(c.control, r.curves!.control![0]) < 1e-5, `${c.metric}: the random control, seeded alike`);
   }
   console.log(`evaluation curves of IG-50, page vs Node, relative L2: ${report.join(', ')}`);
   assert.ok(curves[0].score < curves[1].score, 'deletion AUC below insertion AUC for a faithful map of a confident prediction');
@@ -130,8 +131,8 @@ test('a TensorFlow.js model (nsfwjs mobilenet_v2) is computed by the server and 
   try {
     const req = parseRequest({ methods: ['gradient'] }, { methods: ['gradient'], baselines: ['black'] });
     const [outcome] = await runAll(session, req.plans, contextOf(session, req.seed, req.batchSize));
-    assert.ok(relL2(got.input, session.batch) < 1e-7, 'the input the page shows is the one the library made');
-    const err = relL2(got.values, outcome.attribution.values);
+    assert.ok(relativeL2(got.input, session.batch) < 1e-7, 'the input the page shows is the one the library made');
+    const err = relativeL2(got.values, outcome.attribution.values);
     console.log(`nsfwjs mobilenet_v2 gradient through the server: relative L2 page vs library ${err.toExponential(1)}; server ${got.ms.toFixed(0)} ms`);
     assert.ok(err < 1e-6, `relative L2 ${err}`);
   } finally {

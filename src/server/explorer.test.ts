@@ -16,7 +16,8 @@ import { parseBaseline } from '../baselines/spec.js';
 import { makeInMemoryBaseline } from '../baselines/make.js';
 import { loadOnnxWebModel } from '../engine/onnx-web.js';
 import * as b from './testing.js';
-import { relL2, skip, type Harness, type Last } from './testing.js';
+import { relativeL2 } from '../engine/numeric.js';
+import { skip, type Harness, type Last } from './testing.js';
 
 let h: Harness;
 let explorer: Explorer;
@@ -64,7 +65,7 @@ test('the page computes IG-50 on the shipped model in the browser, as the Node l
   assert.equal(tshirt.flags['steps'], '50');
   // the same code on the same runtime (onnxruntime-web's wasm) in Node: the page adds nothing of its own
   const sameRuntime = await igInNode(tshirt, 'web');
-  assert.ok(relL2(tshirt.values, sameRuntime.values) < 1e-5, `page vs Node (wasm): ${relL2(tshirt.values, sameRuntime.values)}`);
+  assert.ok(relativeL2(tshirt.values, sameRuntime.values) < 1e-5, `page vs Node (wasm): ${relativeL2(tshirt.values, sameRuntime.values)}`);
   const native = await igInNode(tshirt, 'node');
   // the sneaker: against onnxruntime-node's native kernels. (The T-shirt's path starts near a uniform
   // image, where MaxPool windows hold near-ties that float rounding breaks differently in wasm and in
@@ -74,10 +75,10 @@ test('the page computes IG-50 on the shipped model in the browser, as the Node l
   await waitComputed(n + 1);
   const sneaker = await last();
   const node = await igInNode(sneaker, 'node');
-  const err = relL2(sneaker.values, node.values);
+  const err = relativeL2(sneaker.values, node.values);
   console.log(
     `IG-50 fashion-mnist: browser first map ${firstMap.toFixed(0)} ms (page load included), Node ${native.ms.toFixed(0)} ms; ` +
-      `relative L2 page vs Node: T-shirt ${relL2(tshirt.values, sameRuntime.values).toExponential(2)} (wasm) / ${relL2(tshirt.values, native.values).toExponential(2)} (native), sneaker ${err.toExponential(2)} (native)`,
+      `relative L2 page vs Node: T-shirt ${relativeL2(tshirt.values, sameRuntime.values).toExponential(2)} (wasm) / ${relativeL2(tshirt.values, native.values).toExponential(2)} (native), sneaker ${err.toExponential(2)} (native)`,
   );
   assert.ok(err < 1e-5, `sneaker: relative L2 ${err}`);
   assert.ok(Math.abs(sneaker.delta! - node.delta) < 1e-4);
@@ -91,7 +92,7 @@ test('changing the baseline changes the map', { skip }, async () => {
   await waitComputed(n + 1);
   const after = await last();
   assert.equal(after.baseline, 'blur');
-  assert.ok(relL2(after.values, before.values) > 0.1, `blur vs black: relative L2 ${relL2(after.values, before.values)}`);
+  assert.ok(relativeL2(after.values, before.values) > 0.1, `blur vs black: relative L2 ${relativeL2(after.values, before.values)}`);
   await page.selectOption('#baseline', 'black');
   await waitComputed(n + 2);
 });
