@@ -1,5 +1,9 @@
-/** `saliency decoy` as a library function: run the decoy test, write decoy.json, decoy.html and the two models. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/**
+ * `saliency decoy` as a library function: run the decoy test, write decoy.json, decoy.html and
+ * the two models. While it runs, `out`/checkpoints holds every model's training checkpoint, so
+ * a stopped run resumes where it stopped (the same line again); it is removed once the run ends.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decoyTest, type DecoyOptions, type DecoyResult } from '../trust/decoy.js';
 import { decoyPage } from '../report/decoy.js';
@@ -8,8 +12,10 @@ import { writeOnnx } from '../training/export.js';
 export async function decoy(o: DecoyOptions & { out?: string }): Promise<{ result: DecoyResult; out: string; files: string[] }> {
   const out = o.out ?? 'saliency-decoy';
   mkdirSync(out, { recursive: true });
+  const checkpoints = join(out, 'checkpoints');
   const result = await decoyTest({
     ...o,
+    checkpoints,
     onModels: ({ decoy: d, clean }) => {
       writeOnnx(d, join(out, 'decoy-model.onnx'));
       writeOnnx(clean, join(out, 'clean-model.onnx'));
@@ -17,6 +23,7 @@ export async function decoy(o: DecoyOptions & { out?: string }): Promise<{ resul
   });
   writeFileSync(join(out, 'decoy.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(out, 'decoy.html'), decoyPage(result));
+  rmSync(checkpoints, { recursive: true, force: true });
   return { result, out, files: ['decoy.json', 'decoy.html', 'decoy-model.onnx', 'clean-model.onnx'] };
 }
 

@@ -35,7 +35,7 @@ export function decoyCommand(program: Command): void {
     .option('--explained <n>', 'test images explained per method and model')
     .option('--seed <n>', 'seed of data, training and methods', '0')
     .option('--backend <name>', "where the models train: engine (the engine's backward graph), wasm or cpu (TensorFlow.js)", 'engine')
-    .option('-o, --out <dir>', 'output directory', 'saliency-decoy')
+    .option('-o, --out <dir>', 'output directory; a stopped run resumes from its checkpoints there (run the same line again)', 'saliency-decoy')
     .option('--json', 'print the JSON record')
     .action(async (o: { full?: boolean; methods?: string[]; artifacts?: string; spuriousClass?: string; trainImages?: string; epochs?: string; explained?: string; seed: string; backend: string; out: string; json?: boolean }) => {
       const r = await decoy({

@@ -10,6 +10,7 @@
  * and for every artifact, the patch included, their measures K-SSD, CCM and FAM with the
  * detection and false alarm rates (spurious.ts).
  */
+import { join } from 'node:path';
 import { getMethod } from '../methods/registry.js';
 import { Rng } from '../random.js';
 import { datasetSize, imageSize, loadFashionMnist, type Dataset } from '../training/data.js';
@@ -101,6 +102,12 @@ export interface DecoyOptions {
   /** The class the artifacts mark in training (default 6, Shirt). */
   spuriousClass?: number;
   onProgress?: (what: string) => void;
+  /**
+   * Directory for the models' training checkpoints (decoy/, clean/ and one per artifact below
+   * it, written after every epoch): a stopped run given the same directory resumes each model
+   * from its last finished epoch and does not retrain finished ones.
+   */
+  checkpoints?: string;
   /** Receives the two trained models (to save them). */
   onModels?: (models: { decoy: TrainedModel; clean: TrainedModel }) => void;
 }
@@ -115,10 +122,11 @@ export async function decoyTest(options: DecoyOptions = {}): Promise<DecoyResult
   const trainDecoy = addDecoy(trainPlain, seed);
   const testDecoy = addDecoy(testPlain, seed + 1);
   const common = { architecture: options.architecture ?? size.architecture, epochs: options.epochs ?? size.epochs, learningRate: options.learningRate ?? size.learningRate, seed, backend: options.backend };
+  const checkpoint = (model: string) => (options.checkpoints ? { checkpoint: join(options.checkpoints, model) } : {});
   options.onProgress?.('training the decoy model');
-  const decoy = await train(trainDecoy.data, common);
+  const decoy = await train(trainDecoy.data, { ...common, ...checkpoint('decoy') });
   options.onProgress?.('training the clean model');
-  const clean = await train(trainPlain, common);
+  const clean = await train(trainPlain, { ...common, ...checkpoint('clean') });
   const trainSeconds = (performance.now() - t0) / 1000;
   options.onModels?.({ decoy, clean });
   const blanked = addDecoy(testPlain, seed + 1, DECOY_DEFAULTS.patch, () => 0);
@@ -144,7 +152,7 @@ export async function decoyTest(options: DecoyOptions = {}): Promise<DecoyResult
   const methods = measured.map(({ spuriousShare: decoyShare, cleanShare, ...m }) => ({ ...m, decoyShare, cleanShare, flagsDecoy: decoyShare > flagRatio * areaShare, flagsClean: cleanShare > flagRatio * areaShare }));
   const artifacts: SpuriousArtifactResult[] = [];
   for (const name of options.artifacts ?? ARTIFACTS) {
-    artifacts.push(await artifactTest(name, trainPlain, testPlain, clean, descriptors, { ...measureOptions, training: common, explained: n, spuriousClass: options.spuriousClass }));
+    artifacts.push(await artifactTest(name, trainPlain, testPlain, clean, descriptors, { ...measureOptions, training: { ...common, ...checkpoint(name) }, explained: n, spuriousClass: options.spuriousClass }));
   }
   const relies = acc.decoyWithPatch - Math.min(acc.decoyPatchBlanked, acc.decoyPatchOfAnotherClass) > 0.2;
   return { areaShare, flagRatio, accuracy: acc, relies, methods, artifacts, trainSeconds: trainSeconds + artifacts.reduce((t, a) => t + a.trainSeconds, 0), seconds: (performance.now() - t0) / 1000 };
