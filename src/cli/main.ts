@@ -26,6 +26,7 @@ import { describeVerify, verify } from './verify.js';
 import { registerSag, registerSagStats } from './sag.js';
 import { sanityCommand } from './sanity.js';
 import { decoyCommand } from './decoy.js';
+import { localisationCommand } from './localisation.js';
 import { trainCommand } from './train.js';
 import { roarCommand } from './roar.js';
 
@@ -258,6 +259,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSagStats(program);
   sanityCommand(program);
   decoyCommand(program);
+  localisationCommand(program);
   trainCommand(program);
   roarCommand(program);
 
