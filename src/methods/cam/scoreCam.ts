@@ -10,7 +10,7 @@
  * masks, hence an all-zero input) share one evaluation.
  */
 import type { Model } from '../../engine/model.js';
-import { inputSpace } from '../../engine/space.js';
+import { inferLayout } from '../../engine/space.js';
 import { defineMethod } from '../descriptor.js';
 import { CAM_OPTIONS, camOptionsFrom, inputSize, runCam, type CamAttribution, type CamOptions, type LayerValues } from './pipeline.js';
 import { minMaxInPlace, resizeBilinear } from './resize.js';
@@ -20,7 +20,7 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
   const { channels: C, height: h, width: w } = lv.layer;
   const hw = h * w;
   const [H, W] = inputSize(model);
-  const layout = inputSpace(model.inputShape).layout;
+  const layout = inferLayout(model.inputShape);
   const per = runner.per;
   const depth = per / (H * W); // input channels
   const total = lv.n * C;
