@@ -127,9 +127,14 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
   }
   const live: number[] = [];
   for (let k = 0; k < total; k++) if (source[k] === k) live.push(k);
-  const batch = new Float32Array(Math.min(runner.batch, Math.max(live.length, 1)) * per);
-  for (let start = 0; start < live.length; start += runner.batch) {
+  // Two batch buffers: the next batch of masked inputs is built while onnxruntime runs the
+  // previous one (its run is off the JS thread), so the masks cost little wall time.
+  const size = Math.min(runner.batch, Math.max(live.length, 1)) * per;
+  const buffers = [new Float32Array(size), new Float32Array(live.length > runner.batch ? size : 0)];
+  let running: Promise<void> | undefined;
+  for (let start = 0, b = 0; start < live.length; start += runner.batch, b ^= 1) {
     const m = Math.min(runner.batch, live.length - start);
+    const batch = buffers[b].subarray(0, m * per);
     for (let i = 0; i < m; i++) {
       const k = live[start + i]; // example e = k / C, channel c = k % C
       const e = Math.floor(k / C);
@@ -137,9 +142,13 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
       minMaxInPlace(mask, 1, 1e-8);
       maskInto(batch.subarray(i * per, (i + 1) * per), input.subarray(e * per, (e + 1) * per), mask, depth, nhwc);
     }
-    const logits = await runner.forward(batch.subarray(0, m * per));
-    for (let i = 0; i < m; i++) scores[live[start + i]] = runner.target.value(logits.subarray(i * out, (i + 1) * out), Math.floor(live[start + i] / C));
+    await running;
+    const first = start;
+    running = runner.forward(batch).then((logits) => {
+      for (let i = 0; i < m; i++) scores[live[first + i]] = runner.target.value(logits.subarray(i * out, (i + 1) * out), Math.floor(live[first + i] / C));
+    });
   }
+  await running;
   for (let k = 0; k < total; k++) if (source[k] >= 0 && source[k] !== k) scores[k] = scores[source[k]];
   const weights = new Float32Array(total);
   for (let e = 0; e < lv.n; e++) {
