@@ -330,7 +330,10 @@ export class TfjsModel implements Model {
     const r = this.resolve(layer);
     if (r.kind !== 'tap') throw new Error(`'${layer}' is not a layer of the model`);
     if (!(this.runner instanceof LayersRunner)) {
-      throw new HeadShapeError('CAM reads the linear head from LayersModels only; on this GraphModel use gradcam (equal to CAM up to 1/hw on a GAP + linear head)');
+      throw new HeadShapeError(
+        'CAM reads the GAP + dense head from LayersModels only (a GraphModel has no layer objects, and fuses the dense bias into _FusedMatMul); ' +
+          'use gradcam, equal to CAM up to 1/hw on a GAP + linear head, or load the Keras LayersModel, or convert to ONNX (python3 -m tf2onnx.convert --tfjs model.json --output model.onnx)',
+      );
     }
     return this.runner.linearHead(r.tap);
   }

@@ -166,6 +166,19 @@ test('tfjs Graph model: a tap override equals the forward pass with the differen
   }
 });
 
+test('tfjs Graph model: FullGrad and CAM refuse, naming the fused nodes and the fixes; Grad-CAM runs', async () => {
+  const graph = await loadTfjsModel(writeTestGraphModel(join(dir, 'graph-refusals')));
+  try {
+    const x = seededValues(GRAPH_INPUT[0] * GRAPH_INPUT[1] * GRAPH_INPUT[2], 37, 0, 1);
+    await assert.rejects(fullGrad(graph, x, { target: 0 }), /_FusedConv2D.*LayersModel.*tf2onnx\.convert --tfjs model\.json/);
+    await assert.rejects(cam(graph, x, { target: 0 }), /LayersModels only.*gradcam.*tf2onnx\.convert --tfjs/);
+    const g = await gradCam(graph, x, { target: 0 });
+    assert.ok(g.values.some((v) => v !== 0));
+  } finally {
+    await graph.dispose();
+  }
+});
+
 test('tfjs Layers model: every CAM-family method runs from its descriptor defaults (what the CLI passes)', async () => {
   const all = catalog as unknown as Record<string, AnyMethodDescriptor>;
   const names = ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'hirescam', 'layercam', 'eigencam', 'ablationcam', 'scorecam', 'fullgrad', 'guidedgradcam', 'layergradientxactivation', 'layerig'];
