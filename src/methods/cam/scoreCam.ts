@@ -45,7 +45,7 @@ export const SHARED_MASK_TOLERANCE = 2 ** -20;
 export function shareMasks(acts: Float32Array, n: number, C: number, hw: number): { source: Int32Array; sharing: ScoreCamSharing } {
   const source = new Int32Array(n * C);
   const sharing: ScoreCamSharing = { constant: 0, duplicate: 0, passes: 0 };
-  const scaled = new Float64Array(n * C * hw);
+  const scaled = new Float64Array(C * hw); // one example's scaled maps (sharing stays within an example)
   const rounded = new Int32Array(hw);
   for (let e = 0; e < n; e++) {
     const buckets = new Map<string, number[]>();
@@ -60,11 +60,11 @@ export function shareMasks(acts: Float32Array, n: number, C: number, hw: number)
         sharing.constant++;
         continue;
       }
-      const mine = scaled.subarray(k * hw, (k + 1) * hw);
+      const mine = scaled.subarray(c * hw, (c + 1) * hw);
       for (let p = 0; p < hw; p++) rounded[p] = Math.round((mine[p] = (a[p] - lo) / (hi - lo)) * 4096);
       const key = bitsKey(rounded);
       const bucket = buckets.get(key) ?? [];
-      const first = bucket.find((j) => withinTolerance(mine, scaled.subarray(j * hw, (j + 1) * hw)));
+      const first = bucket.find((j) => withinTolerance(mine, scaled.subarray((j - e * C) * hw, (j - e * C + 1) * hw)));
       if (first !== undefined) {
         source[k] = first;
         sharing.duplicate++;
