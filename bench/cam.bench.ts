@@ -20,7 +20,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { gradCam } from '../src/methods/cam/gradCam.js';
-import { scoreCam } from '../src/methods/cam/scoreCam.js';
+import { scoreCam, type ScoreCamSharing } from '../src/methods/cam/scoreCam.js';
 import { ablationCam } from '../src/methods/cam/ablationCam.js';
 import { fullGrad } from '../src/methods/cam/fullGrad.js';
 import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
@@ -72,13 +72,19 @@ function referencePaths(): { captum: string; gradCam: string } | undefined {
   return { captum, gradCam: gradCamPath };
 }
 
+/** Score-CAM's shared masks in the last call (how many masked-input passes it saved). */
+let scoreCamSharing: ScoreCamSharing | undefined;
+
 function ourRunner(model: OnnxModel): Record<Measure, () => Promise<unknown>> {
   const x = benchInput();
   const pgcLike = { target: 0, relu: true, normalize: 'minmax' } as const;
   return {
     gradcam: () => gradCam(model, x, { target: 0 }),
     gradcam_pgc: () => gradCam(model, x, pgcLike),
-    scorecam: () => scoreCam(model, x, { ...pgcLike, batchSize: 32 }),
+    scorecam: async () => {
+      const r = await scoreCam(model, x, { ...pgcLike, batchSize: 32 });
+      scoreCamSharing = r.params['sharing'] as ScoreCamSharing;
+    },
     ablationcam: () => ablationCam(model, x, { ...pgcLike, batchSize: 32 }),
     fullgrad: () => fullGrad(model, x, { target: 0, normalize: 'minmax' }),
   };
@@ -102,6 +108,8 @@ interface Measurement {
   ratio: number;
   target: number;
   met: boolean;
+  /** Score-CAM: channels sharing a masked-input pass (constant or affine-equal maps), and the passes run. */
+  sharing?: ScoreCamSharing;
 }
 
 /** One model: the fast measurements `rounds` x `repeats`, Score-CAM and Ablation-CAM `slow-rounds` x 1, alternating sides. */
@@ -145,10 +153,12 @@ async function benchModel(name: string, paths: { captum: string; gradCam: string
       ratio,
       target,
       met: ratio <= target,
+      ...(m === 'scorecam' && scoreCamSharing ? { sharing: scoreCamSharing } : {}),
     });
     rows.push(
       `${name.padEnd(13)} ${m.padEnd(12)} ours ${ourMs.toFixed(0).padStart(6)} ms   ${refName.padEnd(16)} ${refMs.toFixed(0).padStart(6)} ms` +
-        `${reference ? '' : ' (issue reference)'}   ratio ${ratio.toFixed(3)} (target <= ${target})`,
+        `${reference ? '' : ' (issue reference)'}   ratio ${ratio.toFixed(3)} (target <= ${target})` +
+        (m === 'scorecam' && scoreCamSharing ? `   passes ${scoreCamSharing.passes} (shared: ${scoreCamSharing.constant} constant, ${scoreCamSharing.duplicate} duplicate)` : ''),
     );
   }
   return { measurements, rows, timing, version: reference?.version };

@@ -52,7 +52,8 @@ export interface InputSpace {
   readonly spatial: { dims: number[]; strides: number[]; channelStride: number };
 }
 
-function inferLayout(shape: readonly number[]): Layout {
+/** The layout an example shape implies (what inputSpace infers without preprocessing), without building the space. */
+export function inferLayout(shape: readonly number[]): Layout {
   // 3-d or 4-d (images, volumes): the channel axis is the smaller of the two ends (ties: channels first)
   if (shape.length === 3 || shape.length === 4) return shape[0] <= shape[shape.length - 1] ? 'NCHW' : 'NHWC';
   return 'flat';

@@ -38,7 +38,7 @@ import { GraphRunner, LayersRunner, type Runner } from './taps.js';
 import { unfuseGraphTopology } from './unfused.js';
 import { valueAndGradients, GradientError } from './tape.js';
 import { checkRequest } from '../request.js';
-import { HeadShapeError, type LinearHead } from '../head.js';
+import type { LinearHead } from '../head.js';
 import { withBackwardRule } from './rules.js';
 
 export interface TfjsModelOptions {
@@ -325,13 +325,10 @@ export class TfjsModel implements Model {
     return result;
   }
 
-  /** The GAP + linear head fed by a layer, for CAM (LayersModels); throws naming what is missing. */
+  /** The GAP + linear head fed by a layer, for CAM (LayersModel: layers; GraphModel: its topology); throws naming what is missing. */
   linearHead(layer: string): LinearHead {
     const r = this.resolve(layer);
     if (r.kind !== 'tap') throw new Error(`'${layer}' is not a layer of the model`);
-    if (!(this.runner instanceof LayersRunner)) {
-      throw new HeadShapeError('CAM reads the linear head from LayersModels only; on this GraphModel use gradcam (equal to CAM up to 1/hw on a GAP + linear head)');
-    }
     return this.runner.linearHead(r.tap);
   }
 

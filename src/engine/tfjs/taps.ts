@@ -22,6 +22,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { withUnfusedOps } from './unfused.js';
 import { findLayersHead } from './head.js';
+import { findGraphHead, type RawGraphNode } from './graphHead.js';
 import type { LinearHead } from '../head.js';
 
 export interface TapSpec {
@@ -66,6 +67,8 @@ export interface Runner {
   /** Layers with a bias (explicit, or BatchNormalization's implicit one): 'bias:<node>' probes. */
   readonly biases?: BiasLayer[];
   forward(x: Tensor, request: ForwardRequest): ForwardResult;
+  /** The global-average-pool + linear head fed by a tap (CAM); throws naming what is missing. */
+  linearHead(tap: string): LinearHead;
   dispose(): void;
 }
 
@@ -350,8 +353,8 @@ export class GraphRunner implements Runner {
 
   constructor(
     private readonly model: GraphModel,
-    nodes: GraphNodeDef[],
-    originalOps: Map<string, string>,
+    private readonly nodes: GraphNodeDef[],
+    private readonly originalOps: Map<string, string>,
     options: { keepSoftmax?: boolean; output?: string } = {},
   ) {
     const outputs = model.outputs.map((o) => nodeOf(o.name));
@@ -414,6 +417,16 @@ export class GraphRunner implements Runner {
       .map((name) => byName.get(name)!)
       .filter((n) => !NOT_TAPS.has(n.op))
       .map((n) => ({ name: n.name, node: n.name, opType: opOf(n) }));
+  }
+
+  /** The Mean + MatMul head fed by a tap (CAM's class weights); throws naming what is missing. */
+  linearHead(tap: string): LinearHead {
+    const constant = (name: string) => {
+      const t = this.model.weights[name]?.[0];
+      if (!t || (t.dtype !== 'float32' && t.dtype !== 'int32')) return undefined;
+      return { values: t.dataSync() as Float32Array | Int32Array, shape: t.shape };
+    };
+    return findGraphHead(this.nodes as RawGraphNode[], (n) => this.originalOps.get(n.name) ?? n.op, constant, tap, this.fetch);
   }
 
   forward(x: Tensor, request: ForwardRequest): ForwardResult {

@@ -14,13 +14,13 @@
 import type { Model } from '../../engine/model.js';
 import { SaliencyError } from '../../errors.js';
 import { countExamples, sizeOfShape } from '../../engine/model.js';
-import { inputSpace } from '../../engine/space.js';
+import { inferLayout } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { Runner, remapTarget } from '../runner.js';
 import { CAM_DEFAULTS, CAM_OPTIONS, type CamNormalize, inputSize } from './pipeline.js';
 import { minMaxInPlace, resize, type UpsampleMode } from './resize.js';
-import { tapLayoutOf } from './layers.js';
+import { modelInfo, tapLayoutOf } from './layers.js';
 
 export type FullGradScope = 'channel' | 'layer';
 
@@ -50,6 +50,20 @@ function absScaled(t: Float32Array, block: number): Float32Array {
   return t;
 }
 
+/** Why a model gives no bias gradients, and what to do instead. */
+function noBiasGradients(format: string): string {
+  if (format === 'tfjs-graph') {
+    return (
+      'FullGrad needs, for every bias, the gradient at the layer output the bias is added to; a TensorFlow.js GraphModel ' +
+      'fuses each conv / dense with its bias and activation into one node (_FusedConv2D, FusedDepthwiseConv2dNative, _FusedMatMul), ' +
+      'so no tensor lies between the bias and the activation. Load the Keras LayersModel instead (a model.json with a modelTopology), ' +
+      'or convert this model to ONNX (python3 -m tf2onnx.convert --tfjs model.json --output model.onnx); ' +
+      'Grad-CAM and the other CAMs work on this GraphModel'
+    );
+  }
+  return `FullGrad needs the gradients of the biases, which this ${format} model does not expose; use an ONNX model or a TensorFlow.js LayersModel`;
+}
+
 export async function fullGrad(model: Model, input: Float32Array, options: FullGradOptions = {}): Promise<FullGradAttribution> {
   const n = countExamples(input, model.inputShape);
   const runner = new Runner(model, options);
@@ -57,10 +71,10 @@ export async function fullGrad(model: Model, input: Float32Array, options: FullG
   const scope = options.scope ?? (descriptor.options.scope.default as FullGradScope);
   const mode = options.upsample ?? CAM_DEFAULTS.upsample;
   if (mode === 'none') throw new Error("FullGrad sums layers of different resolutions: upsample must be 'bilinear' or 'nearest'");
-  const biases = model.inspect().biases;
-  if (!biases) throw new SaliencyError('bad-model', `FullGrad needs the gradients of the biases, which this ${model.inspect().format} model does not expose; use an ONNX model or a TensorFlow.js LayersModel`);
+  const biases = modelInfo(model).biases;
+  if (!biases) throw new SaliencyError('bad-model', noBiasGradients(modelInfo(model).format));
   const [H, W] = inputSize(model);
-  const layout = inputSpace(model.inputShape).layout;
+  const layout = inferLayout(model.inputShape);
   const tapLayout = tapLayoutOf(model); // bias terms come in the layer's layout
   const per = runner.per;
   const depth = per / (H * W);

@@ -7,7 +7,7 @@
 import type { Model } from '../../engine/model.js';
 import { sizeOfShape } from '../../engine/model.js';
 import type { Attribution } from '../attribution.js';
-import { camLayers, resolveCamLayer, toChannelFirst } from './layers.js';
+import { camLayers, modelInfo, resolveCamLayer, toChannelFirst } from './layers.js';
 
 export interface LayerAttribution extends Attribution {
   layer: string;
@@ -20,7 +20,7 @@ export interface LayerAttribution extends Attribution {
 export function resolveLayerTap(model: Model, spec: string | number = 'auto'): string {
   const text = String(spec).trim();
   if (text === 'auto' || /^-\d+$/.test(text)) return resolveCamLayer(model, text).name;
-  const tap = model.inspect().taps.find((t) => t.name === text || t.node === text);
+  const tap = modelInfo(model).taps.find((t) => t.name === text || t.node === text);
   if (!tap) return resolveCamLayer(model, text).name; // throws, naming the candidates
   return tap.name;
 }

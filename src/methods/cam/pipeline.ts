@@ -11,7 +11,7 @@
  */
 import type { Model } from '../../engine/model.js';
 import { countExamples, sizeOfShape } from '../../engine/model.js';
-import { inputSpace } from '../../engine/space.js';
+import { inferLayout } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import type { MethodContext } from '../descriptor.js';
 import { Runner, remapTarget } from '../runner.js';
@@ -127,7 +127,7 @@ export function weightedSum(lv: LayerValues, weights: Float32Array): Float32Arra
 /** Spatial size of the input (H, W), from its layout. */
 export function inputSize(model: Model): [number, number] {
   const s = model.inputShape;
-  const layout = inputSpace(s).layout;
+  const layout = inferLayout(s);
   if (layout === 'NCHW') return [s[1], s[2]];
   if (layout === 'NHWC') return [s[0], s[1]];
   if (s.length === 2) return [s[0], s[1]];

@@ -30,25 +30,33 @@ function axis(inSize: number, outSize: number, alignCorners: boolean): Axis {
   return { i0, i1, t };
 }
 
-/** Bilinear resize of n maps of h x w to H x W (float32 out). */
+/**
+ * Bilinear resize of n maps of h x w to H x W (float32 out). Separable: each source row is
+ * interpolated along x once (h x W values, float64), then each output row is one lerp
+ * between two of them; the same arithmetic as the direct formula, a third of the work.
+ */
 export function resizeBilinear(maps: Float32Array, n: number, h: number, w: number, H: number, W: number, alignCorners = false): Float32Array {
   const out = new Float32Array(n * H * W);
   const ay = axis(h, H, alignCorners);
   const ax = axis(w, W, alignCorners);
+  const rows = new Float64Array(h * W);
   for (let e = 0; e < n; e++) {
     const src = e * h * w;
+    for (let r = 0; r < h; r++) {
+      const base = src + r * w;
+      for (let x = 0; x < W; x++) {
+        const a = maps[base + ax.i0[x]];
+        rows[r * W + x] = a + (maps[base + ax.i1[x]] - a) * ax.t[x];
+      }
+    }
     for (let y = 0; y < H; y++) {
-      const r0 = src + ay.i0[y] * w;
-      const r1 = src + ay.i1[y] * w;
+      const r0 = ay.i0[y] * W;
+      const r1 = ay.i1[y] * W;
       const ty = ay.t[y];
       const row = (e * H + y) * W;
       for (let x = 0; x < W; x++) {
-        const a = ax.i0[x];
-        const b = ax.i1[x];
-        const tx = ax.t[x];
-        const top = maps[r0 + a] + (maps[r0 + b] - maps[r0 + a]) * tx;
-        const bottom = maps[r1 + a] + (maps[r1 + b] - maps[r1 + a]) * tx;
-        out[row + x] = top + (bottom - top) * ty;
+        const top = rows[r0 + x];
+        out[row + x] = top + (rows[r1 + x] - top) * ty;
       }
     }
   }

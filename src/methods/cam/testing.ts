@@ -95,3 +95,16 @@ export function tokenOnnx(): Uint8Array {
   const pooled = b.op('ReduceMean', [t], { axes: ints([1]), keepdims: int(0) });
   return b.finish(b.op('MatMul', [pooled, b.floats(TOKEN_HEAD, [4, 2])]));
 }
+
+/**
+ * Score-CAM's shared masks: input [1, 4, 4] -> 1x1 Conv, weights [1, 2, -1], biases
+ * [0, 1, 0] -> Relu ('features', [3, 4, 4]) -> GAP -> Gemm [1, 0.5, 3]. On a positive
+ * input channel 1 = 2 x + 1 is a positive affine image of channel 0 = x (the same scaled
+ * mask) and channel 2 = relu(-x) is constant (zero).
+ */
+export function affineChannelsOnnx(): Uint8Array {
+  const b = new GraphBuilder([1, 4, 4]);
+  const feats = b.op('Relu', [b.op('Conv', ['input', b.floats([1, 2, -1], [3, 1, 1, 1]), b.floats([0, 1, 0], [3])])], {}, 'features');
+  const flat = b.op('Flatten', [b.op('GlobalAveragePool', [feats])]);
+  return b.finish(b.op('Gemm', [flat, b.floats([1, 0.5, 3], [1, 3])], { transB: int(1) }));
+}

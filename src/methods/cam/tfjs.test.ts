@@ -166,6 +166,28 @@ test('tfjs Graph model: a tap override equals the forward pass with the differen
   }
 });
 
+test('tfjs Graph model: CAM reads the Mean + _FusedMatMul head (= Grad-CAM x hw); FullGrad refuses, naming the fused nodes and the fixes', async () => {
+  const graph = await loadTfjsModel(writeTestGraphModel(join(dir, 'graph-head')));
+  try {
+    const [h, w, c] = GRAPH_INPUT;
+    const x = seededValues(2 * h * w * c, 37, 0, 1);
+    const W3 = seededValues(20, 5, -1, 1); // the test graph's head kernel [4 channels, 5 classes]
+    const targets = [1, 4];
+    const m = await cam(graph, x, { target: targets });
+    const g = await gradCam(graph, x, { target: targets });
+    assert.equal(m.layer, 'res');
+    for (let e = 0; e < 2; e++) for (let ch = 0; ch < 4; ch++) {
+      assert.ok(Math.abs(m.channelWeights![e * 4 + ch] - W3[ch * 5 + targets[e]]) < 1e-6, `example ${e} channel ${ch}`);
+    }
+    const hw = m.layerShape[1] * m.layerShape[2];
+    assert.ok(relativeL2(g.layerMap, m.layerMap.map((v) => v / hw)) < 1e-5, `Grad-CAM vs CAM / hw: ${relativeL2(g.layerMap, m.layerMap.map((v) => v / hw))}`);
+    await assert.rejects(cam(graph, x, { target: targets, layer: 'conv1' }), /CAM needs a conv -> Mean.*'conv1' feeds.*not a Mean/);
+    await assert.rejects(fullGrad(graph, x, { target: 0 }), /_FusedConv2D.*LayersModel.*tf2onnx\.convert --tfjs model\.json/);
+  } finally {
+    await graph.dispose();
+  }
+});
+
 test('tfjs Layers model: every CAM-family method runs from its descriptor defaults (what the CLI passes)', async () => {
   const all = catalog as unknown as Record<string, AnyMethodDescriptor>;
   const names = ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'hirescam', 'layercam', 'eigencam', 'ablationcam', 'scorecam', 'fullgrad', 'guidedgradcam', 'layergradientxactivation', 'layerig'];
