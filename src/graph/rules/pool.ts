@@ -70,9 +70,14 @@ function disjointWindows(kernel: number[], strides: number[], dilations: number[
 /** dY at the flat indices: MaxUnpool when windows are disjoint (no two share an index), else a scatter-add. */
 function routeToIndices(ctx: GradContext, node: Node, dY: string, indices: string, kernel: number[], strides: number[], disjoint: boolean): string {
   const x = node.inputs[0];
-  // (onnxruntime's MaxUnpool is float32 only; the explicit output shape makes pads irrelevant)
+  // (onnxruntime's MaxUnpool is float32 only.) The explicit output shape is x's; onnxruntime
+  // refuses one smaller than (out - 1) * stride + kernel - pads, which a ceil_mode window
+  // running past the edge exceeds: end pads make up the difference (they move no index).
   if (disjoint && ctx.dtype(x) === 'float32') {
-    return ctx.op('MaxUnpool', [dY, indices, ctx.ints(ctx.shape(x))], { kernel_shape: kernel, strides });
+    const xShape = ctx.shape(x);
+    const yShape = ctx.shape(node.outputs[0]);
+    const over = kernel.map((k, i) => Math.max(0, (yShape[i + 2] - 1) * strides[i] + k - xShape[i + 2]));
+    return ctx.op('MaxUnpool', [dY, indices, ctx.ints(xShape)], { kernel_shape: kernel, strides, pads: [...kernel.map(() => 0), ...over] });
   }
   requireScatterAdd(ctx, node);
   return scatterAtIndices(ctx, x, dY, indices);

@@ -300,6 +300,10 @@ describe('pooling and reductions', () => {
     await op(G, 'maxpool 3-D', 'MaxPool', [[1, 1, 4, 4, 4]], { attrs: { kernel_shape: [2, 2, 2], strides: [2, 2, 2] } }, d);
     await op(G, 'maxpool opset 13 (raised to 16)', 'MaxPool', [[1, 2, 5, 5]], { attrs: { kernel_shape: [3, 3] }, opset: 13 }, d);
     await op(G, 'maxpool with Indices output', 'MaxPool', [[1, 2, 4, 4]], { attrs: { kernel_shape: [2, 2], strides: [2, 2] }, outputs: 2 }, d);
+    // disjoint windows (MaxUnpool) that leave inputs uncovered or run past the edge
+    await op(G, 'maxpool 2x2 stride 2, odd size', 'MaxPool', [[2, 2, 7, 7]], { attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, d);
+    await op(G, 'maxpool 2x2 stride 2, ceil_mode', 'MaxPool', [[1, 2, 7, 5]], { attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }, d);
+    await op(G, 'maxpool 2x2 stride 3, pads', 'MaxPool', [[1, 2, 8, 8]], { attrs: { kernel_shape: [2, 2], strides: [3, 3], pads: [1, 0, 1, 1] } }, d);
     await op(G, 'maxpool storage_order=1', 'MaxPool', [[1, 2, 4, 4]], { attrs: { kernel_shape: [2, 2], strides: [2, 2], storage_order: 1 }, outputs: 2 }, d);
     await op(G, 'maxpool bigger (directional)', 'MaxPool', [[2, 4, 8, 8]], { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }, d);
     await op(G, 'GlobalMaxPool', 'GlobalMaxPool', [[2, 3, 4, 4]], {}, d);
