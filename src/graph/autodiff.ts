@@ -64,7 +64,10 @@ export class GradContext extends Emitter {
    * onnxruntime computes it in the same pass. The forward graph itself is not changed.
    */
   forwardOutput(node: Node, k: number): string {
-    const at = this.graph.nodes.findIndex((n) => n === node || (n.name === node.name && n.opType === node.opType));
+    // the node itself, or (a rule passing a modified copy, as DeepLIFT's MaxPool does) the node
+    // producing the same first output
+    let at = this.graph.nodes.indexOf(node);
+    if (at < 0) at = this.graph.nodes.findIndex((n) => n.opType === node.opType && n.outputs[0] === node.outputs[0]);
     if (at < 0) throw new Error(`internal: node '${node.name}' is not in the graph`);
     const current = this.graph.nodes[at];
     if (current.outputs[k]) return current.outputs[k];

@@ -304,6 +304,16 @@ describe('pooling and reductions', () => {
     await op(G, 'maxpool 2x2 stride 2, odd size', 'MaxPool', [[2, 2, 7, 7]], { attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, d);
     await op(G, 'maxpool 2x2 stride 2, ceil_mode', 'MaxPool', [[1, 2, 7, 5]], { attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }, d);
     await op(G, 'maxpool 2x2 stride 3, pads', 'MaxPool', [[1, 2, 8, 8]], { attrs: { kernel_shape: [2, 2], strides: [3, 3], pads: [1, 0, 1, 1] } }, d);
+    // unnamed nodes (as many exporters write them): each MaxPool gives its own Indices
+    const unnamed = makeGraph({
+      inputs: { x: [1, 2, 8, 8] },
+      nodes: [
+        { op: 'MaxPool', inputs: ['x'], outputs: ['p1'], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, name: '' },
+        { op: 'MaxPool', inputs: ['p1'], outputs: ['p2'], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, name: '' },
+      ],
+      outputs: ['p2'],
+    });
+    await check(G, 'two unnamed maxpools', unnamed, d);
     await op(G, 'maxpool storage_order=1', 'MaxPool', [[1, 2, 4, 4]], { attrs: { kernel_shape: [2, 2], strides: [2, 2], storage_order: 1 }, outputs: 2 }, d);
     await op(G, 'maxpool bigger (directional)', 'MaxPool', [[2, 4, 8, 8]], { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }, d);
     await op(G, 'GlobalMaxPool', 'GlobalMaxPool', [[2, 3, 4, 4]], {}, d);
