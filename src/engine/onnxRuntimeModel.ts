@@ -12,6 +12,7 @@ import { saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { missingBackwardRules } from '../graph/gradientPath.js';
+import { poolBeforeRelu } from '../graph/canonize.js';
 import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
 import { findLinearHead, type LinearHead } from './head.js';
@@ -284,6 +285,10 @@ export class OnnxRuntimeModel implements Model {
           prepared = this.prepared.get(def.prepare) ?? def.prepare(this.graph);
           this.prepared.set(def.prepare, prepared);
           sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
+        } else if (grad.rule === 'gradient') {
+          // Relu -> MaxPool as MaxPool -> Relu where nothing asks for the ReLU's output (exact; canonize.ts)
+          prepared = poolBeforeRelu(source, new Set([...tensors, ...wrtTensors, ...overrides, this.outputName]));
+          if (prepared !== source) sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
         }
         const built = buildGradientGraph(prepared, sourceInfo, {
           outputs: [...new Set(tensors)],

@@ -21,8 +21,19 @@ export class GradContext extends Emitter {
     names: NameSource,
     readonly info: ShapeInfo,
     private readonly active: ReadonlySet<string>,
+    private readonly wrt: ReadonlySet<string> = new Set(),
   ) {
     super(graph, names, 'grad');
+  }
+
+  /** Whether the request returns this tensor's gradient (a rule must then not skip its cotangent). */
+  isWrt(name: string): boolean {
+    return this.wrt.has(name);
+  }
+
+  /** The forward node computing a tensor (undefined for inputs and initializers). */
+  producer(name: string): Node | undefined {
+    return this.graph.nodes.find((n) => n.outputs.includes(name));
   }
 
   shape(name: string): number[] {
@@ -45,6 +56,26 @@ export class GradContext extends Emitter {
   /** Whether the gradient of this forward tensor is wanted (it depends on something differentiated). */
   needsGrad(name: string): boolean {
     return name !== '' && this.active.has(name);
+  }
+
+  /**
+   * Output `k` of a forward node that the forward graph leaves unrequested (MaxPool's
+   * Indices): the node is replaced in the built graph by a copy that also produces it, so
+   * onnxruntime computes it in the same pass. The forward graph itself is not changed.
+   */
+  forwardOutput(node: Node, k: number): string {
+    // the node itself, or (a rule passing a modified copy, as DeepLIFT's MaxPool does) the node
+    // producing the same first output
+    let at = this.graph.nodes.indexOf(node);
+    if (at < 0) at = this.graph.nodes.findIndex((n) => n.opType === node.opType && n.outputs[0] === node.outputs[0]);
+    if (at < 0) throw new Error(`internal: node '${node.name}' is not in the graph`);
+    const current = this.graph.nodes[at];
+    if (current.outputs[k]) return current.outputs[k];
+    const outputs = [...current.outputs];
+    while (outputs.length <= k) outputs.push('');
+    outputs[k] = this.names.fresh(`${node.name}/output${k}`);
+    this.graph.nodes[at] = { ...current, outputs };
+    return outputs[k];
   }
 
   /** Sum a gradient of shape `from` down to `to` (numpy broadcasting undone). */
@@ -140,7 +171,7 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
   const relevant = relevantTensors(forward, request.seeds);
 
   const names = new NameSource(graph);
-  const ctx = new GradContext(graph, names, info, active);
+  const ctx = new GradContext(graph, names, info, active, new Set(request.wrt));
   const contributions = new Map<string, string[]>();
   const add = (tensor: string, grad: string) => {
     const list = contributions.get(tensor);

@@ -71,3 +71,35 @@ export function foldBatchNorm(source: Graph): Graph {
   graph.nodes = graph.nodes.filter((n) => !removed.has(n));
   return graph;
 }
+
+/**
+ * poolBeforeRelu: Relu -> MaxPool becomes MaxPool -> Relu where the Relu's output is read by
+ * that MaxPool alone and is not in `keep` (requested outputs, taps, wrt tensors). Max and
+ * ReLU commute exactly, values and plain gradients alike (a window whose maximum is <= 0
+ * passes no gradient either way; otherwise the first maximum is the same element), so the
+ * gradient graph masks a quarter of the values (2x2 pooling). The MaxPool's output keeps its
+ * name; the Relu's full-size output disappears. For the plain gradient rule set.
+ */
+export function poolBeforeRelu(source: Graph, keep: ReadonlySet<string>): Graph {
+  const readers = new Map<string, number>();
+  for (const n of source.nodes) for (const x of n.inputs) if (x) readers.set(x, (readers.get(x) ?? 0) + 1);
+  const outputs = new Set(source.outputs.map((o) => o.name));
+  const producer = new Map<string, Node>();
+  for (const n of source.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const names = new NameSource(source);
+  const swapped = new Map<Node, Node[]>();
+  for (const pool of source.nodes) {
+    if (pool.opType !== 'MaxPool' || pool.outputs.filter(Boolean).length !== 1) continue;
+    const relu = producer.get(pool.inputs[0]);
+    const r = pool.inputs[0];
+    if (!relu || relu.opType !== 'Relu' || readers.get(r) !== 1 || outputs.has(r) || keep.has(r) || swapped.has(relu)) continue;
+    const pooled = names.fresh(`${pool.outputs[0]}/before_relu`);
+    swapped.set(relu, []);
+    swapped.set(pool, [
+      { ...pool, inputs: [relu.inputs[0]], outputs: [pooled] },
+      { ...relu, inputs: [pooled], outputs: [pool.outputs[0]] },
+    ]);
+  }
+  if (swapped.size === 0) return source;
+  return { ...source, nodes: source.nodes.flatMap((n) => swapped.get(n) ?? [n]) };
+}

@@ -1,9 +1,14 @@
 /**
  * The trainer network (network.ts) in training mode as an ONNX graph for the engine's
  * training session (engine/training.ts): the learned parameters are graph inputs named as
- * in network.ts, batch norm uses the batch's statistics (written with elementary ops, so
- * the plain gradient rules differentiate it) and returns them (`bn<k>.batch_mean`,
- * `bn<k>.batch_var`, biased, as tf.moments and PyTorch's normalisation use them).
+ * in network.ts, batch norm uses the batch's statistics and returns them (`bn<k>.batch_mean`,
+ * `bn<k>.batch_var` [C], biased, as tf.moments and PyTorch's normalisation use them).
+ *
+ * Written for speed on onnxruntime (docs/engine.md, Speed): batch norm is one
+ * BatchNormalization node fed with ReduceMean statistics of its input, which the gradient
+ * rules recognise and differentiate in closed form; max pooling comes before the ReLU
+ * (max and ReLU commute exactly, values and gradients alike: a window whose maximum is
+ * <= 0 passes no gradient either way), so the ReLU and its mask run on a quarter of the values.
  */
 import type { AttrValue, Graph } from '../graph/ir.js';
 import { float32Tensor, initializerFromTensor, int64Tensor } from '../graph/ir.js';
@@ -14,6 +19,7 @@ import { countCorrect, type StepResult } from './tfjsForward.js';
 
 const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
 const int = (value: number): AttrValue => ({ kind: 'int', value });
+const attrFloat = (value: number): AttrValue => ({ kind: 'float', value });
 
 export function trainingGraph(arch: Architecture, params: readonly Param[], inputShape: readonly number[], classes: number, normalisation: { mean: number; std: number }): { graph: Graph; stats: string[] } {
   const g: Graph = {
@@ -40,24 +46,23 @@ export function trainingGraph(arch: Architecture, params: readonly Param[], inpu
   const stats: string[] = [];
   let x = node('normalise_sub', 'Sub', ['input', constant('pixel_mean', float32Tensor([normalisation.mean], [1]))]);
   x = node('normalise_div', 'Div', [x, constant('pixel_std', float32Tensor([normalisation.std], [1]))]);
-  const channelShape = constant('channel_shape', int64Tensor([1, -1, 1, 1]));
-  const eps = constant('bn_epsilon', float32Tensor([BN_EPSILON], []));
+  const eps = attrFloat(BN_EPSILON);
+  const axes = ints([0, 2, 3]);
+  const channels = constant('channels', int64Tensor([-1]));
   arch.channels.forEach((_, i) => {
     const k = i + 1;
     const conv = arch.batchNorm ? [x, `conv${k}.weight`] : [x, `conv${k}.weight`, `conv${k}.bias`];
     x = node(`conv${k}`, 'Conv', conv, { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
     if (arch.batchNorm) {
-      const mean = node(`bn${k}.batch_mean`, 'ReduceMean', [x], { axes: ints([0, 2, 3]), keepdims: int(1) });
-      const centred = node(`bn${k}/centred`, 'Sub', [x, mean]);
-      const variance = node(`bn${k}.batch_var`, 'ReduceMean', [node(`bn${k}/squared`, 'Mul', [centred, centred])], { axes: ints([0, 2, 3]), keepdims: int(1) });
-      const std = node(`bn${k}/std`, 'Sqrt', [node(`bn${k}/var_eps`, 'Add', [variance, eps])]);
-      const gamma = node(`bn${k}/gamma`, 'Reshape', [`bn${k}.gamma`, channelShape]);
-      const beta = node(`bn${k}/beta`, 'Reshape', [`bn${k}.beta`, channelShape]);
-      x = node(`bn${k}`, 'Add', [node(`bn${k}/scaled`, 'Mul', [node(`bn${k}/normalised`, 'Div', [centred, std]), gamma]), beta]);
+      const kept = node(`bn${k}/mean_kept`, 'ReduceMean', [x], { axes, keepdims: int(1) });
+      const mean = node(`bn${k}.batch_mean`, 'Reshape', [kept, channels]);
+      const centred = node(`bn${k}/centred`, 'Sub', [x, kept]);
+      const variance = node(`bn${k}.batch_var`, 'ReduceMean', [node(`bn${k}/squared`, 'Mul', [centred, centred])], { axes, keepdims: int(0) });
+      x = node(`bn${k}`, 'BatchNormalization', [x, `bn${k}.gamma`, `bn${k}.beta`, mean, variance], { epsilon: eps });
       stats.push(mean, variance);
     }
-    x = node(`relu${k}`, 'Relu', [x]);
     x = node(`pool${k}`, 'MaxPool', [x], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+    x = node(`relu${k}`, 'Relu', [x]);
   });
   x = node('flatten', 'Flatten', [x], { axis: int(1) });
   g.nodes.push({ name: 'fc', opType: 'Gemm', domain: '', inputs: [x, 'fc.weight', 'fc.bias'], outputs: ['logits'], attrs: { transB: int(1) } });

@@ -128,8 +128,10 @@ export const softplus: BackwardRule = (node, [dY], ctx) => [ctx.op('Mul', [dY!, 
 /** ReLU: the output is positive exactly where the gradient passes. */
 export const relu: BackwardRule = (node, [dY], ctx) => {
   const y = node.outputs[0];
-  // Where(y > 0, dY, 0), as PyTorch's threshold_backward: one pass fewer than dY * Cast(y > 0)
-  return [select(ctx, ctx.op('Greater', [y, scalarOf(ctx, y, 0)]), dY!, scalarOf(ctx, y, 0), y)];
+  // dY * Cast(y > 0): onnxruntime's Where is slower than Cast + Mul despite the extra pass
+  // (1 thread: 14.7 against 12.4 ms CPU on [16,64,56,56], 2.3 against 1.9 on [64,16,28,28];
+  // 2 threads: 28 against 17 ms; 2026-11-26). A masked-out gradient is a zero of dY's sign.
+  return [ctx.op('Mul', [dY!, openIntervalMask(ctx, y, 0, undefined)])];
 };
 
 export const leakyRelu: BackwardRule = (node, [dY], ctx) => {

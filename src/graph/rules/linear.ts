@@ -102,6 +102,38 @@ function biasGradient(ctx: GradContext, dY: string, rank: number): string {
   return ctx.reduceSum(dY, axes, false);
 }
 
+/** Largest im2col tensor (values) the unfolded weight gradient may build; beyond it the Conv form below. */
+const UNFOLD_LIMIT = 2 ** 24;
+
+/**
+ * Gradient of an ungrouped convolution with respect to its weight, as im2col + one batched
+ * MatMul: a depthwise Conv with one-hot kernels (the forward's pads, strides and dilations)
+ * unfolds x into its patches P [N, C*K, L] (K taps, L output positions), then
+ * dW [M, C*K] = sum_n dY[n] [M, L] x P[n]^T. onnxruntime runs both at full speed (the Conv
+ * form below is one thin GEMM per input channel: ~2x slower on the Fashion-MNIST CNN).
+ */
+function unfoldedWeightGradient(ctx: GradContext, dY: string, x: string, w: string, xShape: number[], yShape: number[], g: ConvGeometry): string | undefined {
+  const [n, c] = xShape;
+  const m = yShape[1];
+  const taps = g.kernel.reduce((a, b) => a * b, 1);
+  const positions = yShape.slice(2).reduce((a, b) => a * b, 1);
+  if (g.group !== 1 || n * c * taps * positions > UNFOLD_LIMIT || c * taps * taps > UNFOLD_LIMIT || ctx.dtype(x) !== 'float32') return undefined;
+  const oneHot = new Float32Array(c * taps * taps);
+  for (let ch = 0; ch < c; ch++) for (let t = 0; t < taps; t++) oneHot[(ch * taps + t) * taps + t] = 1;
+  const kernel = ctx.constant({ dtype: 'float32', dims: [c * taps, 1, ...g.kernel], data: oneHot }, 'unfold_kernel');
+  const patches = ctx.op('Conv', [x, kernel], {
+    group: c,
+    kernel_shape: g.kernel,
+    strides: g.strides,
+    dilations: g.dilations,
+    pads: [...g.padsBegin, ...g.padsEnd],
+  });
+  const p = ctx.reshape(patches, [n, c * taps, positions]);
+  const d = ctx.reshape(dY, [n, m, positions]);
+  const perExample = ctx.op('MatMul', [d, ctx.op('Transpose', [p], { perm: [0, 2, 1] })]); // [N, M, C*K]
+  return ctx.reshape(ctx.reduceSum(perExample, [0], false), ctx.shape(w));
+}
+
 /**
  * Gradient of a convolution with respect to its weight: the convolution of the input
  * (batch and channels swapped) with the output gradient as the kernel, forward strides
@@ -155,7 +187,7 @@ export const conv: BackwardRule = (node, [dY], ctx) => {
   const g = convGeometry(node, xShape, yShape, attrInts(node, 'kernel_shape', wShape.slice(2)));
   return [
     ctx.needsGrad(x) ? convInputGradient(ctx, dY!, w, xShape, yShape, g) : undefined,
-    ctx.needsGrad(w) ? convWeightGradient(ctx, dY!, x, xShape, yShape, g) : undefined,
+    ctx.needsGrad(w) ? (unfoldedWeightGradient(ctx, dY!, x, w, xShape, yShape, g) ?? convWeightGradient(ctx, dY!, x, xShape, yShape, g)) : undefined,
     b && ctx.needsGrad(b) ? biasGradient(ctx, dY!, yShape.length) : undefined,
   ];
 };

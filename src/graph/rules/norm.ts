@@ -4,13 +4,18 @@
  *
  * Batch norm at inference is an affine map per channel, so dX = dY * scale / sqrt(var + eps);
  * the factor is built from the constant inputs inside the graph, where onnxruntime folds it.
+ * Batch norm in training mode, written as a BatchNormalization fed with the batch's own
+ * statistics (mean = ReduceMean(x), var = ReduceMean((x - mean)^2) over every axis but the
+ * channels, as src/training builds it), gets the closed-form backward through the
+ * statistics (6 full-size ops instead of differentiating the ReduceMean chains).
  * Layer and instance norm differentiate through the mean and the variance; the statistics
  * are recomputed in the backward graph rather than read from optional outputs.
  */
 import { attrFloat, attrInt, sizeOf } from '../ir.js';
 import type { BackwardRule, GradContext, RuleSet } from '../autodiff.js';
 import { dtypeCode } from '../onnx.js';
-import { floatConstant } from './pool.js';
+import { floatConstant, reducedAxes } from './pool.js';
+import type { Node } from '../ir.js';
 
 const scalar = (ctx: GradContext, like: string, v: number) => floatConstant(ctx, [v], [], ctx.dtype(like), 'scalar');
 
@@ -33,6 +38,8 @@ export const batchNormalization: BackwardRule = (node, [dY, ...rest], ctx) => {
   if (attrInt(node, 'spatial', 1) === 0) throw new Error('BatchNormalization with spatial=0 is not supported');
   if (rest.some((g) => g !== undefined)) throw new Error('gradients of the running statistics outputs of BatchNormalization are not supported');
   if (!dY) return [];
+  const centred = ctx.needsGrad(x) ? batchStatisticsCentred(node, ctx) : undefined;
+  if (centred) return batchStatisticsBackward(node, dY, centred, ctx);
   const xShape = ctx.shape(x);
   const rank = xShape.length;
   const channels = rank > 1 ? xShape[1] : 1;
@@ -59,6 +66,70 @@ export const batchNormalization: BackwardRule = (node, [dY, ...rest], ctx) => {
   const dMean = needs[3] ? ctx.op('Neg', [ctx.op('Mul', [sumDY!, factor])]) : undefined;
   return [dX, dScale, needs[2] ? sumDY : undefined, dMean, dVar];
 };
+
+/** Follow Reshape / Squeeze / Unsqueeze / Identity back to the tensor they repackage. */
+function unwrap(ctx: GradContext, t: string): Node | undefined {
+  let p = ctx.producer(t);
+  while (p && ['Reshape', 'Squeeze', 'Unsqueeze', 'Identity'].includes(p.opType)) p = ctx.producer(p.inputs[0]);
+  return p;
+}
+
+/** A ReduceMean of `of` over every axis but the channels (axis 1). */
+function channelMean(ctx: GradContext, p: Node | undefined, of: (input: string) => boolean): boolean {
+  if (!p || p.opType !== 'ReduceMean' || !of(p.inputs[0])) return false;
+  const rank = ctx.shape(p.inputs[0]).length;
+  const axes = reducedAxes(p, ctx, 18);
+  return !!axes && axes.join() === nonChannelAxes(rank).join();
+}
+
+/**
+ * When the mean and variance inputs of a BatchNormalization are the batch statistics of its
+ * own input x (biased variance: ReduceMean((x - mean)^2)), the forward tensor x - mean;
+ * d/dx must then account for the statistics, which are not differentiated separately (nor
+ * may they be asked for as gradients). Undefined for any other BatchNormalization.
+ */
+function batchStatisticsCentred(node: Node, ctx: GradContext): string | undefined {
+  const [x, , , mean, variance] = node.inputs;
+  if (!mean || !variance || ctx.isWrt(mean) || ctx.isWrt(variance) || ctx.shape(x).length < 2) return undefined;
+  const meanOfX = (t: string) => t === x;
+  if (!channelMean(ctx, unwrap(ctx, mean), meanOfX)) return undefined;
+  let centred: string | undefined;
+  const ofSquares = (sq: string) => {
+    const p = ctx.producer(sq);
+    if (!p || !(p.opType === 'Mul' && p.inputs[0] === p.inputs[1])) return false;
+    const sub = ctx.producer(p.inputs[0]);
+    if (!sub || sub.opType !== 'Sub' || sub.inputs[0] !== x || !channelMean(ctx, unwrap(ctx, sub.inputs[1]), meanOfX)) return false;
+    centred = p.inputs[0];
+    return true;
+  };
+  return channelMean(ctx, unwrap(ctx, variance), ofSquares) ? centred : undefined;
+}
+
+/**
+ * y = scale (x - mean) / sqrt(var + eps) + bias with mean and var the batch statistics of x
+ * over M = N x spatial values: dx = a (dY - sum(dY) / M - (x - mean) invStd^2 sum(dY (x - mean)) / M),
+ * a = scale invStd; dScale = invStd sum(dY (x - mean)); dBias = sum(dY).
+ */
+function batchStatisticsBackward(node: Node, dY: string, centred: string, ctx: GradContext): Array<string | undefined> {
+  const [x, scale, bias, , variance] = node.inputs;
+  const xShape = ctx.shape(x);
+  const rank = xShape.length;
+  const channels = xShape[1];
+  const axes = nonChannelAxes(rank);
+  const count = sizeOf(axes.map((a) => xShape[a]));
+  const eps = attrFloat(node, 'epsilon', 1e-5);
+  const invStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [variance, scalar(ctx, variance, eps)])])]);
+  const sumDY = ctx.reduceSum(dY, axes, false);
+  const sumDYxc = ctx.reduceSum(ctx.op('Mul', [dY, centred]), axes, false);
+  const a = ctx.op('Mul', [scale, invStd]);
+  const minusInvM = scalar(ctx, x, -1 / count);
+  const b = ctx.op('Mul', [ctx.op('Mul', [a, ctx.op('Mul', [invStd, invStd])]), ctx.op('Mul', [sumDYxc, minusInvM])]);
+  const c = ctx.op('Mul', [ctx.op('Mul', [a, sumDY]), minusInvM]);
+  const pc = (v: string) => perChannel(ctx, v, rank, channels);
+  const dX = ctx.op('Add', [ctx.op('Add', [ctx.op('Mul', [dY, pc(a)]), ctx.op('Mul', [centred, pc(b)])]), pc(c)]);
+  const dScale = ctx.needsGrad(scale) ? ctx.op('Mul', [sumDYxc, invStd]) : undefined;
+  return [dX, dScale, ctx.needsGrad(bias) ? sumDY : undefined, undefined, undefined];
+}
 
 interface Normalized {
   /** (x - mean) */

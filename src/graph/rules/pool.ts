@@ -4,9 +4,12 @@
  * ReduceSumSquare, ReduceLogSumExp.
  *
  * Max pooling sends each window's gradient to the FIRST maximum in row-major order
- * (PyTorch's and onnxruntime's convention): the rule re-runs MaxPool with its Indices
- * output, which onnxruntime computes with exactly that tie-breaking, and scatter-adds dY
- * at those flat indices. Overlapping windows accumulate.
+ * (PyTorch's and onnxruntime's convention): the forward MaxPool is asked for its Indices
+ * output too (ctx.forwardOutput: one pooling pass, not two), which onnxruntime computes
+ * with exactly that tie-breaking, and dY goes to those flat indices. Disjoint windows
+ * (stride >= the dilated kernel, e.g. 2x2 stride 2) put at most one value in each input
+ * position: MaxUnpool writes them in one pass. Overlapping windows accumulate: a
+ * ScatterElements with reduction 'add' (opset 16), a slower kernel.
  */
 import type { DType, Node } from '../ir.js';
 import { attrInt, attrInts, sizeOf, tensorNumbers } from '../ir.js';
@@ -59,23 +62,48 @@ function maxPoolIndices(ctx: GradContext, node: Node, attrs: Node['attrs']): str
   return ctx.opN('MaxPool', [node.inputs[0]], plain, 2)[1];
 }
 
+/** Windows never overlap: on every axis the stride reaches past the dilated kernel. */
+function disjointWindows(kernel: number[], strides: number[], dilations: number[]): boolean {
+  return kernel.every((k, i) => strides[i] >= dilations[i] * (k - 1) + 1);
+}
+
+/** dY at the flat indices: MaxUnpool when windows are disjoint (no two share an index), else a scatter-add. */
+function routeToIndices(ctx: GradContext, node: Node, dY: string, indices: string, kernel: number[], strides: number[], disjoint: boolean): string {
+  const x = node.inputs[0];
+  // (onnxruntime's MaxUnpool is float32 only.) The explicit output shape is x's; onnxruntime
+  // refuses one smaller than (out - 1) * stride + kernel - pads, which a ceil_mode window
+  // running past the edge exceeds: end pads make up the difference (they move no index).
+  if (disjoint && ctx.dtype(x) === 'float32') {
+    const xShape = ctx.shape(x);
+    const yShape = ctx.shape(node.outputs[0]);
+    const over = kernel.map((k, i) => Math.max(0, (yShape[i + 2] - 1) * strides[i] + k - xShape[i + 2]));
+    return ctx.op('MaxUnpool', [dY, indices, ctx.ints(xShape)], { kernel_shape: kernel, strides, pads: [...kernel.map(() => 0), ...over] });
+  }
+  requireScatterAdd(ctx, node);
+  return scatterAtIndices(ctx, x, dY, indices);
+}
+
 export const maxPool: BackwardRule = (node, [dY], ctx) => {
   const x = node.inputs[0];
   if (!dY || !ctx.needsGrad(x)) return [undefined];
-  requireScatterAdd(ctx, node);
-  // Re-use the forward node's Indices when it computed them row-major.
-  const indices =
-    node.outputs[1] && attrInt(node, 'storage_order', 0) === 0 ? node.outputs[1] : maxPoolIndices(ctx, node, node.attrs);
-  return [scatterAtIndices(ctx, x, dY, indices)];
+  const kernel = attrInts(node, 'kernel_shape');
+  if (!kernel) throw new Error(`MaxPool node '${node.name}' has no kernel_shape`);
+  const ones = kernel.map(() => 1);
+  const strides = attrInts(node, 'strides', ones);
+  const disjoint = disjointWindows(kernel, strides, attrInts(node, 'dilations', ones));
+  if (!disjoint) requireScatterAdd(ctx, node);
+  // The forward node's own Indices (row-major): asked for when it has none, re-computed when it stores them column-major.
+  const rowMajor = attrInt(node, 'storage_order', 0) === 0;
+  const indices = rowMajor ? (node.outputs[1] || ctx.forwardOutput(node, 1)) : maxPoolIndices(ctx, node, node.attrs);
+  return [routeToIndices(ctx, node, dY, indices, kernel, strides, disjoint)];
 };
 
 export const globalMaxPool: BackwardRule = (node, [dY], ctx) => {
   const x = node.inputs[0];
   if (!dY || !ctx.needsGrad(x)) return [undefined];
-  requireScatterAdd(ctx, node);
   const kernel = ctx.shape(x).slice(2);
   const indices = maxPoolIndices(ctx, node, { kernel_shape: { kind: 'ints', value: kernel } });
-  return [scatterAtIndices(ctx, x, dY, indices)];
+  return [routeToIndices(ctx, node, dY, indices, kernel, kernel, true)];
 };
 
 // --- average pooling ---------------------------------------------------------
@@ -162,7 +190,7 @@ export const globalAveragePool: BackwardRule = (node, [dY], ctx) => {
 // --- reductions ----------------------------------------------------------------
 
 /** Reduced axes (normalised, sorted) of a Reduce* node, or undefined for the identity (noop_with_empty_axes). */
-function reducedAxes(node: Node, ctx: GradContext, inputSince: number): number[] | undefined {
+export function reducedAxes(node: Node, ctx: GradContext, inputSince: number): number[] | undefined {
   const rank = ctx.shape(node.inputs[0]).length;
   let axes: number[] | undefined;
   if (ctx.opset >= inputSince) {

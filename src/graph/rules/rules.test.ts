@@ -300,6 +300,20 @@ describe('pooling and reductions', () => {
     await op(G, 'maxpool 3-D', 'MaxPool', [[1, 1, 4, 4, 4]], { attrs: { kernel_shape: [2, 2, 2], strides: [2, 2, 2] } }, d);
     await op(G, 'maxpool opset 13 (raised to 16)', 'MaxPool', [[1, 2, 5, 5]], { attrs: { kernel_shape: [3, 3] }, opset: 13 }, d);
     await op(G, 'maxpool with Indices output', 'MaxPool', [[1, 2, 4, 4]], { attrs: { kernel_shape: [2, 2], strides: [2, 2] }, outputs: 2 }, d);
+    // disjoint windows (MaxUnpool) that leave inputs uncovered or run past the edge
+    await op(G, 'maxpool 2x2 stride 2, odd size', 'MaxPool', [[2, 2, 7, 7]], { attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, d);
+    await op(G, 'maxpool 2x2 stride 2, ceil_mode', 'MaxPool', [[1, 2, 7, 5]], { attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } }, d);
+    await op(G, 'maxpool 2x2 stride 3, pads', 'MaxPool', [[1, 2, 8, 8]], { attrs: { kernel_shape: [2, 2], strides: [3, 3], pads: [1, 0, 1, 1] } }, d);
+    // unnamed nodes (as many exporters write them): each MaxPool gives its own Indices
+    const unnamed = makeGraph({
+      inputs: { x: [1, 2, 8, 8] },
+      nodes: [
+        { op: 'MaxPool', inputs: ['x'], outputs: ['p1'], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, name: '' },
+        { op: 'MaxPool', inputs: ['p1'], outputs: ['p2'], attrs: { kernel_shape: [2, 2], strides: [2, 2] }, name: '' },
+      ],
+      outputs: ['p2'],
+    });
+    await check(G, 'two unnamed maxpools', unnamed, d);
     await op(G, 'maxpool storage_order=1', 'MaxPool', [[1, 2, 4, 4]], { attrs: { kernel_shape: [2, 2], strides: [2, 2], storage_order: 1 }, outputs: 2 }, d);
     await op(G, 'maxpool bigger (directional)', 'MaxPool', [[2, 4, 8, 8]], { attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }, d);
     await op(G, 'GlobalMaxPool', 'GlobalMaxPool', [[2, 3, 4, 4]], {}, d);
@@ -334,6 +348,22 @@ describe('pooling and reductions', () => {
       // with overlapping windows, some input is the first maximum of several windows and accumulates
       if (k[0] > s[0] || k[1] > s[1]) assert.ok(Math.max(...windows) > 1, 'overlapping windows accumulate');
     }
+  });
+
+  test('MaxPool backward: one pooling pass (the forward node gives its Indices), MaxUnpool for disjoint windows', () => {
+    const ops = (k: number[], s: number[]) => {
+      const graph = opGraph('MaxPool', [[1, 2, 6, 6]], { attrs: { kernel_shape: k, strides: s } });
+      const built = buildGradientGraph(graph, inferShapes(graph, {}), { outputs: [], seeds: ['y0'], wrt: ['x0'], rules: gradientRules });
+      // the forward graph is left as it was
+      assert.equal(graph.nodes[0].outputs.length, 1);
+      return built.graph.nodes.map((n) => n.opType);
+    };
+    const disjoint = ops([2, 2], [2, 2]);
+    assert.equal(disjoint.filter((o) => o === 'MaxPool').length, 1, disjoint.join(' '));
+    assert.ok(disjoint.includes('MaxUnpool') && !disjoint.includes('ScatterElements'), disjoint.join(' '));
+    const overlapping = ops([3, 3], [2, 2]);
+    assert.equal(overlapping.filter((o) => o === 'MaxPool').length, 1, overlapping.join(' '));
+    assert.ok(overlapping.includes('ScatterElements') && !overlapping.includes('MaxUnpool'), overlapping.join(' '));
   });
 
   test("onnxruntime's MaxPool Indices are flat over N*C*spatial and pick the first maximum", async () => {
@@ -427,6 +457,37 @@ describe('normalization', () => {
     await op(G, 'batchnorm constant stats', 'BatchNormalization', [[2, C, 4, 4], ...stats]);
     await op(G, 'batchnorm all inputs differentiated', 'BatchNormalization', [[2, C, 3], [C], [C], [C], [C]], {}, { kind: { x4: 'positive' } });
     await op(G, 'batchnorm 2-D, opset 9', 'BatchNormalization', [[4, C], [C], [C], [C], [C]], { attrs: { epsilon: F(0.01) }, opset: 9 }, { kind: { x4: 'positive' } });
+  });
+
+  test('BatchNormalization fed with its batch statistics: the closed-form backward, checked by finite differences', async () => {
+    // training-mode batch norm as src/training writes it: mean and biased variance from ReduceMean of x itself
+    const spec = (stats: 'batch' | 'shifted') =>
+      makeGraph({
+        inputs: { x: [3, 2, 3, 3], scale: [2], bias: [2] },
+        initializers: { shape: int64Tensor([-1]), shift: float32Tensor([0.25], [1]) },
+        nodes: [
+          { op: 'ReduceMean', inputs: ['x'], outputs: ['kept'], attrs: { axes: [0, 2, 3], keepdims: 1 } },
+          { op: 'Reshape', inputs: ['kept', 'shape'], outputs: ['mean'] },
+          { op: 'Sub', inputs: ['x', 'kept'], outputs: ['centred'] },
+          // 'shifted': the square of something else than x - mean, which must not take the closed form
+          ...(stats === 'batch' ? [] : [{ op: 'Add', inputs: ['centred', 'shift'], outputs: ['moved'] }]),
+          { op: 'Mul', inputs: stats === 'batch' ? ['centred', 'centred'] : ['moved', 'moved'], outputs: ['sq'] },
+          { op: 'ReduceMean', inputs: ['sq'], outputs: ['var'], attrs: { axes: [0, 2, 3], keepdims: 0 } },
+          { op: 'BatchNormalization', inputs: ['x', 'scale', 'bias', 'mean', 'var'], outputs: ['y'], attrs: { epsilon: 0.01 } },
+        ],
+        outputs: ['y'],
+      });
+    const closed = spec('batch');
+    await check(G, 'batchnorm with batch statistics', closed);
+    await check(G, 'batchnorm with other statistics', spec('shifted'));
+    // the closed form leaves the statistics' ReduceMeans undifferentiated: no Expand, no backward ReduceMean
+    const info = inferShapes(closed, {});
+    const built = buildGradientGraph(closed, info, { outputs: [], seeds: ['y'], wrt: ['x', 'scale', 'bias'], rules: gradientRules });
+    const backwardOps = built.graph.nodes.filter((n) => n.name.startsWith('grad/')).map((n) => n.opType);
+    assert.ok(!backwardOps.includes('Expand') && !backwardOps.includes('ReduceMean'), `backward ops: ${backwardOps.join(' ')}`);
+    // asking for the gradient of a statistic itself falls back to the chain through the ReduceMeans
+    const both = buildGradientGraph(closed, info, { outputs: [], seeds: ['y'], wrt: ['x', 'mean'], rules: gradientRules });
+    assert.ok(both.graph.nodes.some((n) => n.name.startsWith('grad/') && n.opType === 'Expand'));
   });
 
   test('BatchNormalization in training mode is refused', () => {
