@@ -23,47 +23,90 @@ const NEIGHBOURS: ReadonlyArray<[number, number, number]> = [
   [0, -1, 1 / 6], [-1, -1, 1 / 12], [1, 0, 1 / 6], [-1, 0, 1 / 6],
 ];
 
+/**
+ * The imputation of one geometry, keeping its buffers (the element table, the system and
+ * the factor's) from one call to the next: ROAD imputes every image at every percentage.
+ */
+export class NoisyLinearImputer {
+  private readonly elements: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly vars: Int32Array;
+  private readonly L: Int32Array;
+  private readonly LW: Float64Array;
+  private readonly U: Int32Array;
+  private readonly UW: Float64Array;
+  private readonly loStart: Int32Array;
+  private readonly upStart: Int32Array;
+  private readonly diag: Float64Array;
+  private readonly b: Float64Array;
+  private readonly order: Int32Array;
+
+  constructor(
+    private readonly g: Geometry,
+    private readonly noise: number,
+    private readonly solver: 'direct' | 'cg' = 'direct',
+    private readonly tolerance = 1e-10,
+  ) {
+    const P = g.positions, C = g.channels;
+    this.elements = new Int32Array(P * C);
+    for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) this.elements[p * C + c] = g.element(p, c);
+    this.ids = new Int32Array(P);
+    this.vars = new Int32Array(P);
+    this.order = new Int32Array(P);
+    this.L = new Int32Array(4 * P);
+    this.LW = new Float64Array(4 * P);
+    this.U = new Int32Array(4 * P);
+    this.UW = new Float64Array(4 * P);
+    this.loStart = new Int32Array(P + 1);
+    this.upStart = new Int32Array(P + 1);
+    this.diag = new Float64Array(P);
+    this.b = new Float64Array(P * C);
+  }
+
+  /** Fill the removed positions of `dest` (one example, holding the input) in place. */
+  impute(dest: Float32Array, removed: Uint8Array, rng?: Rng): void {
+    const { g, ids, vars, L, LW, U, UW, loStart, upStart, diag, b, elements } = this;
+    const [h, w] = g.hw;
+    const C = g.channels;
+    let m = 0;
+    for (let p = 0; p < g.positions; p++) ids[p] = removed[p] ? m++ : -1;
+    if (m === 0) return;
+    if (m === g.positions) throw new Error('noisy linear imputation needs at least one kept position (every position was removed)');
+    for (let p = 0; p < g.positions; p++) if (ids[p] >= 0) vars[ids[p]] = p;
+    // couplings between unknowns (CSR, lower and upper in position order), diagonal, right-hand sides
+    diag.fill(0, 0, m);
+    b.fill(0, 0, m * C);
+    let nl = 0, nu = 0;
+    for (let v = 0; v < m; v++) {
+      const y = Math.floor(vars[v] / w), x = vars[v] - y * w;
+      for (let t = 0; t < 8; t++) {
+        const yy = y + NEIGHBOURS[t][0], xx = x + NEIGHBOURS[t][1], wt = NEIGHBOURS[t][2];
+        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+        diag[v] += wt;
+        const q = yy * w + xx, id = ids[q];
+        if (id < 0) for (let c = 0; c < C; c++) b[v * C + c] += wt * dest[elements[q * C + c]];
+        else if (id < v) (L[nl] = id), (LW[nl++] = wt);
+        else (U[nu] = id), (UW[nu++] = wt);
+      }
+      loStart[v + 1] = nl;
+      upStart[v + 1] = nu;
+    }
+    const system = { m, diag, loStart, lo: L, loW: LW, upStart, up: U, upW: UW };
+    let x: Float64Array;
+    if (this.solver === 'cg') x = conjugateGradients(system, b.subarray(0, m * C), C, this.tolerance);
+    else {
+      const order = gridDissection(ids, h, w, m, this.order.subarray(0, m));
+      x = choleskySolve(choleskyFactor(system, order), order, b, C);
+    }
+    const noise = rng ? this.noise : 0;
+    for (let v = 0; v < m; v++) for (let c = 0; c < C; c++) dest[elements[vars[v] * C + c]] = x[v * C + c] + (noise > 0 ? noise * rng!.normal() : 0);
+  }
+}
+
+/** One imputation (see NoisyLinearImputer to impute many images of one geometry). */
 export function noisyLinearImputation(
   dest: Float32Array, removed: Uint8Array, g: Geometry, noise: number, rng?: Rng,
   solver: 'direct' | 'cg' = 'direct', tolerance = 1e-10,
 ): void {
-  const [h, w] = g.hw;
-  const C = g.channels;
-  const ids = new Int32Array(g.positions).fill(-1);
-  let m = 0;
-  for (let p = 0; p < g.positions; p++) if (removed[p]) ids[p] = m++;
-  if (m === 0) return;
-  if (m === g.positions) throw new Error('noisy linear imputation needs at least one kept position (every position was removed)');
-  const vars = new Int32Array(m);
-  for (let p = 0; p < g.positions; p++) if (ids[p] >= 0) vars[ids[p]] = p;
-  // couplings between unknowns (CSR, lower and upper in position order), diagonal, right-hand sides
-  const L = new Int32Array(4 * m), LW = new Float64Array(4 * m), U = new Int32Array(4 * m), UW = new Float64Array(4 * m);
-  const loStart = new Int32Array(m + 1), upStart = new Int32Array(m + 1);
-  const diag = new Float64Array(m);
-  const b = new Float64Array(m * C);
-  const elements = new Int32Array(g.positions * C);
-  for (let p = 0; p < g.positions; p++) for (let c = 0; c < C; c++) elements[p * C + c] = g.element(p, c);
-  let nl = 0, nu = 0;
-  for (let v = 0; v < m; v++) {
-    const y = Math.floor(vars[v] / w), x = vars[v] - y * w;
-    for (let t = 0; t < 8; t++) {
-      const yy = y + NEIGHBOURS[t][0], xx = x + NEIGHBOURS[t][1], wt = NEIGHBOURS[t][2];
-      if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-      diag[v] += wt;
-      const q = yy * w + xx, id = ids[q];
-      if (id < 0) for (let c = 0; c < C; c++) b[v * C + c] += wt * dest[elements[q * C + c]];
-      else if (id < v) (L[nl] = id), (LW[nl++] = wt);
-      else (U[nu] = id), (UW[nu++] = wt);
-    }
-    loStart[v + 1] = nl;
-    upStart[v + 1] = nu;
-  }
-  const system = { m, diag, loStart, lo: L, loW: LW, upStart, up: U, upW: UW };
-  let x: Float64Array;
-  if (solver === 'cg') x = conjugateGradients(system, b, C, tolerance);
-  else {
-    const order = gridDissection(ids, h, w, m);
-    x = choleskySolve(choleskyFactor(system, order), order, b, C);
-  }
-  for (let v = 0; v < m; v++) for (let c = 0; c < C; c++) dest[elements[vars[v] * C + c]] = x[v * C + c] + (noise > 0 && rng ? noise * rng.normal() : 0);
+  new NoisyLinearImputer(g, noise, solver, tolerance).impute(dest, removed, rng);
 }

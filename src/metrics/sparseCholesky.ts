@@ -10,8 +10,7 @@
 import type { Couplings } from './conjugateGradients.js';
 
 /** Order of the unknowns (order[new] = unknown) by nested dissection of the grid. */
-export function gridDissection(ids: Int32Array, h: number, w: number, m: number): Int32Array {
-  const order = new Int32Array(m);
+export function gridDissection(ids: Int32Array, h: number, w: number, m: number, order: Int32Array = new Int32Array(m)): Int32Array {
   let next = 0;
   const take = (y0: number, y1: number, x0: number, x1: number) => {
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (ids[y * w + x] >= 0) order[next++] = ids[y * w + x];
