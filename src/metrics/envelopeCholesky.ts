@@ -7,16 +7,21 @@
  * images, or scattered removed pixels.
  */
 
-/** first[i]: the earliest unknown coupled to i (i itself when none is earlier); returns the envelope's work, sum (i - first[i])^2. */
-export function envelopeOf(m: number, loStart: Int32Array, lo: Int32Array, first: Int32Array): number {
-  let work = 0;
+/**
+ * Fills first[i], the earliest unknown coupled to i (i itself when none is earlier); returns
+ * the envelope's work, sum (i - first[i])^2, and its band, max (i - first[i]) (the factor's
+ * storage is m x (band + 1) values).
+ */
+export function envelopeOf(m: number, loStart: Int32Array, lo: Int32Array, first: Int32Array): { work: number; band: number } {
+  let work = 0, band = 0;
   for (let i = 0; i < m; i++) {
     let f = i;
     for (let k = loStart[i]; k < loStart[i + 1]; k++) if (lo[k] < f) f = lo[k];
     first[i] = f;
     work += (i - f) * (i - f);
+    if (i - f > band) band = i - f;
   }
-  return work;
+  return { work, band };
 }
 
 /**
@@ -26,9 +31,7 @@ export function envelopeOf(m: number, loStart: Int32Array, lo: Int32Array, first
  * no earlier removed neighbour costs nothing. Row i is stored contiguously:
  * R[i * W + band - i + j] = factor entry (i, j), W = band + 1.
  */
-export function envelopeCholeskySolve(m: number, first: Int32Array, diag: Float64Array, loStart: Int32Array, L: Int32Array, LW: Float64Array, b: Float64Array, C: number): Float64Array {
-  let band = 0;
-  for (let i = 0; i < m; i++) band = Math.max(band, i - first[i]);
+export function envelopeCholeskySolve(m: number, first: Int32Array, band: number, diag: Float64Array, loStart: Int32Array, L: Int32Array, LW: Float64Array, b: Float64Array, C: number): Float64Array {
   const W = band + 1;
   const R = new Float64Array(m * W);
   for (let i = 0; i < m; i++) {

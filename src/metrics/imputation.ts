@@ -29,6 +29,8 @@ export type ImputationSolver = 'auto' | 'envelope' | 'nested' | 'cg';
 
 /** Envelope work (sum of squared row widths) below which the envelope Cholesky is used. */
 const ENVELOPE_WORK = 8_000_000;
+/** Largest envelope factor storage (values) of the automatic choice: 2M doubles, 16 MB. */
+const ENVELOPE_VALUES = 2_000_000;
 
 const NEIGHBOURS: ReadonlyArray<[number, number, number]> = [
   [1, 1, 1 / 12], [0, 1, 1 / 6], [-1, 1, 1 / 12], [1, -1, 1 / 12],
@@ -107,9 +109,10 @@ export class NoisyLinearImputer {
     }
     const system = { m, diag, loStart, lo: L, loW: LW, upStart, up: U, upW: UW };
     let x: Float64Array;
+    const envelope = this.solver === 'nested' || this.solver === 'cg' ? undefined : envelopeOf(m, loStart, L, this.first);
     if (this.solver === 'cg') x = conjugateGradients(system, b.subarray(0, m * C), C, this.tolerance);
-    else if (this.solver !== 'nested' && (envelopeOf(m, loStart, L, this.first) <= ENVELOPE_WORK || this.solver === 'envelope')) {
-      x = envelopeCholeskySolve(m, this.first, diag, loStart, L, LW, b, C);
+    else if (envelope && (this.solver === 'envelope' || (envelope.work <= ENVELOPE_WORK && m * (envelope.band + 1) <= ENVELOPE_VALUES))) {
+      x = envelopeCholeskySolve(m, this.first, envelope.band, diag, loStart, L, LW, b, C);
     } else {
       const order = gridDissection(ids, h, w, m, this.order.subarray(0, m));
       x = choleskySolve(choleskyFactor(system, order), order, b, C);
