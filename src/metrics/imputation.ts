@@ -38,8 +38,8 @@ const NEIGHBOURS: ReadonlyArray<[number, number, number]> = [
 ];
 
 /**
- * The imputation of one geometry, keeping its buffers (the element table, the system and
- * the factor's) from one call to the next: ROAD imputes every image at every percentage.
+ * The imputation of one geometry, keeping its buffers (the element table, the system's
+ * arrays, the ordering) from one call to the next: ROAD imputes every image at every percentage.
  */
 export class NoisyLinearImputer {
   private readonly elements: Int32Array;
