@@ -7,6 +7,11 @@
  * number of model evaluations) and the two sides alternate measurement by measurement.
  * Target: ours <= 0.1x Quantus. Writes JSON to bench/results/metrics-<date>.json.
  *
+ * Each measure also reports its floor: the examples it sends through the model (forward
+ * and gradient, counted) times the engine's cost per example, timed in the same run on full
+ * batches of random inputs. The floor is what the measure would cost if everything but
+ * onnxruntime were free; ours - floor is the metric's own work (perturbations, imputation).
+ *
  *   SALIENCY_QUANTUS_PATH=/tmp/quantus SALIENCY_CAPTUM_PATH=/tmp/captum node --import tsx bench/metrics.bench.ts
  *   ... --rounds 1 --repeats 1 --only fm_pf,fm_rp
  *
@@ -53,6 +58,26 @@ async function startQuantus(): Promise<{ measure(name: string, n: number): Promi
 
 const explain = async (m: Model, input: Float32Array, t: TargetSpec) => (await gradient(m, input, { target: t })).values;
 
+/** Examples the model ran, forward and with gradients, since the last reset. */
+function countExamples(model: OnnxModel): { forward: number; gradient: number; reset(): void } {
+  const counts = { forward: 0, gradient: 0, reset: () => ((counts.forward = 0), (counts.gradient = 0)) };
+  const per = model.inputShape.reduce((a, b) => a * b, 1);
+  const run = model.run.bind(model);
+  model.run = (batch, ask) => {
+    counts[ask.gradients ? 'gradient' : 'forward'] += batch.length / per;
+    return run(batch, ask);
+  };
+  return counts;
+}
+
+/** Median ms per example of a forward pass and of an input gradient on full batches. */
+async function perExample(model: OnnxModel, batchSize: number): Promise<{ forward: number; gradient: number }> {
+  const x = new Rng(7).fillUniform(new Float32Array(batchSize * model.inputShape.reduce((a, b) => a * b, 1)), -1, 1);
+  const forward = median(await timeRuns(() => model.run(x, { outputs: ['logits'] }), 5)) / batchSize;
+  const grad = median(await timeRuns(() => gradient(model, x, { target: 0 }), 3)) / batchSize;
+  return { forward, gradient: grad };
+}
+
 function ourRuns(fm: OnnxModel | undefined, mb: OnnxModel | undefined): Record<string, () => Promise<unknown>> {
   const rng = new Rng(0);
   const fx = rng.fillUniform(new Float32Array(16 * 784)), fa = rng.fillNormal(new Float32Array(16 * 784));
@@ -77,6 +102,8 @@ async function main(): Promise<void> {
   ensureMobilenet();
   const quantus = await startQuantus();
   const ours: Record<string, number[]> = {}, theirs: Record<string, number[]> = {};
+  const floors: Record<string, { forwardExamples: number; gradientExamples: number; floorMs: number }> = {};
+  const costs: Record<string, { forward: number; gradient: number }> = {};
   const load: number[] = [];
   // one model at a time: an idle onnxruntime session's spinning intra-op threads slow the
   // other model's runs several times on a 2-core machine
@@ -91,7 +118,15 @@ async function main(): Promise<void> {
       const model = await loadOnnxModel(path, { batchSize, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
       try {
         const run = prefix === 'fm_' ? ourRuns(model, undefined) : ourRuns(undefined, model);
-        for (const m of measures) await run[m]();
+        const counts = countExamples(model);
+        for (const m of measures) {
+          counts.reset();
+          await run[m]();
+          floors[m] = { forwardExamples: counts.forward, gradientExamples: counts.gradient, floorMs: NaN };
+        }
+        const cost = (costs[prefix] = await perExample(model, batchSize));
+        console.error(`${prefix}: ${cost.forward.toFixed(3)} ms per example forward, ${cost.gradient.toFixed(3)} ms per example gradient (batch ${batchSize})`);
+        for (const m of measures) floors[m].floorMs = floors[m].forwardExamples * cost.forward + floors[m].gradientExamples * cost.gradient;
         for (let r = 0; r < Number(args.rounds); r++) {
           for (const m of measures) {
             console.error(`round ${r + 1}: ${m}`);
@@ -109,15 +144,20 @@ async function main(): Promise<void> {
     quantus?.close();
   }
   const summary: Record<string, Record<string, number | string | boolean>> = {};
-  const rows = ['measure    ours ms   quantus ms   ratio (target <= 0.1)'];
+  const rows = ['measure    ours ms   quantus ms   ratio (target <= 0.1)   floor ms (fwd + grad examples)   floor ratio'];
   for (const m of only) {
     const o = median(ours[m]);
     const q = theirs[m] ? median(theirs[m]) : NaN;
-    summary[m] = { ours_ms: o, quantus_ms: q, ratio: o / q, ratio_of_minima: Math.min(...ours[m]) / Math.min(...(theirs[m] ?? [NaN])), target: TARGET, met: o / q <= TARGET };
-    rows.push(`${m.padEnd(9)} ${o.toFixed(0).padStart(8)} ${Number.isNaN(q) ? '         -' : q.toFixed(0).padStart(12)}   ${Number.isNaN(q) ? '-' : (o / q).toFixed(3)}`);
+    const f = floors[m];
+    summary[m] = {
+      ours_ms: o, quantus_ms: q, ratio: o / q, ratio_of_minima: Math.min(...ours[m]) / Math.min(...(theirs[m] ?? [NaN])), target: TARGET, met: o / q <= TARGET,
+      forward_examples: f.forwardExamples, gradient_examples: f.gradientExamples, floor_ms: f.floorMs, floor_ratio: f.floorMs / q,
+    };
+    const dash = (v: number, d: number, w: number) => (Number.isNaN(v) ? '-'.padStart(w) : v.toFixed(d).padStart(w));
+    rows.push(`${m.padEnd(9)} ${o.toFixed(0).padStart(8)} ${dash(q, 0, 12)}   ${dash(o / q, 3, 5)}                ${dash(f.floorMs, 0, 8)} (${f.forwardExamples} + ${f.gradientExamples})${''.padEnd(14)}${dash(f.floorMs / q, 3, 5)}`);
   }
   const date = new Date().toISOString();
-  writeResult('metrics', { date, cpus: cpus().length, loadavg: load, summary, samples: { ours, quantus: theirs } } as { date: string }, rows, args.out);
+  writeResult('metrics', { date, cpus: cpus().length, loadavg: load, perExampleMs: costs, summary, samples: { ours, quantus: theirs } } as { date: string }, rows, args.out);
 }
 
 runBenchmark(main);

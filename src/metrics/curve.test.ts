@@ -93,3 +93,28 @@ test('pixel units and even steps', () => {
   assert.deepEqual(evenSteps(10, 4), [0, 3, 5, 8, 10]);
   assert.equal(pixelUnits(5).count, 5);
 });
+
+test('points built from the previous point equal points built from scratch (steps out of order, two inputs, deletion and insertion)', async () => {
+  const model = lin(); // batch 4: points of one input span several batches
+  const g = geometry(model);
+  const inputs = new Float32Array(2 * d);
+  inputs.set(x);
+  inputs.set(Float32Array.from(x, (v, i) => v - 0.1 * i), d);
+  const rankings = [randomRanking(d, new Rng(3)), rankDescending(perfect)];
+  const steps = [0, 3, 7, 7, 2, 16, 5, 9, 1];
+  const f = (v: ArrayLike<number>) => 0.5 + w.reduce((s, wi, i) => s + wi * v[i], 0);
+  const sub = makeSubstrate(0.25, g);
+  const opts = { target: classLogit(0, 1), substrate: sub, geometry: g, steps };
+  const del = await deletionCurve(model, inputs, rankings, opts);
+  const ins = await insertionCurve(model, inputs, rankings, opts);
+  for (let e = 0; e < 2; e++) {
+    const xe = inputs.subarray(e * d, (e + 1) * d);
+    steps.forEach((k, s) => {
+      const removed = new Set(Array.from(rankings[e].subarray(0, k)));
+      const deleted = Array.from(xe, (v, i) => (removed.has(i) ? 0.25 : v));
+      const inserted = Array.from(xe, (v, i) => (removed.has(i) ? v : 0.25));
+      assert.ok(Math.abs(del.y[e][s] - f(deleted)) < 1e-5, `deletion, input ${e}, step ${k}`);
+      assert.ok(Math.abs(ins.y[e][s] - f(inserted)) < 1e-5, `insertion, input ${e}, step ${k}`);
+    });
+  }
+});

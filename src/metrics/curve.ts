@@ -91,29 +91,31 @@ async function perturbationCurve(
       }
     }
   };
+  // the running perturbed image of the current input: consecutive points of one input add
+  // units to it (steps usually grow), so a point costs one copy plus its new units
+  const current = new Float32Array(per);
+  let currentFor = -1, done = 0;
   const fill = (point: number, dest: Float32Array) => {
     const e = Math.floor(point / S), s = point % S;
     const x = input.subarray(e * per, (e + 1) * per);
     const rank = rankings[e];
     if (rank.length !== units.count) throw new Error(`ranking of input ${e} holds ${rank.length} units; expected ${units.count}`);
-    if (cachedFor !== e && substrate.replacement) {
-      replacement = substrate.replacement(x, e);
-      cachedFor = e;
-    }
     const k = steps[s];
-    if (mode === 'insert') {
-      dest.set(replacement!);
-      for (let j = 0; j < k; j++) setUnit(dest, x, rank[j]);
+    if (!substrate.replacement) {
+      dest.set(x);
+      removed.fill(0);
+      for (let j = 0; j < k; j++) for (let i = units.start[rank[j]]; i < units.start[rank[j] + 1]; i++) removed[units.members[i]] = 1;
+      substrate.impute!(dest, removed, rngFor(options.seed ?? 0, e, s));
       return;
     }
-    dest.set(x);
-    if (replacement) {
-      for (let j = 0; j < k; j++) setUnit(dest, replacement, rank[j]);
-      return;
+    if (currentFor !== e || done > k) {
+      if (cachedFor !== e) (replacement = substrate.replacement(x, e)), (cachedFor = e);
+      current.set(mode === 'insert' ? replacement! : x);
+      (currentFor = e), (done = 0);
     }
-    removed.fill(0);
-    for (let j = 0; j < k; j++) for (let i = units.start[rank[j]]; i < units.start[rank[j] + 1]; i++) removed[units.members[i]] = 1;
-    substrate.impute!(dest, removed, rngFor(options.seed ?? 0, e, s));
+    const from = mode === 'insert' ? x : replacement!;
+    for (; done < k; done++) setUnit(current, from, rank[done]);
+    dest.set(current);
   };
 
   for (let start = 0; start < total; start += batch) {

@@ -9,7 +9,7 @@ export { evaluate, metricOptionValues, spread, formatEvaluation, type Evaluation
 export { deletionCurve, insertionCurve, auc, evenSteps, type CurveOptions, type CurveResult } from './curve.js';
 export { geometry, attributionMaps, pixelUnits, maskUnits, patchMask, unitScores, rankDescending, rankAscending, randomRanking, rankUnits, type Geometry, type Units, type Order } from './features.js';
 export { makeSubstrate, channelMeanImage, SUBSTRATES, type Substrate, type SubstrateName, type SubstrateOptions } from './substrate.js';
-export { noisyLinearImputation } from './imputation.js';
+export { noisyLinearImputation, NoisyLinearImputer, type ImputationSolver } from './imputation.js';
 export { metricTarget, type MetricOutput } from './target.js';
 export type { MetricCall } from './common.js';
 export { deletion, type CurveMetricOptions } from './deletion.js';

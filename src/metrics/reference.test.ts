@@ -87,7 +87,7 @@ test('Quantus faithfulness curves: pixel flipping, region perturbation MoRF/LeRF
 test("ROAD's noisy linear imputation equals Quantus' sparse solve (noise 0), per channel of a colour image", () => {
   const removed = new Uint8Array(144);
   for (const p of npy('imputation.removed.npy')) removed[p] = 1;
-  for (const solver of ['direct', 'cg'] as const) {
+  for (const solver of ['envelope', 'nested', 'cg'] as const) {
     const x = f32('tiny_colour.input.npy').slice(0, 432);
     noisyLinearImputation(x, removed, geometry([3, 12, 12]), 0, undefined, solver);
     report[`imputation_${solver}`] = close(x, npy('quantus.imputation.npy'), `imputation (${solver})`, 1e-6);

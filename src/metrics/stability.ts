@@ -82,8 +82,9 @@ export async function stabilitySamples(
       const dest = points.subarray(i * per, (i + 1) * per);
       if (o.perturb) dest.set(o.perturb(x, e, s));
       else {
-        const rng = rngFor(o.seed ?? 0, e, s);
-        for (let j = 0; j < per; j++) dest[j] = x[j] + (o.noise === 'uniform' ? (2 * rng.float() - 1) * o.radius : rng.normal() * o.radius);
+        const rng = rngFor(o.seed ?? 0, e, s), radius = o.radius;
+        if (o.noise === 'uniform') for (let j = 0; j < per; j++) dest[j] = x[j] + (2 * rng.float() - 1) * radius;
+        else for (let j = 0; j < per; j++) dest[j] = x[j] + rng.normal() * radius;
       }
     }
     const exampleOf = (i: number) => Math.floor((start + i) / S);

@@ -9,7 +9,7 @@ import { blurImage } from '../baselines/blur.js';
 import { constantBaseline } from '../baselines/constant.js';
 import { Rng, rngFor } from '../random.js';
 import type { Geometry } from './features.js';
-import { noisyLinearImputation } from './imputation.js';
+import { NoisyLinearImputer } from './imputation.js';
 
 export interface Substrate {
   readonly label: string;
@@ -59,7 +59,8 @@ export function makeSubstrate(spec: SubstrateName | Baseline, g: Geometry, optio
   }
   if (spec === 'road') {
     const noise = options.noise ?? 0.01;
-    return { label: `noisy linear imputation(noise=${noise})`, random: noise > 0, impute: (dest, removed, rng) => noisyLinearImputation(dest, removed, g, noise, rng) };
+    const imputer = new NoisyLinearImputer(g, noise);
+    return { label: `noisy linear imputation(noise=${noise})`, random: noise > 0, impute: (dest, removed, rng) => imputer.impute(dest, removed, rng) };
   }
   if (typeof spec === 'string') throw new Error(`unknown substrate '${spec}': use one of ${SUBSTRATES.join(', ')} or a Baseline`);
   const sampler = toSampler(spec, g.space.size);
