@@ -8,7 +8,7 @@
 import type { Rng } from '../../random.js';
 import { rngFor } from '../../random.js';
 import type { Runner } from '../runner.js';
-import type { FeatureIndex } from './features.js';
+import { applyCoalition, type FeatureIndex } from './features.js';
 import { weightedLeastSquares, type LinearFit } from './leastSquares.js';
 import { forwardStream } from './stream.js';
 
@@ -51,7 +51,7 @@ export async function fitSurrogates(
       designs[e].set(z, s * f.count);
       const x = input.subarray(e * per, (e + 1) * per);
       const b = baselines.subarray(e * per, (e + 1) * per);
-      for (let j = 0; j < per; j++) dest[j] = z[f.labels[j]] ? x[j] : b[j];
+      applyCoalition(dest, x, b, z, f);
       weights[e][s] = plan.weight(z, dest, x);
     },
     (start, m, values) => {
