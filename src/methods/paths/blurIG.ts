@@ -77,6 +77,7 @@ export async function blurIG(model: Model, input: Float32Array, options: BlurIGO
   const slope = new Float64Array(chunk * per); // dx/dsigma of the chunk's points
   const matrix = await MatrixBlur.open(space, gradStep);
   let blurred: { at: Float32Array; slope: Float32Array } | undefined;
+  const farthest: Float32Array[] = [];
   try {
     await runner.stream(
       n * steps,
@@ -111,6 +112,12 @@ export async function blurIG(model: Model, input: Float32Array, options: BlurIGO
         }
       },
     );
+    // the start of each path (the delta's f(blur(x, maxSigma))), a chunk of inputs per call
+    if (matrix && (options.delta ?? true))
+      for (let e = 0; e < n; e += runner.batch) {
+        const some = images.slice(e, e + runner.batch);
+        farthest.push((await matrix.pairs(some, some.map(() => maxSigma))).at.slice(0, some.length * per));
+      }
   } finally {
     await matrix?.dispose();
   }
@@ -121,7 +128,8 @@ export async function blurIG(model: Model, input: Float32Array, options: BlurIGO
   if (options.delta ?? true) {
     const both = new Float32Array(2 * n * per);
     both.set(input);
-    for (let e = 0; e < n; e++) both.set(gaussianFilter(images[e], space, maxSigma, 'constant'), (n + e) * per);
+    if (farthest.length) farthest.forEach((blurs, k) => both.set(blurs, (n + k * runner.batch) * per));
+    else for (let e = 0; e < n; e++) both.set(gaussianFilter(images[e], space, maxSigma, 'constant'), (n + e) * per);
     const v = await runner.values(both, (i) => i % n);
     outputs = { input: Float32Array.from(v.subarray(0, n)), baseline: Float32Array.from(v.subarray(n)) };
     delta = new Float32Array(n);
