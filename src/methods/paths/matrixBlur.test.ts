@@ -2,7 +2,7 @@
  * Blur IG's matrix-product blurs (onnxruntime GEMMs) against the float64 JavaScript filter
  * (scipy's gaussian_filter, checked against scipy in gaussian tests): the blurred points and
  * the forward-difference derivatives agree to float32 rounding, channels first or last,
- * non-square images, sigma 0 (the identity) and kernels wider than the image.
+ * non-square and square images (one set of matrices for both axes), sigma 0 (the identity) and kernels wider than the image.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,17 +12,17 @@ import { relativeL2 } from '../testing.js';
 import { gaussianFilterPair } from './gaussian.js';
 import { MatrixBlur } from './matrixBlur.js';
 
-test('matrix blurs and blur derivatives equal the JavaScript filter (NCHW and NHWC, 20 x 28)', async () => {
+test('matrix blurs and blur derivatives equal the JavaScript filter (NCHW and NHWC, 20 x 28; square 24 x 24)', async () => {
   const before = openSessionCount();
   const [c, h, w] = [3, 20, 28];
   const sigmas = [0, 0.3, 1.7, 6, 25];
   const gradStep = 0.01;
-  for (const shape of [[c, h, w], [h, w, c]]) {
+  for (const shape of [[c, h, w], [h, w, c], [2, 24, 24]]) {
     const space = inputSpace(shape);
     const blur = (await MatrixBlur.open(space, gradStep))!;
     assert.ok(blur, 'the ONNX engine is loaded, so a kernel opens');
     try {
-      const images = sigmas.map((_, k) => Float64Array.from({ length: c * h * w }, (_, i) => Math.sin(i * 0.37 + k) + 0.3 * Math.cos(i * 1.91)));
+      const images = sigmas.map((_, k) => Float64Array.from({ length: space.size }, (_, i) => Math.sin(i * 0.37 + k) + 0.3 * Math.cos(i * 1.91)));
       const { at, slope } = await blur.pairs(images, sigmas);
       sigmas.forEach((s, j) => {
         const [a, b] = gaussianFilterPair(images[j], space, s, s + gradStep);

@@ -76,15 +76,19 @@ export class MatrixBlur {
     const count = images.length;
     const chw = this.space.layout === 'NCHW';
     const x = new Float32Array(count * size);
-    const mats = { bh: new Float32Array(count * h * h), dh: new Float32Array(count * h * h), bw: new Float32Array(count * w * w), bw2: new Float32Array(count * w * w), dw: new Float32Array(count * w * w) };
+    // square images share one set of matrices for both axes
+    const bw = new Float32Array(count * w * w);
+    const bw2 = new Float32Array(count * w * w);
+    const dw = new Float32Array(count * w * w);
+    const mats = h === w ? { bh: bw, dh: dw, bw, bw2, dw } : { bh: new Float32Array(count * h * h), dh: new Float32Array(count * h * h), bw, bw2, dw };
     for (let j = 0; j < count; j++) {
       const point = x.subarray(j * size, (j + 1) * size);
       if (chw) point.set(images[j]);
       else this.reorder(images[j], point, true);
       const s = sigmas[j];
-      bandPair(h, s, this.gradStep, mats.bh.subarray(j * h * h, (j + 1) * h * h), undefined, mats.dh.subarray(j * h * h, (j + 1) * h * h));
       const ww = (m: Float32Array) => m.subarray(j * w * w, (j + 1) * w * w);
-      bandPair(w, s, this.gradStep, ww(mats.bw), ww(mats.bw2), ww(mats.dw));
+      bandPair(w, s, this.gradStep, ww(bw), ww(bw2), ww(dw));
+      if (h !== w) bandPair(h, s, this.gradStep, mats.bh.subarray(j * h * h, (j + 1) * h * h), undefined, mats.dh.subarray(j * h * h, (j + 1) * h * h));
     }
     const sq = (n: number) => [count, 1, n, n];
     const out = await this.kernel.run({
