@@ -9,7 +9,7 @@
  */
 import type { Graph } from '../graph/ir.js';
 import { saveOnnx } from '../graph/onnx.js';
-import { countSession, type OrtRuntime } from './onnxRuntimeModel.js';
+import { countSession, type OrtRuntime, type OrtTensor } from './onnxRuntimeModel.js';
 
 let registered: OrtRuntime | undefined;
 
@@ -46,9 +46,8 @@ export async function openKernel(graph: Graph, threads?: number): Promise<Kernel
   return {
     async run(feeds) {
       if (!open) throw new Error('this kernel has been disposed');
-      const tensors: Record<string, ReturnType<typeof tensor>> = {};
-      const tensor = (t: KernelTensor) => new rt.Tensor('float32', t.data, t.dims);
-      for (const [name, t] of Object.entries(feeds)) tensors[name] = tensor(t);
+      const tensors: Record<string, OrtTensor> = {};
+      for (const [name, t] of Object.entries(feeds)) tensors[name] = new rt.Tensor('float32', t.data, t.dims);
       const out = await session.run(tensors);
       const result: Record<string, Float32Array> = {};
       for (const [name, t] of Object.entries(out)) result[name] = t.data as Float32Array;
