@@ -8,6 +8,7 @@
  *
  *   SALIENCY_CAPTUM_PATH=/tmp/captum node --import tsx bench/perturbation.bench.ts
  *   ... --rounds 1 --repeats 1 --only occlusion,rise --rise-masks 1000
+ *   ... --batch 8   (our examples per onnxruntime call; default 16, as Captum's)
  *
  * Both sides: one input (the values of bench/methods.bench.ts), target class 0, baseline 0,
  * 16 examples per forward pass (Captum's perturbations_per_eval); the RISE recipe runs at
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     repeats: { type: 'string', default: '1' },
     threads: { type: 'string' },
+    batch: { type: 'string', default: '16' }, // our examples per onnxruntime call (Captum's perturbations_per_eval stays 16)
     only: { type: 'string', default: 'occlusion,shapley,kernelshap,rise' },
     'shapley-samples': { type: 'string', default: '2' },
     'kernelshap-samples': { type: 'string', default: '200' },
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
   if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
   const { features, path: segments } = superpixels();
   const reference = path ? await startReference(path, segments) : undefined;
-  const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  const model = await loadOnnxModel(modelPath, { batchSize: Number(args.batch), maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   let timing: Alternated;
   try {
     timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       superpixels: features.count,
       riseMasks: Number(args['rise-masks']),
       riseReferenceBatch: Number(args['rise-batch']),
+      ourBatch: Number(args.batch),
     },
     reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
     summary,

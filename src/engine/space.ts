@@ -100,10 +100,20 @@ export function inputSpace(modelOrShape: Model | readonly number[], preprocessin
   const toModelValue = (pixel: number, c: number) => (pixel - mean[c]) / std[c];
   const lower = new Float32Array(size);
   const upper = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    const c = channelOf(i);
-    lower[i] = toModelValue(pixelRange[0], c);
-    upper[i] = toModelValue(pixelRange[1], c);
+  for (let c = 0; c < channels; c++) {
+    const lo = toModelValue(pixelRange[0], c);
+    const hi = toModelValue(pixelRange[1], c);
+    // channel planes (NCHW), every channels-th element (NHWC), or the whole example (flat)
+    if (layout === 'NHWC') {
+      for (let i = c; i < size; i += channels) {
+        lower[i] = lo;
+        upper[i] = hi;
+      }
+    } else {
+      const [from, to] = layout === 'NCHW' ? [c * channelStride, (c + 1) * channelStride] : [0, size];
+      lower.fill(lo, from, to);
+      upper.fill(hi, from, to);
+    }
   }
   return {
     shape: [...shape],

@@ -86,21 +86,25 @@ export class Runner {
   }
 
   /**
-   * Gradients of the target at `count` points. `fill(i, dest)` writes point i; then
+   * Gradients of the target at `count` points. `fill(i, dest)` writes point i (it may be
+   * async, e.g. to compute a whole chunk when called for its first point); then
    * `consume(start, m, grads, values)` receives the input gradients and the target
    * values of points start .. start + m - 1. Points are visited in order.
    */
   async stream(
     count: number,
     exampleOf: (i: number) => number,
-    fill: (i: number, dest: Float32Array) => void,
+    fill: (i: number, dest: Float32Array) => void | Promise<void>,
     consume: (start: number, m: number, grads: Float32Array, values: Float32Array) => void | Promise<void>,
   ): Promise<void> {
     const buffer = new Float32Array(Math.min(count, this.batch) * this.per);
     for (let start = 0; start < count; start += this.batch) {
       const m = Math.min(this.batch, count - start);
       const points = buffer.subarray(0, m * this.per);
-      for (let i = 0; i < m; i++) fill(start + i, points.subarray(i * this.per, (i + 1) * this.per));
+      for (let i = 0; i < m; i++) {
+        const pending = fill(start + i, points.subarray(i * this.per, (i + 1) * this.per));
+        if (pending) await pending;
+      }
       const t0 = performance.now();
       const r = await this.model.run(points, {
         gradients: { seed: remapTarget(this.target, (i) => exampleOf(start + i)), wrt: ['input'] },

@@ -29,6 +29,9 @@ export interface FeatureIndex {
   /** Elements of feature k: order[offsets[k] .. offsets[k + 1]). */
   offsets: Int32Array;
   order: Int32Array;
+  /** Runs of consecutive elements of feature k: [spans[2s], spans[2s + 1]) for s in spanOffsets[k] .. spanOffsets[k + 1]. */
+  spans: Int32Array;
+  spanOffsets: Int32Array;
 }
 
 export function featureIndex(mask: FeatureMask, pos: Int32Array): FeatureIndex {
@@ -43,7 +46,30 @@ export function featureIndex(mask: FeatureMask, pos: Int32Array): FeatureIndex {
   const order = new Int32Array(pos.length);
   const next = offsets.slice(0, mask.count);
   for (let i = 0; i < pos.length; i++) order[next[labels[i]]++] = i;
-  return { count: mask.count, labels, offsets, order };
+  // each feature's elements are listed in increasing order: cut them into runs of consecutive indices
+  const spanOffsets = new Int32Array(mask.count + 1);
+  const runs: number[] = [];
+  for (let k = 0; k < mask.count; k++) {
+    for (let q = offsets[k]; q < offsets[k + 1]; q++) {
+      if (q === offsets[k] || order[q] !== order[q - 1] + 1) runs.push(order[q], order[q] + 1);
+      else runs[runs.length - 1]++;
+    }
+    spanOffsets[k + 1] = runs.length / 2;
+  }
+  return { count: mask.count, labels, offsets, order, spans: Int32Array.from(runs), spanOffsets };
+}
+
+/** dest = the input x where coalition z keeps the feature (z[k] = 1), the baseline b elsewhere; copies whole runs of elements. */
+export function applyCoalition(dest: Float32Array, x: Float32Array, b: Float32Array, z: ArrayLike<number>, f: FeatureIndex): void {
+  dest.set(b);
+  const { spans, spanOffsets } = f;
+  for (let k = 0; k < f.count; k++) {
+    if (!z[k]) continue;
+    for (let s = spanOffsets[k]; s < spanOffsets[k + 1]; s++) {
+      const end = spans[2 * s + 1];
+      for (let j = spans[2 * s]; j < end; j++) dest[j] = x[j];
+    }
+  }
 }
 
 /** Feature index of each input example (default: a grid fitting the input). */

@@ -5,6 +5,7 @@
  * every drawn sample has weight 1; the full and the empty coalition come first with
  * weight 1e6, which pins the fit to f(x) - f(baseline) (efficiency). A weighted linear
  * regression (scikit-learn's LinearRegression with sample weights) gives the attributions.
+ * A coalition drawn again is not evaluated again (surrogate.ts): the same rows, fewer passes.
  */
 import type { Model } from '../../engine/model.js';
 import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
@@ -12,7 +13,7 @@ import type { Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { startFeatureRun, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
+import { startFeatureRun, featureRunOptions, segmentsCount, segmentsOption, type FeaturesOption } from './features.js';
 import { fitSurrogates, spread } from './surrogate.js';
 
 export interface KernelShapOptions extends CommonOptions {
@@ -47,6 +48,26 @@ export function shapleyKernelCoalition(m: number, rng: Rng): Uint8Array {
   const z = new Uint8Array(m);
   for (let i = 0; i < k; i++) z[idx[i]] = 1;
   return z;
+}
+
+/**
+ * Expected number of distinct coalitions among `samples` (the full and the empty one, then
+ * draws of shapleyKernelCoalition over m features): what KernelSHAP evaluates, since a
+ * repeated coalition is evaluated once. A size k is drawn with probability p_k, then one of
+ * C(m, k) subsets: C(m, k) (1 - (1 - p_k / C(m, k))^draws) distinct ones are expected.
+ */
+export function expectedKernelShapEvaluations(m: number, samples: number): number {
+  const draws = Math.max(0, samples - 2);
+  let total = 0;
+  for (let k = 1; k < m; k++) total += (m - 1) / (k * (m - k));
+  let expected = Math.min(samples, 2);
+  let subsets = 1; // C(m, k)
+  for (let k = 1; k < m; k++) {
+    subsets = (subsets * (m - k + 1)) / k;
+    const q = (m - 1) / (k * (m - k)) / total / subsets;
+    expected += subsets * -Math.expm1(draws * Math.log1p(-q));
+  }
+  return Math.min(samples, expected);
 }
 
 export async function kernelShap(model: Model, input: Float32Array, options: KernelShapOptions = {}): Promise<Attribution> {
@@ -86,7 +107,7 @@ export const descriptor = defineMethod({
     segments: segmentsOption,
   },
   random: true,
-  cost: (n, o) => n * o.samples,
+  cost: (n, o, c) => Math.round(n * expectedKernelShapEvaluations(segmentsCount(c.inputShape, o.segments), o.samples)),
   run: (model, input, o, c) =>
     kernelShap(model, input, {
       samples: o.samples,

@@ -64,6 +64,7 @@ test('every perturbation descriptor is in the catalog and runs with its defaults
     assert.equal(r.values.length, x.length);
     assert.ok(r.values.every(Number.isFinite), `${name}: finite values`);
     const evaluated = model.forwardCount - calls;
-    assert.ok(Math.abs(evaluated - cost) <= 4, `${name}: cost ${cost}, evaluated ${evaluated}`);
+    // KernelSHAP's cost is the expected number of distinct coalitions (repeats are not evaluated)
+    assert.ok(Math.abs(evaluated - cost) <= (name === 'kernelshap' ? 0.02 * cost : 4), `${name}: cost ${cost}, evaluated ${evaluated}`);
   }
 });

@@ -60,8 +60,11 @@ export function occlusionWindows(space: InputSpace, window?: number | readonly n
   return { window: win, stride: str, counts, total: counts.reduce((a, b) => a * b, 1), elementStrides };
 }
 
-/** Call fn(flat index) for every element of window number `index` (last dimension fastest). */
-function forWindow(shape: readonly number[], g: ReturnType<typeof occlusionWindows>, index: number, fn: (j: number) => void): void {
+/**
+ * The elements of window number `index` as runs of consecutive flat indices along the last
+ * dimension: [runs[2r], runs[2r + 1]) for r < the returned count (runs is reused).
+ */
+function windowRuns(shape: readonly number[], g: ReturnType<typeof occlusionWindows>, index: number, runs: Int32Array): number {
   const nd = shape.length;
   const lo: number[] = [];
   const hi: number[] = [];
@@ -70,12 +73,17 @@ function forWindow(shape: readonly number[], g: ReturnType<typeof occlusionWindo
     hi[k] = Math.min(lo[k] + g.window[k], shape[k]);
     index = Math.floor(index / g.counts[k]);
   }
+  let count = 0;
   const visit = (k: number, base: number): void => {
-    const step = g.elementStrides[k];
-    if (k === nd - 1) for (let x = lo[k]; x < hi[k]; x++) fn(base + x * step);
-    else for (let x = lo[k]; x < hi[k]; x++) visit(k + 1, base + x * step);
+    if (k === nd - 1) {
+      runs[2 * count] = base + lo[k];
+      runs[2 * count++ + 1] = base + hi[k];
+      return;
+    }
+    for (let x = lo[k]; x < hi[k]; x++) visit(k + 1, base + x * g.elementStrides[k]);
   };
   visit(0, 0);
+  return count;
 }
 
 export async function occlusion(model: Model, input: Float32Array, options: OcclusionOptions = {}): Promise<Attribution> {
@@ -90,8 +98,12 @@ export async function occlusion(model: Model, input: Float32Array, options: Occl
   const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
   const fx = await runner.values(input, (i) => i);
 
+  const runs = new Int32Array(2 * g.window.slice(0, -1).reduce((a, b) => a * b, 1));
   const covered = new Float64Array(per);
-  for (let w = 0; w < g.total; w++) forWindow(space.shape, g, w, (j) => covered[j]++);
+  for (let w = 0; w < g.total; w++) {
+    const count = windowRuns(space.shape, g, w, runs);
+    for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) covered[j]++;
+  }
   const acc = new Float64Array(n * per);
   await forwardStream(
     runner,
@@ -99,14 +111,23 @@ export async function occlusion(model: Model, input: Float32Array, options: Occl
     (p) => Math.floor(p / g.total),
     (p, dest) => {
       const e = Math.floor(p / g.total);
-      dest.set(input.subarray(e * per, (e + 1) * per));
-      forWindow(space.shape, g, p % g.total, (j) => (dest[j] = baselines[e * per + j]));
+      const o = e * per;
+      // dest still holds point p - batch (stream.ts): restore that window only, not the whole input
+      const before = p - runner.batch;
+      if (before >= 0 && Math.floor(before / g.total) === e) {
+        const count = windowRuns(space.shape, g, before % g.total, runs);
+        for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) dest[j] = input[o + j];
+      } else dest.set(input.subarray(o, o + per));
+      const count = windowRuns(space.shape, g, p % g.total, runs);
+      for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) dest[j] = baselines[o + j];
     },
     (start, m, values) => {
       for (let i = 0; i < m; i++) {
         const e = Math.floor((start + i) / g.total);
+        const o = e * per;
         const drop = Math.fround(fx[e]) - Math.fround(values[i]); // float32 outputs, as Captum subtracts them
-        forWindow(space.shape, g, (start + i) % g.total, (j) => (acc[e * per + j] += drop));
+        const count = windowRuns(space.shape, g, (start + i) % g.total, runs);
+        for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) acc[o + j] += drop;
       }
     },
   );

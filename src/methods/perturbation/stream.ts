@@ -1,7 +1,9 @@
 /**
  * Forward-only streaming: perturbed inputs are written one chunk at a time into one reused
  * buffer of `batchSize` examples and their target values handed on, so memory stays that
- * of one chunk for any number of perturbations.
+ * of one chunk for any number of perturbations. Point i is written into the memory that
+ * held point i - batchSize (the buffer is reused chunk after chunk), so a fill may change
+ * only what differs from that point.
  */
 import type { Runner } from '../runner.js';
 

@@ -4,6 +4,7 @@ import { gridMask } from '../../masks/grid.js';
 import { relativeL2 } from '../testing.js';
 import { kernelShap } from './kernelShap.js';
 import { lime } from './lime.js';
+import { weightedLeastSquares } from './leastSquares.js';
 import { exactShapley, interactionModel, interactions6, linearImageModel, sameValues } from './testing.js';
 import { pseudoRandom } from '../testing.js';
 
@@ -51,4 +52,17 @@ test('LIME with the identity kernel recovers the weights of a linear model (summ
   assert.ok(relativeL2(s.values, r.values) > 0.1);
   const u = await lime(model, input, { features: mask, baseline: b, samples: 40, target: [0, 2], seed: 5, batchSize: 3 });
   assert.ok(sameValues(u.values, k.values));
+});
+
+test('a coalition drawn twice is evaluated once; the fit keeps both rows (repeats weigh double)', async () => {
+  const one = x.subarray(0, 6);
+  const rows = [[1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0], [0, 1, 1, 0, 1, 0], [1, 0, 0, 0, 0, 0], [0, 0, 1, 1, 0, 1], [1, 0, 0, 0, 0, 0], [0, 1, 1, 0, 1, 0], [1, 1, 0, 1, 0, 0]];
+  const model = interactionModel(4);
+  const r = await kernelShap(model, one, { features, baseline: base, coalitions: rows });
+  assert.equal(r.timings.forwardExamples, 6, 'six distinct coalitions of nine');
+  // the same fit with every row evaluated: weighted least squares on the repeated rows
+  const y = rows.map((z) => Math.fround(interactions6(Float64Array.from(z, (zi, j) => (zi ? one[j] : base[j])))));
+  const w = rows.map((z) => (z.every((v) => v === 1) || z.every((v) => v === 0) ? 1e6 : 1));
+  const fit = weightedLeastSquares(rows.flat(), y, w, 6);
+  assert.ok(relativeL2(r.values, Float32Array.from(fit.coefficients)) < 1e-5, `${r.values} vs ${fit.coefficients}`);
 });
