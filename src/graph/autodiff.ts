@@ -8,10 +8,11 @@
  * backprop, deconvnet or LRP replace single rules without touching this file.
  */
 import type { DType, Graph, Node, Tensor } from './ir.js';
-import { NameSource, describeNode } from './ir.js';
+import { NameSource, describeNode, tensorNumbers } from './ir.js';
 import { Emitter } from './emitter.js';
 import type { ShapeInfo } from './shapes.js';
 import { activeTensors, relevantTensors } from './gradientPath.js';
+import { findComposites } from './composites.js';
 import { SaliencyError } from '../errors.js';
 
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
@@ -25,14 +26,96 @@ export class GradContext extends Emitter {
     super(graph, names, 'grad');
   }
 
+  /** Forward nodes given extra outputs (forwardOutput): original -> the copy in the graph. */
+  private readonly widened = new Map<Node, Node>();
+  /** Shapes and dtypes of the outputs added by forwardOutput. */
+  private readonly added = new Map<string, { shape: number[]; dtype: DType }>();
+
+  /**
+   * Output `index` of a forward node, asking the node for it when the model left it out: an
+   * optional output the kernel computes anyway (LayerNormalization's Mean and InvStdDev) is
+   * cheaper to read than to recompute in the backward graph. The node in the gradient graph is
+   * replaced by a copy (the forward graph is not touched).
+   */
+  forwardOutput(node: Node, index: number, shape: number[], dtype: DType): string {
+    const current = this.widened.get(node) ?? node;
+    if (current.outputs[index]) return current.outputs[index];
+    const outputs = [...current.outputs];
+    while (outputs.length <= index) outputs.push('');
+    const name = this.names.fresh(`${node.outputs[0]}/${node.opType}_output_${index}`);
+    outputs[index] = name;
+    const copy: Node = { ...current, outputs };
+    const at = this.graph.nodes.indexOf(current);
+    if (at < 0) throw new Error(`internal: forward node '${node.name}' is not in the gradient graph`);
+    this.graph.nodes[at] = copy;
+    this.widened.set(node, copy);
+    this.added.set(name, { shape, dtype });
+    return name;
+  }
+
+  /** Gradients of pieces of forward tensors (placePiece), by tensor. */
+  private readonly pieces = new Map<string, Array<{ axis: number; start: number; length: number; grad: string }>>();
+
+  /**
+   * Contribute `grad` as the gradient of the block of `x` of `length` elements from `start`
+   * along `axis` (its shape is x's except along that axis). Several pieces of one tensor along one axis
+   * (Gathers of qkv[0], qkv[1], qkv[2]; the two Slices of a roll) are assembled by one Concat
+   * instead of each being padded to x's shape and summed.
+   */
+  placePiece(x: string, axis: number, start: number, length: number, grad: string): void {
+    const piece = { axis, start, length, grad };
+    const list = this.pieces.get(x);
+    if (list) list.push(piece);
+    else this.pieces.set(x, [piece]);
+  }
+
+  /** The contributions of the pieces of `x` placed so far (one per axis), each of x's shape. */
+  assemblePieces(x: string): string[] {
+    const list = this.pieces.get(x);
+    if (!list) return [];
+    this.pieces.delete(x);
+    const xShape = this.shape(x);
+    const out: string[] = [];
+    for (const axis of [...new Set(list.map((p) => p.axis))]) {
+      const group = list.filter((p) => p.axis === axis).sort((a, b) => a.start - b.start);
+      const len = (p: { length: number }) => p.length;
+      const disjoint = group.every((p, i) => i === 0 || group[i - 1].start + len(group[i - 1]) <= p.start);
+      const padded = (p: { start: number; length: number; grad: string }) => {
+        const pads = new Array<number>(2 * xShape.length).fill(0);
+        pads[axis] = p.start;
+        pads[xShape.length + axis] = xShape[axis] - p.start - len(p);
+        return pads.every((v) => v === 0) ? p.grad : this.pad(p.grad, pads);
+      };
+      if (group.length === 1 || !disjoint) {
+        out.push(...group.map(padded));
+        continue;
+      }
+      const parts: string[] = [];
+      let at = 0;
+      const gap = (to: number) => {
+        if (to > at) parts.push(this.zeros(xShape.map((d, i) => (i === axis ? to - at : d)), this.dtype(x)));
+      };
+      for (const p of group) {
+        gap(p.start);
+        parts.push(p.grad);
+        at = p.start + len(p);
+      }
+      gap(xShape[axis]);
+      out.push(this.op('Concat', parts, { axis }));
+    }
+    return out;
+  }
+
   shape(name: string): number[] {
+    const extra = this.added.get(name);
+    if (extra) return extra.shape;
     const s = this.info.shapes.get(name);
     if (!s) throw new Error(`internal: no static shape known for '${name}'`);
     return s;
   }
 
   dtype(name: string): DType {
-    return this.info.dtypes.get(name) ?? 'float32';
+    return this.added.get(name)?.dtype ?? this.info.dtypes.get(name) ?? 'float32';
   }
 
   /** Compile-time value of a tensor (initializers and folded constants), if known. */
@@ -149,6 +232,7 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
   };
   // Adjoint of a tensor once every contribution has arrived (nodes are visited in reverse order).
   const adjoint = (tensor: string): string | undefined => {
+    for (const g of ctx.assemblePieces(tensor)) add(tensor, g);
     const list = contributions.get(tensor);
     if (!list) return undefined;
     const total = ctx.sum(list)!;
@@ -165,12 +249,29 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
   }
 
   const ruleSetName = request.ruleSetName ?? 'gradient';
+  // groups of nodes differentiated as one (GELU written with Erf): composites.ts
+  const scalarOf = (t: string) => {
+    const v = ctx.constantValue(t);
+    return v && v.data.length === 1 ? tensorNumbers(v)[0] : undefined;
+  };
+  const asked = new Set([...request.outputs, ...request.seeds, ...request.wrt]);
+  const composites = findComposites(forward.nodes, forward.outputs.map((o) => o.name), request.rules, asked, scalarOf);
+  // a node given its own rule by the rule set's overrides is differentiated on its own
+  for (const c of new Set(composites.values())) {
+    if (request.nodeRules && c.members.some((m) => request.nodeRules!(m))) for (const m of c.members) composites.delete(m);
+  }
   for (let i = forward.nodes.length - 1; i >= 0; i--) {
-    const node = forward.nodes[i];
+    let node = forward.nodes[i];
+    const composite = composites.get(node);
+    if (composite && composite.members.at(-1) !== node) continue;
     if (!node.outputs.some((o) => active.has(o) && relevant.has(o))) continue;
     const dY = node.outputs.map((o) => (o && active.has(o) ? adjoint(o) : undefined));
     if (dY.every((g) => g === undefined)) continue;
-    const rule = request.nodeRules?.(node) ?? request.rules[node.opType];
+    let rule = request.nodeRules?.(node) ?? request.rules[node.opType];
+    if (composite) {
+      rule = composite.rule;
+      node = composite.node;
+    }
     if (!rule || node.domain !== '') throw new UnsupportedOpError(node.opType, node.name, ruleSetName);
     let dX: Array<string | undefined>;
     try {
