@@ -53,6 +53,17 @@ export class GradContext extends Emitter {
     return name;
   }
 
+  private producers: Map<string, Node> | undefined;
+
+  /** The forward node that computes a tensor (undefined for inputs and initializers). */
+  producer(name: string): Node | undefined {
+    if (!this.producers) {
+      this.producers = new Map();
+      for (const n of this.graph.nodes) for (const o of n.outputs) if (o) this.producers.set(o, n);
+    }
+    return this.producers.get(name);
+  }
+
   /** Gradients of pieces of forward tensors (placePiece), by tensor. */
   private readonly pieces = new Map<string, Array<{ axis: number; start: number; length: number; grad: string }>>();
 

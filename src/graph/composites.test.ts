@@ -144,3 +144,24 @@ test('LayerNormalization goes back from the statistics of its own kernel (no rec
   assert.equal(graph.nodes[1].outputs.length, 1, 'the forward graph itself is not touched');
   await assertGradcheck(graph, feedsOf(graph), 'layernorm in a block');
 });
+
+test("attention's q @ Transpose(k) goes back to k itself for dq (no transpose of the transpose)", async () => {
+  const graph = makeGraph({
+    inputs: { x: [2, 3, 5, 4] },
+    initializers: { wq: weight([4, 4]), wk: weight([4, 4]) },
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'wq'], outputs: ['q'] },
+      { op: 'MatMul', inputs: ['x', 'wk'], outputs: ['k'] },
+      { op: 'Transpose', inputs: ['k'], outputs: ['kt'], attrs: { perm: [0, 1, 3, 2] } },
+      { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['s'] },
+      { op: 'Softmax', inputs: ['s'], outputs: ['y'], attrs: { axis: -1 } },
+    ],
+    outputs: ['y'],
+  });
+  const info = inferShapes(graph, {});
+  const built = buildGradientGraph(graph, info, { outputs: [], seeds: ['y'], wrt: ['x'], rules: gradientRules });
+  const readsKt = built.graph.nodes.filter((n) => n.name.startsWith('grad/') && n.opType === 'Transpose' && n.inputs[0] === 'kt');
+  assert.equal(readsKt.length, 0, 'dq = ds @ k');
+  assert.ok(built.graph.nodes.some((n) => n.opType === 'MatMul' && n.name.startsWith('grad/') && n.inputs[1] === 'k'));
+  await assertGradcheck(graph, feedsOf(graph), 'attention scores');
+});
