@@ -15,6 +15,15 @@ import { activeTensors, relevantTensors } from './gradientPath.js';
 import { findComposites } from './composites.js';
 import { SaliencyError } from '../errors.js';
 
+/** A contribution to part of a forward tensor's gradient (GradContext.placePiece). */
+interface Piece {
+  axis: number;
+  start: number;
+  length: number;
+  step: number;
+  grad: string;
+}
+
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
 export class GradContext extends Emitter {
   constructor(
@@ -65,56 +74,73 @@ export class GradContext extends Emitter {
   }
 
   /** Gradients of pieces of forward tensors (placePiece), by tensor. */
-  private readonly pieces = new Map<string, Array<{ axis: number; start: number; length: number; grad: string }>>();
+  private readonly pieces = new Map<string, Piece[]>();
 
   /**
-   * Contribute `grad` as the gradient of the block of `x` of `length` elements from `start`
-   * along `axis` (its shape is x's except along that axis). Several pieces of one tensor along one axis
-   * (Gathers of qkv[0], qkv[1], qkv[2]; the two Slices of a roll) are assembled by one Concat
-   * instead of each being padded to x's shape and summed.
+   * Contribute `grad` as the gradient of a piece of `x` along `axis`: the block of `length`
+   * elements from `start` (step 1), or every step-th element from `start` < step to the end
+   * (x's length along the axis a multiple of step). Its shape is x's except along that axis.
+   * The pieces of one tensor along one axis (Gathers of qkv[0], qkv[1], qkv[2]; the two Slices of
+   * a roll; patch merging's x[0::2] and x[1::2]) are assembled by one Concat instead of each
+   * being padded to x's shape and summed.
    */
-  placePiece(x: string, axis: number, start: number, length: number, grad: string): void {
-    const piece = { axis, start, length, grad };
+  placePiece(x: string, axis: number, start: number, length: number, grad: string, step = 1): void {
+    const piece = { axis, start, length, step, grad };
     const list = this.pieces.get(x);
     if (list) list.push(piece);
     else this.pieces.set(x, [piece]);
   }
 
-  /** The contributions of the pieces of `x` placed so far (one per axis), each of x's shape. */
+  /** The contributions of the pieces of `x` placed so far (one per axis and step), each of x's shape. */
   assemblePieces(x: string): string[] {
     const list = this.pieces.get(x);
     if (!list) return [];
     this.pieces.delete(x);
     const xShape = this.shape(x);
     const out: string[] = [];
-    for (const axis of [...new Set(list.map((p) => p.axis))]) {
-      const group = list.filter((p) => p.axis === axis).sort((a, b) => a.start - b.start);
-      const len = (p: { length: number }) => p.length;
-      const disjoint = group.every((p, i) => i === 0 || group[i - 1].start + len(group[i - 1]) <= p.start);
-      const padded = (p: { start: number; length: number; grad: string }) => {
-        const pads = new Array<number>(2 * xShape.length).fill(0);
-        pads[axis] = p.start;
-        pads[xShape.length + axis] = xShape[axis] - p.start - len(p);
-        return pads.every((v) => v === 0) ? p.grad : this.pad(p.grad, pads);
-      };
-      if (group.length === 1 || !disjoint) {
-        out.push(...group.map(padded));
-        continue;
-      }
-      const parts: string[] = [];
-      let at = 0;
-      const gap = (to: number) => {
-        if (to > at) parts.push(this.zeros(xShape.map((d, i) => (i === axis ? to - at : d)), this.dtype(x)));
-      };
-      for (const p of group) {
-        gap(p.start);
-        parts.push(p.grad);
-        at = p.start + len(p);
-      }
-      gap(xShape[axis]);
-      out.push(this.op('Concat', parts, { axis }));
+    for (const key of [...new Set(list.map((p) => `${p.axis}/${p.step}`))]) {
+      const group = list.filter((p) => `${p.axis}/${p.step}` === key).sort((a, b) => a.start - b.start);
+      const { axis, step } = group[0];
+      if (step === 1) out.push(...this.blocks(xShape, axis, group));
+      else out.push(this.strided(xShape, axis, step, group, this.dtype(x)));
     }
     return out;
+  }
+
+  /** Step-1 pieces: one Concat when they do not overlap (zeros in the gaps), else each padded. */
+  private blocks(xShape: number[], axis: number, group: Piece[]): string[] {
+    const padded = (p: Piece) => {
+      const pads = new Array<number>(2 * xShape.length).fill(0);
+      pads[axis] = p.start;
+      pads[xShape.length + axis] = xShape[axis] - p.start - p.length;
+      return pads.every((v) => v === 0) ? p.grad : this.pad(p.grad, pads);
+    };
+    const disjoint = group.every((p, i) => i === 0 || group[i - 1].start + group[i - 1].length <= p.start);
+    if (group.length === 1 || !disjoint) return group.map(padded);
+    const parts: string[] = [];
+    let at = 0;
+    const gap = (to: number) => {
+      if (to > at) parts.push(this.zeros(xShape.map((d, i) => (i === axis ? to - at : d)), this.dtype(group[0].grad)));
+    };
+    for (const p of group) {
+      gap(p.start);
+      parts.push(p.grad);
+      at = p.start + p.length;
+    }
+    gap(xShape[axis]);
+    return [this.op('Concat', parts, { axis })];
+  }
+
+  /** Every-step-th pieces: x viewed as [..., n, step, ...], the pieces stacked on the step axis. */
+  private strided(xShape: number[], axis: number, step: number, group: Piece[], dtype: DType): string {
+    const n = xShape[axis] / step;
+    const split = [...xShape.slice(0, axis), n, 1, ...xShape.slice(axis + 1)];
+    const parts: string[] = [];
+    for (let k = 0; k < step; k++) {
+      const at = group.filter((p) => p.start === k).map((p) => p.grad);
+      parts.push(at.length ? this.reshape(this.sum(at)!, split) : this.zeros(split, dtype));
+    }
+    return this.reshape(this.op('Concat', parts, { axis: axis + 1 }), xShape);
   }
 
   shape(name: string): number[] {

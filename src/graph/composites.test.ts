@@ -165,3 +165,43 @@ test("attention's q @ Transpose(k) goes back to k itself for dq (no transpose of
   assert.ok(built.graph.nodes.some((n) => n.opType === 'MatMul' && n.name.startsWith('grad/') && n.inputs[1] === 'k'));
   await assertGradcheck(graph, feedsOf(graph), 'attention scores');
 });
+
+test("patch merging's x[0::2, 0::2] ... x[1::2, 1::2] go back by stacking on a split axis (no Pad); odd lengths keep the padded form", async () => {
+  const merging = (h: number) => {
+    const ints = (name: string, v: number) => [name, int64Tensor([v])] as const;
+    return makeGraph({
+      inputs: { x: [2, h, 4, 3] },
+      initializers: {
+        w: weight([3, 3]),
+        ...Object.fromEntries([ints('z', 0), ints('o', 1), ints('big', 1000), ints('two', 2), ints('a1', 1), ints('a2', 2)]),
+      },
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'w'], outputs: ['h'] },
+        { op: 'Slice', inputs: ['h', 'z', 'big', 'a1', 'two'], outputs: ['r0'] },
+        { op: 'Slice', inputs: ['h', 'o', 'big', 'a1', 'two'], outputs: ['r1'] },
+        { op: 'Slice', inputs: ['r0', 'z', 'big', 'a2', 'two'], outputs: ['p0'] },
+        { op: 'Slice', inputs: ['r1', 'z', 'big', 'a2', 'two'], outputs: ['p1'] },
+        { op: 'Slice', inputs: ['r0', 'o', 'big', 'a2', 'two'], outputs: ['p2'] },
+        { op: 'Slice', inputs: ['r1', 'o', 'big', 'a2', 'two'], outputs: ['p3'] },
+        { op: 'Concat', inputs: ['p0', 'p1', 'p2', 'p3'], outputs: ['c'], attrs: { axis: -1 } },
+        { op: 'Mul', inputs: ['c', 'c'], outputs: ['y'] },
+      ],
+      outputs: ['y'],
+    });
+  };
+  const even = merging(4);
+  assert.ok(!backwardOps(even).includes('Pad'), backwardOps(even).join(' '));
+  await assertGradcheck(even, feedsOf(even), 'patch merging');
+  const odd = makeGraph({
+    inputs: { x: [2, 5, 3] },
+    initializers: { w: weight([3, 3]), z: int64Tensor([0]), big: int64Tensor([1000]), a1: int64Tensor([1]), two: int64Tensor([2]) },
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'w'], outputs: ['h'] },
+      { op: 'Slice', inputs: ['h', 'z', 'big', 'a1', 'two'], outputs: ['r'] },
+      { op: 'Mul', inputs: ['r', 'r'], outputs: ['y'] },
+    ],
+    outputs: ['y'],
+  });
+  assert.ok(backwardOps(odd).includes('Pad'), 'an odd length is not a whole number of steps: padded as before');
+  await assertGradcheck(odd, feedsOf(odd), 'every other row of 5');
+});

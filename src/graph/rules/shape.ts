@@ -172,9 +172,16 @@ export const slice: BackwardRule = (node, [dY], ctx) => {
   });
   if (sizeOf(yShape) === 0) return [ctx.zeros(xShape, ctx.dtype(x)), ...none(node)];
   // a block along one axis: a piece, assembled with the tensor's other pieces (autodiff)
+  // (or every step-th element from an offset below the step to the end: patch merging's x[0::2])
   const cut = xShape.map((_, a) => a).filter((a) => yShape[a] !== xShape[a]);
-  if (cut.length === 1 && stride.every((st) => st === 1)) {
-    if (ctx.needsGrad(x)) ctx.placePiece(x, cut[0], first[cut[0]], yShape[cut[0]], dY!);
+  const a0 = cut[0];
+  const onlyCut = cut.length === 1 && stride.every((st, a) => st === 1 || a === a0);
+  if (onlyCut && stride[a0] === 1) {
+    if (ctx.needsGrad(x)) ctx.placePiece(x, a0, first[a0], yShape[a0], dY!);
+    return [undefined, ...none(node)];
+  }
+  if (onlyCut && stride[a0] > 1 && xShape[a0] % stride[a0] === 0 && first[a0] < stride[a0] && yShape[a0] === xShape[a0] / stride[a0]) {
+    if (ctx.needsGrad(x)) ctx.placePiece(x, a0, first[a0], yShape[a0], dY!, stride[a0]);
     return [undefined, ...none(node)];
   }
   let g = dY!;
