@@ -13,16 +13,8 @@ import { Emitter } from './emitter.js';
 import type { ShapeInfo } from './shapes.js';
 import { activeTensors, relevantTensors } from './gradientPath.js';
 import { findComposites } from './composites.js';
+import { assemblePieces, type Piece } from './pieces.js';
 import { SaliencyError } from '../errors.js';
-
-/** A contribution to part of a forward tensor's gradient (GradContext.placePiece). */
-interface Piece {
-  axis: number;
-  start: number;
-  length: number;
-  step: number;
-  grad: string;
-}
 
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
 export class GradContext extends Emitter {
@@ -96,51 +88,7 @@ export class GradContext extends Emitter {
     const list = this.pieces.get(x);
     if (!list) return [];
     this.pieces.delete(x);
-    const xShape = this.shape(x);
-    const out: string[] = [];
-    for (const key of [...new Set(list.map((p) => `${p.axis}/${p.step}`))]) {
-      const group = list.filter((p) => `${p.axis}/${p.step}` === key).sort((a, b) => a.start - b.start);
-      const { axis, step } = group[0];
-      if (step === 1) out.push(...this.blocks(xShape, axis, group));
-      else out.push(this.strided(xShape, axis, step, group, this.dtype(x)));
-    }
-    return out;
-  }
-
-  /** Step-1 pieces: one Concat when they do not overlap (zeros in the gaps), else each padded. */
-  private blocks(xShape: number[], axis: number, group: Piece[]): string[] {
-    const padded = (p: Piece) => {
-      const pads = new Array<number>(2 * xShape.length).fill(0);
-      pads[axis] = p.start;
-      pads[xShape.length + axis] = xShape[axis] - p.start - p.length;
-      return pads.every((v) => v === 0) ? p.grad : this.pad(p.grad, pads);
-    };
-    const disjoint = group.every((p, i) => i === 0 || group[i - 1].start + group[i - 1].length <= p.start);
-    if (group.length === 1 || !disjoint) return group.map(padded);
-    const parts: string[] = [];
-    let at = 0;
-    const gap = (to: number) => {
-      if (to > at) parts.push(this.zeros(xShape.map((d, i) => (i === axis ? to - at : d)), this.dtype(group[0].grad)));
-    };
-    for (const p of group) {
-      gap(p.start);
-      parts.push(p.grad);
-      at = p.start + p.length;
-    }
-    gap(xShape[axis]);
-    return [this.op('Concat', parts, { axis })];
-  }
-
-  /** Every-step-th pieces: x viewed as [..., n, step, ...], the pieces stacked on the step axis. */
-  private strided(xShape: number[], axis: number, step: number, group: Piece[], dtype: DType): string {
-    const n = xShape[axis] / step;
-    const split = [...xShape.slice(0, axis), n, 1, ...xShape.slice(axis + 1)];
-    const parts: string[] = [];
-    for (let k = 0; k < step; k++) {
-      const at = group.filter((p) => p.start === k).map((p) => p.grad);
-      parts.push(at.length ? this.reshape(this.sum(at)!, split) : this.zeros(split, dtype));
-    }
-    return this.reshape(this.op('Concat', parts, { axis: axis + 1 }), xShape);
+    return assemblePieces(this, this.shape(x), this.dtype(x), list);
   }
 
   shape(name: string): number[] {
