@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { functionModel } from '../../engine/function.js';
-import { pseudoRandom } from '../testing.js';
+import { load, pseudoRandom, smallCnnOnnx } from '../testing.js';
+import { openSessionCount } from '../../engine/onnx.js';
 import { rngFor } from '../../random.js';
 import { eraseRectangle, jointOcclusion, type Rect } from './jointOcclusion.js';
 
@@ -66,4 +67,18 @@ test('joint occlusion draws: torchvision RandomErasing rectangles within the sca
   const other = await jointOcclusion(model, a, b, { erases: 12, seed: 4, scale: [0.1, 0.4] });
   assert.notDeepEqual(other.draws.map((d) => d.a), one.draws.map((d) => d.a));
   await assert.rejects(jointOcclusion(model, pseudoRandom(32, 1), b), /one image A and one image B; image A holds 2 examples/);
+});
+
+test('joint occlusion on an ONNX model leaves no session open', async () => {
+  const before = openSessionCount();
+  const cnn = await load(smallCnnOnnx(), { batchSize: 4 });
+  try {
+    for (let k = 0; k < 3; k++) {
+      const r = await jointOcclusion(cnn, pseudoRandom(192, 1), pseudoRandom(192, 2), { erases: 6, batchSize: 4, scale: [0.1, 0.3] });
+      assert.equal(r.draws.length, 6);
+    }
+  } finally {
+    await cnn.dispose();
+  }
+  assert.equal(openSessionCount(), before);
 });
