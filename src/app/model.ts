@@ -4,7 +4,7 @@
  * package bundles), its preprocessing (built in, sidecar JSON, flags), and its labels.
  * TensorFlow.js is imported only when a tfjs model is opened (it costs ~0.4 s).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { sizeOfShape, type Model, type ModelInfo } from '../engine/model.js';
 import { loadOnnxModel } from '../engine/onnx.js';
@@ -18,6 +18,7 @@ import {
   type ResolvedPreprocessing,
 } from '../io/preprocess.js';
 import { BadInputError, UsageError } from './errors.js';
+import type { DetectionLayout } from '../targets/detection.js';
 
 export type ModelFormat = 'onnx' | 'tfjs';
 
@@ -35,6 +36,8 @@ export interface OpenedModel {
   preprocessingFrom: string[];
   /** The sidecar file looked for (ONNX and tfjs files), whether or not it exists. */
   sidecar?: string;
+  /** How the explained output lays out detections, when the model is known (Human's CenterNet: a class-id column). */
+  detections?: DetectionLayout;
   dispose(): Promise<void>;
 }
 
@@ -49,6 +52,36 @@ async function nsfwjsPreprocessing(name: string): Promise<ImagePreprocessing> {
     pixelRange: [0, 1],
     labels: [...NSFWJS_CLASSES],
     note: 'nsfwjs: pixels / 255, bilinear resize to the input size (no crop), channels last',
+  };
+}
+
+/**
+ * The preprocessing of @vladmandic/human's CenterNet (models/centernet.json) when no sidecar
+ * says otherwise: 512 x 512 RGB in 0..255, channels last (as Human feeds it), and the class names
+ * the package ships (src/object/labels.ts), so `--target detection:class=person` and the
+ * captions name COCO classes; its detections ('tower_0/detections') are the explained output
+ * unless --output says otherwise. Undefined for any other model.
+ */
+async function humanPreprocessing(spec: string): Promise<ImagePreprocessing | undefined> {
+  if (basename(spec) !== 'centernet.json') return undefined;
+  const tfjs = await import('../engine/tfjs/index.js');
+  let shipped: string;
+  try {
+    shipped = realpathSync(tfjs.humanModelPath('centernet'));
+  } catch {
+    return undefined;
+  }
+  if (realpathSync(spec) !== shipped) return undefined;
+  const { height, pixelRange } = tfjs.HUMAN_MODELS.centernet.input;
+  const labels = tfjs.humanLabels();
+  return {
+    size: height,
+    resize: 'stretch',
+    channels: 'RGB',
+    layout: 'NHWC',
+    pixelRange: [...pixelRange],
+    ...(labels ? { labels } : {}),
+    note: `@vladmandic/human centernet: pixels 0..255, resized to 512 x 512, channels last${labels ? '; COCO class names from the package' : ''}`,
   };
 }
 
@@ -97,6 +130,8 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
   const format = formatOf(spec);
   let model: Model;
   let base: ImagePreprocessing;
+  let builtIn: string | undefined;
+  let detections: DetectionLayout | undefined;
   if (format === 'onnx') {
     base = await sidecar(spec);
     const prep = { ...base, ...overrides };
@@ -123,8 +158,14 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
       base = await nsfwjsPreprocessing(name);
       model = await asModelError(spec, () => tfjs.loadNsfwjsModel(name as (typeof tfjs.NSFWJS_MODELS)[number], opts));
     } else {
-      base = await sidecar(spec);
-      model = await asModelError(spec, () => tfjs.loadTfjsModel(spec, { ...opts, output: options.output }));
+      const side = sidecarPath(spec);
+      const human = side && existsSync(side) ? undefined : await humanPreprocessing(spec);
+      base = human ?? (await sidecar(spec));
+      if (human) builtIn = 'built in (@vladmandic/human centernet)';
+      // Human's CenterNet explains its detections unless --output names another output
+      const output = options.output ?? (human ? tfjs.HUMAN_MODELS.centernet.output : undefined);
+      if (human && output === tfjs.HUMAN_MODELS.centernet.output) detections = { ...tfjs.HUMAN_MODELS.centernet.detections };
+      model = await asModelError(spec, () => tfjs.loadTfjsModel(spec, { ...opts, output }));
     }
   }
   const info = model.inspect();
@@ -132,6 +173,7 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
   const side = format === 'nsfwjs' ? undefined : sidecarPath(spec);
   if (format === 'nsfwjs') from.push(`built in (${spec})`);
   else if (side && existsSync(side)) from.push(`sidecar ${side}`);
+  else if (builtIn) from.push(builtIn);
   if (Object.values(options.flags ?? {}).some((v) => v !== undefined)) from.push('flags');
   return {
     model,
@@ -142,6 +184,7 @@ export async function openModel(spec: string, options: OpenOptions = {}): Promis
     preprocessing: { ...base, ...overrides },
     preprocessingFrom: from,
     sidecar: side,
+    ...(detections ? { detections } : {}),
     dispose: () => model.dispose(),
   };
 }
@@ -166,9 +209,11 @@ async function asModelError<T>(spec: string, f: () => Promise<T>): Promise<T> {
 /** The preprocessing resolved against the model's input shape (a mismatch is bad input). */
 export function resolveFor(opened: OpenedModel): ResolvedPreprocessing {
   try {
-    // labels name the classes: every output of a classifier, the first axis of a segmentation map [classes, h, w]
+    // labels name the classes: every output of a classifier, the first axis of a segmentation map [classes, h, w];
+    // for detection rows [detections, values] they name class ids, whose count the output does not give
     const s = opened.model.outputShape;
-    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: s.length === 3 ? s[0] : sizeOfShape(s) });
+    const detections = s.length === 2 && s[1] >= 5;
+    return resolvePreprocessing(opened.preprocessing, opened.model.inputShape, { outputs: detections ? undefined : s.length === 3 ? s[0] : sizeOfShape(s) });
   } catch (e) {
     throw new BadInputError(`${opened.spec}: ${(e as Error).message}`);
   }

@@ -18,6 +18,7 @@ import { openModel, requireGradients, resolveFor, type OpenedModel } from './mod
 import { noProgress, type ProgressSink } from './progress.js';
 import type { Model, Target } from '../engine/model.js';
 import { buildTarget, perInput, type TargetText } from '../targets/spec.js';
+import type { DetectionLayout } from '../targets/detection.js';
 import { computeRun, planCost, type RunContext, type RunOutcome, type RunPlan } from './plan.js';
 import { predict, type Prediction } from './predict.js';
 import { parseTarget, resolveTargetClasses, type TargetRequest } from './request.js';
@@ -122,7 +123,12 @@ function assumptionsOf(opened: OpenedModel, prep: ResolvedPreprocessing | undefi
 }
 
 /** Build a detection/box/segment/similarity target against each input's own output. */
-async function textTarget(model: Model, batch: Float32Array, text: TargetText, o: { labels?: string[]; prep?: ResolvedPreprocessing; mask?: string }): Promise<Target> {
+async function textTarget(
+  model: Model,
+  batch: Float32Array,
+  text: TargetText,
+  o: { labels?: string[]; prep?: ResolvedPreprocessing; mask?: string; detections?: DetectionLayout },
+): Promise<Target> {
   const outputs = (await model.run(batch, { outputs: ['logits'] }))['logits'];
   const size = sizeOfShape(model.outputShape);
   let mask: Float32Array | undefined;
@@ -141,7 +147,7 @@ async function textTarget(model: Model, batch: Float32Array, text: TargetText, o
   }
   const n = outputs.length / size;
   try {
-    return perInput(Array.from({ length: n }, (_, i) => buildTarget(text, { outputShape: model.outputShape, output: outputs.subarray(i * size, (i + 1) * size), labels: o.labels, mask, reference })));
+    return perInput(Array.from({ length: n }, (_, i) => buildTarget(text, { outputShape: model.outputShape, output: outputs.subarray(i * size, (i + 1) * size), labels: o.labels, mask, reference, detections: o.detections })));
   } catch (e) {
     throw new BadInputError(`--target: ${(e as Error).message}`);
   }
@@ -216,7 +222,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const predictMs = performance.now() - t1;
     const outputSize = sizeOfShape(opened.model.outputShape);
     const classes = resolveTargetClasses(targetRequest, n, outputSize, ranked.map((r) => r[0].class));
-    const target = targetRequest.kind === 'text' ? await textTarget(opened.model, batch, targetRequest.text, { labels, prep, mask: o.mask }) : undefined;
+    const target = targetRequest.kind === 'text' ? await textTarget(opened.model, batch, targetRequest.text, { labels, prep, mask: o.mask, detections: opened.detections }) : undefined;
     // from here on every evaluation moves the progress bar
     model.onProgress = (examples) => progress.advance(examples);
     return {

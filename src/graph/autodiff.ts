@@ -8,10 +8,12 @@
  * backprop, deconvnet or LRP replace single rules without touching this file.
  */
 import type { DType, Graph, Node, Tensor } from './ir.js';
-import { NameSource, describeNode } from './ir.js';
+import { NameSource, describeNode, tensorNumbers } from './ir.js';
 import { Emitter } from './emitter.js';
 import type { ShapeInfo } from './shapes.js';
 import { activeTensors, relevantTensors } from './gradientPath.js';
+import { findComposites } from './composites.js';
+import { assemblePieces, type Piece } from './pieces.js';
 import { SaliencyError } from '../errors.js';
 
 /** Context handed to a backward rule: forward facts plus an emitter for new nodes. */
@@ -36,14 +38,45 @@ export class GradContext extends Emitter {
     return this.graph.nodes.find((n) => n.outputs.includes(name));
   }
 
+  /** Shapes and dtypes of the outputs added by forwardOutput (when the rule gave them). */
+  private readonly added = new Map<string, { shape: number[]; dtype: DType }>();
+
+  /** Gradients of pieces of forward tensors (placePiece), by tensor. */
+  private readonly pieces = new Map<string, Piece[]>();
+
+  /**
+   * Contribute `grad` as the gradient of a piece of `x` along `axis`: the block of `length`
+   * elements from `start` (step 1), or every step-th element from `start` < step to the end
+   * (x's length along the axis a multiple of step). Its shape is x's except along that axis.
+   * The pieces of one tensor along one axis (Gathers of qkv[0], qkv[1], qkv[2]; the two Slices of
+   * a roll; patch merging's x[0::2] and x[1::2]) are assembled by one Concat instead of each
+   * being padded to x's shape and summed.
+   */
+  placePiece(x: string, axis: number, start: number, length: number, grad: string, step = 1): void {
+    const piece = { axis, start, length, step, grad };
+    const list = this.pieces.get(x);
+    if (list) list.push(piece);
+    else this.pieces.set(x, [piece]);
+  }
+
+  /** The contributions of the pieces of `x` placed so far (one per axis and step), each of x's shape. */
+  assemblePieces(x: string): string[] {
+    const list = this.pieces.get(x);
+    if (!list) return [];
+    this.pieces.delete(x);
+    return assemblePieces(this, this.shape(x), this.dtype(x), list);
+  }
+
   shape(name: string): number[] {
+    const extra = this.added.get(name);
+    if (extra) return extra.shape;
     const s = this.info.shapes.get(name);
     if (!s) throw new Error(`internal: no static shape known for '${name}'`);
     return s;
   }
 
   dtype(name: string): DType {
-    return this.info.dtypes.get(name) ?? 'float32';
+    return this.added.get(name)?.dtype ?? this.info.dtypes.get(name) ?? 'float32';
   }
 
   /** Compile-time value of a tensor (initializers and folded constants), if known. */
@@ -60,10 +93,12 @@ export class GradContext extends Emitter {
 
   /**
    * Output `k` of a forward node that the forward graph leaves unrequested (MaxPool's
-   * Indices): the node is replaced in the built graph by a copy that also produces it, so
-   * onnxruntime computes it in the same pass. The forward graph itself is not changed.
+   * Indices, LayerNormalization's Mean and InvStdDev): the node is replaced in the built graph
+   * by a copy that also produces it, so onnxruntime computes it in the same pass (cheaper than
+   * recomputing it in the backward graph). The forward graph itself is not changed. Give the
+   * output's shape and dtype when a rule will ask ctx.shape/ctx.dtype of it.
    */
-  forwardOutput(node: Node, k: number): string {
+  forwardOutput(node: Node, k: number, shape?: number[], dtype?: DType): string {
     // the node itself, or (a rule passing a modified copy, as DeepLIFT's MaxPool does) the node
     // producing the same first output
     let at = this.graph.nodes.indexOf(node);
@@ -73,8 +108,9 @@ export class GradContext extends Emitter {
     if (current.outputs[k]) return current.outputs[k];
     const outputs = [...current.outputs];
     while (outputs.length <= k) outputs.push('');
-    outputs[k] = this.names.fresh(`${node.name}/output${k}`);
+    outputs[k] = this.names.fresh(`${node.name || node.outputs[0]}/output${k}`);
     this.graph.nodes[at] = { ...current, outputs };
+    if (shape) this.added.set(outputs[k], { shape, dtype: dtype ?? 'float32' });
     return outputs[k];
   }
 
@@ -180,6 +216,7 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
   };
   // Adjoint of a tensor once every contribution has arrived (nodes are visited in reverse order).
   const adjoint = (tensor: string): string | undefined => {
+    for (const g of ctx.assemblePieces(tensor)) add(tensor, g);
     const list = contributions.get(tensor);
     if (!list) return undefined;
     const total = ctx.sum(list)!;
@@ -196,12 +233,29 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
   }
 
   const ruleSetName = request.ruleSetName ?? 'gradient';
+  // groups of nodes differentiated as one (GELU written with Erf): composites.ts
+  const scalarOf = (t: string) => {
+    const v = ctx.constantValue(t);
+    return v && v.data.length === 1 ? tensorNumbers(v)[0] : undefined;
+  };
+  const asked = new Set([...request.outputs, ...request.seeds, ...request.wrt]);
+  const composites = findComposites(forward.nodes, forward.outputs.map((o) => o.name), request.rules, asked, scalarOf);
+  // a node given its own rule by the rule set's overrides is differentiated on its own
+  for (const c of new Set(composites.values())) {
+    if (request.nodeRules && c.members.some((m) => request.nodeRules!(m))) for (const m of c.members) composites.delete(m);
+  }
   for (let i = forward.nodes.length - 1; i >= 0; i--) {
-    const node = forward.nodes[i];
+    let node = forward.nodes[i];
+    const composite = composites.get(node);
+    if (composite && composite.members.at(-1) !== node) continue;
     if (!node.outputs.some((o) => active.has(o) && relevant.has(o))) continue;
     const dY = node.outputs.map((o) => (o && active.has(o) ? adjoint(o) : undefined));
     if (dY.every((g) => g === undefined)) continue;
-    const rule = request.nodeRules?.(node) ?? request.rules[node.opType];
+    let rule = request.nodeRules?.(node) ?? request.rules[node.opType];
+    if (composite) {
+      rule = composite.rule;
+      node = composite.node;
+    }
     if (!rule || node.domain !== '') throw new UnsupportedOpError(node.opType, node.name, ruleSetName);
     let dX: Array<string | undefined>;
     try {

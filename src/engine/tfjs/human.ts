@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadTfjsModel, type TfjsModel, type TfjsModelOptions } from './model.js';
 
 /** COCO's 80 detection classes, in CenterNet's class-id order (0 = person). */
@@ -55,6 +55,25 @@ export function humanModelPath(name: HumanModelName): string {
   const path = join(dirname(entry), '..', 'models', HUMAN_MODELS[name].file);
   if (!existsSync(path)) throw new Error(`@vladmandic/human ships no ${HUMAN_MODELS[name].file} at ${path}`);
   return path;
+}
+
+/**
+ * CenterNet's class names as @vladmandic/human ships them (src/object/labels.ts: `{ class: 1,
+ * label: 'person' }, ...` in class-id order, the list Human itself names detections with), or
+ * undefined when the package or the file is missing or holds no list.
+ */
+export function humanLabels(): string[] | undefined {
+  let file: string;
+  try {
+    file = join(dirname(humanModelPath('centernet')), '..', 'src', 'object', 'labels.ts');
+  } catch {
+    return undefined;
+  }
+  if (!existsSync(file)) return undefined;
+  const labels = [...readFileSync(file, 'utf8').matchAll(/\{\s*class:\s*(\d+),\s*label:\s*'([^']*)'\s*\}/g)];
+  // class ids are 1-based and consecutive; anything else is a list this reader does not understand
+  if (labels.length === 0 || labels.some((m, i) => Number(m[1]) !== i + 1)) return undefined;
+  return labels.map((m) => m[2]);
 }
 
 /** Load a Human model with its explained output chosen. */

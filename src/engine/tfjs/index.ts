@@ -19,4 +19,4 @@ export { useBackend, wasmDirectory, type TfjsBackend } from './backend.js';
 export { TFJS_FIXES, installTfjsFixes, type TfjsFix } from './kernels.js';
 export { valueAndGradients, GradientError } from './tape.js';
 export { withUnfusedOps } from './unfused.js';
-export { COCO_CLASSES, HUMAN_MODELS, humanModelPath, loadHumanModel, type HumanModelName } from './human.js';
+export { COCO_CLASSES, HUMAN_MODELS, humanLabels, humanModelPath, loadHumanModel, type HumanModelName } from './human.js';

@@ -270,6 +270,12 @@ export const gemm: BackwardRule = (node, [dY], ctx) => {
 function swapLastTwo(ctx: GradContext, x: string, rank: number): string {
   const perm = Array.from({ length: rank }, (_, i) => i);
   [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+  // x = Transpose(t) swapping the last two axes (attention's k^T): its transpose is t, already computed
+  const made = ctx.producer(x);
+  if (made?.opType === 'Transpose' && made.domain === '') {
+    const p = attrInts(made, 'perm', []);
+    if (p.length === rank && p.every((v, i) => v === perm[i])) return made.inputs[0];
+  }
   return ctx.op('Transpose', [x], { perm });
 }
 

@@ -8,12 +8,13 @@
  * statistics (mean = ReduceMean(x), var = ReduceMean((x - mean)^2) over every axis but the
  * channels, as src/training builds it), gets the closed-form backward through the
  * statistics (6 full-size ops instead of differentiating the ReduceMean chains).
- * Layer and instance norm differentiate through the mean and the variance; the statistics
- * are recomputed in the backward graph rather than read from optional outputs.
+ * Layer norm goes back from the statistics its forward kernel computes anyway (the optional
+ * Mean and InvStdDev outputs, requested from the node); instance norm recomputes them in the
+ * backward graph.
  */
 import { attrFloat, attrInt, sizeOf } from '../ir.js';
 import type { BackwardRule, GradContext, RuleSet } from '../autodiff.js';
-import { dtypeCode } from '../onnx.js';
+import { dtypeCode, dtypeFromCode } from '../onnx.js';
 import { floatConstant, reducedAxes } from './pool.js';
 import type { Node } from '../ir.js';
 
@@ -159,6 +160,13 @@ function normalizeBackward(ctx: GradContext, n: Normalized, g: string, axes: num
   return ctx.op('Mul', [inner, n.invStd]);
 }
 
+/**
+ * LayerNormalization, closed form over the forward kernel's own statistics (its optional Mean
+ * and InvStdDev outputs, requested from the node when the model left them out), as PyTorch's CPU
+ * layer_norm_backward: with g = dY * scale, r = invStd, m = mean and n elements per group,
+ *   dx = r g + b x + c,  b = (m sum(g) - sum(g x)) r^3 / n,  c = -b m - r sum(g) / n:
+ * four full-size passes besides g and g x, and two reductions.
+ */
 export const layerNormalization: BackwardRule = (node, [dY, dMean, dInvStd], ctx) => {
   const [x, scale, bias] = node.inputs;
   const xShape = ctx.shape(x);
@@ -167,20 +175,44 @@ export const layerNormalization: BackwardRule = (node, [dY, dMean, dInvStd], ctx
   if (axis < 0) axis += rank;
   const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
   const count = sizeOf(axes.map((a) => xShape[a]));
-  const n = normalize(ctx, x, axes, attrFloat(node, 'epsilon', 1e-5));
+  const statShape = xShape.map((d, i) => (i < axis ? d : 1));
+  const statType = dtypeFromCode(attrInt(node, 'stash_type', 1));
+  // the statistics in x's type (float32 unless stash_type says otherwise; the gradient checker runs float64 graphs)
+  const stat = (k: number) => {
+    const s = ctx.forwardOutput(node, k, statShape, statType);
+    return ctx.dtype(s) === ctx.dtype(x) ? s : ctx.op('CastLike', [s, x]);
+  };
+  const wantX = ctx.needsGrad(x);
+  const mean = wantX || (dY && ctx.needsGrad(scale)) ? stat(1) : undefined;
+  const invStd = wantX || (dY && ctx.needsGrad(scale)) ? stat(2) : undefined;
   const parts: string[] = [];
-  if (dY && ctx.needsGrad(x)) parts.push(normalizeBackward(ctx, n, ctx.op('Mul', [dY, scale]), axes));
+  if (dY && wantX) {
+    const g = ctx.op('Mul', [dY, scale]);
+    const sumG = ctx.reduceSum(g, axes, true);
+    const sumGX = ctx.reduceSum(ctx.op('Mul', [g, x]), axes, true);
+    const cube = ctx.op('Mul', [invStd!, ctx.op('Mul', [invStd!, invStd!])]);
+    const b = ctx.op('Mul', [ctx.op('Sub', [ctx.op('Mul', [mean!, sumG]), sumGX]), ctx.op('Mul', [cube, scalar(ctx, x, 1 / count)])]);
+    const c = ctx.op('Sub', [
+      ctx.op('Neg', [ctx.op('Mul', [b, mean!])]),
+      ctx.op('Mul', [ctx.op('Mul', [invStd!, sumG]), scalar(ctx, x, 1 / count)]),
+    ]);
+    parts.push(ctx.op('Add', [ctx.op('Add', [ctx.op('Mul', [g, invStd!]), ctx.op('Mul', [x, b])]), c]));
+  }
   // the optional Mean and InvStdDev outputs (training-time statistics; float32 unless stash_type says otherwise)
   const castToX = (g: string) => (ctx.dtype(g) === ctx.dtype(x) ? g : ctx.op('Cast', [g], { to: dtypeCode(ctx.dtype(x)) }));
-  if (dMean && ctx.needsGrad(x)) parts.push(ctx.op('Mul', [castToX(dMean), scalar(ctx, x, 1 / count)]));
-  if (dInvStd && ctx.needsGrad(x)) {
+  if (dMean && wantX) parts.push(ctx.op('Mul', [castToX(dMean), scalar(ctx, x, 1 / count)]));
+  if (dInvStd && wantX) {
     // d invStd / dx = -invStd^3 (x - mean) / count
-    const cube = ctx.op('Mul', [n.invStd, ctx.op('Mul', [n.invStd, n.invStd])]);
-    const local = ctx.op('Mul', [ctx.op('Mul', [cube, n.centered]), scalar(ctx, x, -1 / count)]);
+    const cube = ctx.op('Mul', [invStd!, ctx.op('Mul', [invStd!, invStd!])]);
+    const local = ctx.op('Mul', [ctx.op('Mul', [cube, ctx.op('Sub', [x, mean!])]), scalar(ctx, x, -1 / count)]);
     parts.push(ctx.op('Mul', [castToX(dInvStd), local]));
   }
   const dX = ctx.sum(parts);
-  const dScale = dY && ctx.needsGrad(scale) ? ctx.unbroadcast(ctx.op('Mul', [dY, n.xhat]), xShape, ctx.shape(scale)) : undefined;
+  let dScale: string | undefined;
+  if (dY && ctx.needsGrad(scale)) {
+    const xhat = ctx.op('Mul', [ctx.op('Sub', [x, mean!]), invStd!]);
+    dScale = ctx.unbroadcast(ctx.op('Mul', [dY, xhat]), xShape, ctx.shape(scale));
+  }
   const dBias = dY && bias && ctx.needsGrad(bias) ? ctx.unbroadcast(dY, xShape, ctx.shape(bias)) : undefined;
   return [dX, dScale, dBias];
 };

@@ -171,6 +171,19 @@ export const slice: BackwardRule = (node, [dY], ctx) => {
     stride[a] = step;
   });
   if (sizeOf(yShape) === 0) return [ctx.zeros(xShape, ctx.dtype(x)), ...none(node)];
+  // a block along one axis: a piece, assembled with the tensor's other pieces (autodiff)
+  // (or every step-th element from an offset below the step to the end: patch merging's x[0::2])
+  const cut = xShape.map((_, a) => a).filter((a) => yShape[a] !== xShape[a]);
+  const a0 = cut[0];
+  const onlyCut = cut.length === 1 && stride.every((st, a) => st === 1 || a === a0);
+  if (onlyCut && stride[a0] === 1) {
+    if (ctx.needsGrad(x)) ctx.placePiece(x, a0, first[a0], yShape[a0], dY!);
+    return [undefined, ...none(node)];
+  }
+  if (onlyCut && stride[a0] > 1 && xShape[a0] % stride[a0] === 0 && first[a0] < stride[a0] && yShape[a0] === xShape[a0] / stride[a0]) {
+    if (ctx.needsGrad(x)) ctx.placePiece(x, a0, first[a0], yShape[a0], dY!, stride[a0]);
+    return [undefined, ...none(node)];
+  }
   let g = dY!;
   const cur = [...yShape];
   // 1. negative steps: reverse those axes, then they select upwards from the lowest index
@@ -297,8 +310,14 @@ export const gather: BackwardRule = (node, [dY], ctx) => {
   const post = xShape.slice(axis + 1);
   const dtype = ctx.dtype(x);
   const flatShape = [...pre, m, ...post];
-  const g = ctx.reshape(dY!, flatShape);
   const known = ctx.constantValue(indices);
+  // constant consecutive indices (qkv[0], qkv[1], qkv[2]) select a block: a piece (autodiff assembles them)
+  const picked = known ? tensorNumbers(known).map((v) => (v < 0 ? v + n : v)) : [];
+  if (known && m > 0 && picked.every((v, i) => v === picked[0] + i)) {
+    ctx.placePiece(x, axis, picked[0], m, ctx.reshape(dY!, flatShape));
+    return [undefined, undefined];
+  }
+  const g = ctx.reshape(dY!, flatShape);
   if (ctx.opset >= 16) {
     // ScatterND(add) along the gathered axis, moved to the front
     let idx: string;

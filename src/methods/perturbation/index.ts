@@ -15,3 +15,4 @@ export { rise, riseMask, riseDraw, type RiseDraw, type RiseOptions } from './ris
 export { sobolAttribution, bicubicResize, type SobolOptions } from './sobol.js';
 export { sobolPoints } from './sobolSequence.js';
 export { pairwiseOcclusion, type PairwiseOcclusion, type PairwiseOcclusionOptions } from './pairwiseOcclusion.js';
+export { jointOcclusion, eraseRectangle, type JointOcclusion, type JointOcclusionOptions, type JointDraw, type Rect } from './jointOcclusion.js';

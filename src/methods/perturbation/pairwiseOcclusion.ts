@@ -5,8 +5,9 @@
  * (occlusion with the similarity target); then the same over B against A. A map shows which
  * parts of each image make the two look alike to the model.
  *
- * Conditional occlusion (occluding a window of A and one of B together: one forward per pair
- * of windows) is not implemented.
+ * In Sammani et al.'s terms (explain-cl, methods.py `occlusion`) this is conditional occlusion:
+ * each image occluded with the other whole as the condition. Their pairwise occlusion, both
+ * images occluded together by random rectangles, is `jointOcclusion` (jointOcclusion.ts).
  */
 import type { Model } from '../../engine/model.js';
 import { countExamples } from '../../engine/model.js';
