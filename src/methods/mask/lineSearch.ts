@@ -12,7 +12,8 @@
  * computed in the loss's own order, is never above the loss computed in full. The reference's first steps
  * (alpha 1000, 200, 40 ...) delete most of the mask, and their L1 + TV alone exceed the limit: those
  * candidates now cost no model run. (A model whose output holds NaN or infinities breaks the [0, 1] premise;
- * such outputs break the reference's search as well.)
+ * such outputs break the reference's search as well.) `Orbit`, below, stops an optimisation whose masks
+ * went round to an earlier state.
  */
 import { maskValue } from './common.js';
 
@@ -56,8 +57,8 @@ export interface ScoreTerm {
 
 /**
  * ((0 ± s0) ± s1 ...) + penalty, computed in this order (s0 enters exactly), scores asked one at a time
- * (subtracted ones first) until the loss is known or its lower bound exceeds `limit` (see the file comment). `range`: the values a
- * score can take ([0, 1] for probabilities; [-Infinity, Infinity] when nothing is known: every score is
+ * (subtracted ones first) until the loss is known or its lower bound exceeds `limit` (see the file comment).
+ * `range`: the values a score can take ([0, 1] for probabilities; [-Infinity, Infinity] when nothing is known: every score is
  * computed).
  */
 export async function boundedLoss(terms: readonly ScoreTerm[], penalty: number, limit: number, range: readonly [number, number]): Promise<number> {
