@@ -116,6 +116,21 @@ export class Runner {
     }
   }
 
+  /**
+   * Input gradients at `points` for explicit cotangents of the output (`seeds`: one output's worth per point),
+   * with the logits the gradient run computed. For methods that already hold the points' forward outputs
+   * (a target's cotangent needs them): the engine then skips its own forward pass.
+   */
+  async gradients(points: Float32Array, seeds: Float32Array): Promise<{ grads: Float32Array; logits: Float32Array }> {
+    const t0 = performance.now();
+    // 'logits' asked as a Target seed asks it, so the very same compiled session runs
+    const r = await this.model.run(points, { outputs: ['logits'], gradients: { seed: seeds, wrt: ['input'] } });
+    this.timings.modelMs += performance.now() - t0;
+    this.timings.modelCalls++;
+    this.timings.backwardExamples += points.length / this.per;
+    return { grads: r['grad:input'], logits: r['logits'] };
+  }
+
   finish(): Timings {
     this.timings.totalMs = performance.now() - this.started;
     return { ...this.timings };

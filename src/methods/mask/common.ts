@@ -1,7 +1,7 @@
 /**
  * What the mask-optimisation methods share: the image geometry, the default blurred
- * baseline of the reference code, the softmax-probability target, the backtracking line
- * search of I-GOS, Nesterov steps, and the result (the saliency map 1 - mask, upsampled,
+ * baseline of the reference code, the softmax-probability target, Nesterov steps (the
+ * backtracking line search is in lineSearch.ts), and the result (the saliency map 1 - mask, upsampled,
  * with its deletion and insertion AUC from the evaluation's shared curve engine).
  */
 import type { Model, Target } from '../../engine/model.js';
@@ -50,6 +50,8 @@ export interface MaskSetup {
   g: Geometry;
   runner: Runner;
   baselines: Float32Array;
+  /** The values a path score can take: [0, 1] for the probability targets; unbounded for a caller's own Target. */
+  scoreRange: readonly [number, number];
 }
 
 export async function setupMask(model: Model, input: Float32Array, options: MaskOptions): Promise<MaskSetup> {
@@ -58,6 +60,9 @@ export async function setupMask(model: Model, input: Float32Array, options: Mask
   if (g.space.layout === 'flat') throw new Error('mask methods need an image input (NCHW or NHWC): pass preprocessing.layout');
   const runner = new Runner(model, options);
   await probabilityTarget(runner, options.target, input, n);
+  const spec = options.target;
+  const ownTarget = spec !== undefined && typeof spec === 'object' && !Array.isArray(spec);
+  const scoreRange = ownTarget ? ([-Infinity, Infinity] as const) : ([0, 1] as const);
   const per = g.space.size;
   const baseline = options.baseline;
   let baselines: Float32Array;
@@ -66,7 +71,7 @@ export async function setupMask(model: Model, input: Float32Array, options: Mask
     baselines = new Float32Array(input.length);
     for (let e = 0; e < n; e++) baselines.set(blur(input.subarray(e * per, (e + 1) * per)), e * per);
   } else baselines = drawBaselines(baseline, input, per, (e) => rngFor(options.seed ?? 0, e, 999));
-  return { n, g, runner, baselines };
+  return { n, g, runner, baselines, scoreRange };
 }
 
 /**
@@ -99,25 +104,6 @@ export async function probabilityTarget(runner: Runner, spec: TargetSpec | undef
 export function maskGrid(g: Geometry, size: number): Upsampler {
   const [h, w] = g.hw;
   return new Upsampler(Math.min(size, h), Math.min(size, w), h, w);
-}
-
-/**
- * Backtracking (Armijo) line search of the reference: from `alpha`, shrink by `decay` until
- * loss(clamp(m - a g)) <= loss(m) - beta a |g|^2, or a < 1e-5. Returns the step.
- */
-export async function lineSearch(m: Float64Array, grad: Float64Array, loss: (m: Float64Array) => Promise<number>, alpha: number, beta = 1e-4, decay = 0.2): Promise<number> {
-  const base = await loss(m);
-  let g2 = 0;
-  for (const v of grad) g2 += v * v;
-  const t = -beta * g2;
-  let a = alpha;
-  const cand = new Float64Array(m.length);
-  for (;;) {
-    for (let i = 0; i < m.length; i++) cand[i] = maskValue(m[i] - a * grad[i]);
-    const l = await loss(cand);
-    if (!(l > base + a * t) || !(a >= 1e-5)) return a;
-    a *= decay;
-  }
 }
 
 /**

@@ -10,8 +10,9 @@ import type { Model } from '../../engine/model.js';
 import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
 import { PathCache, type PathSpec } from './path.js';
+import { boundedLoss, lineSearch, Orbit, type BoundedLoss } from './lineSearch.js';
 import { addPenalties, l1Penalty, tvPenalty } from './regularizers.js';
-import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution, type MaskOptions } from './common.js';
+import { fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution, type MaskOptions } from './common.js';
 
 export interface IgosOptions extends MaskOptions {
   size?: number;
@@ -65,6 +66,8 @@ export async function igos(model: Model, input: Float32Array, options: IgosOptio
     const nag = new Nesterov(p.alpha);
     let draw = 0;
     const rng = () => rngFor(p.seed, e, draw++);
+    const orbit = new Orbit(p.iterations, p.noise);
+    orbit.visit(m);
     for (let it = 0; it < p.iterations; it++) {
       const grad = reg(m).grad;
       const ig = await path.gradient(x, b, up.up(m), rng());
@@ -72,8 +75,14 @@ export async function igos(model: Model, input: Float32Array, options: IgosOptio
       for (let i = 0; i < grad.length; i++) grad[i] += coarse[i];
       if (p.optimizer === 'nesterov') nag.step(m, grad, it);
       else {
-        const loss = async (c: Float64Array) => (await path.score(x, b, up.up(c), rng())) + reg(c).value;
+        // the path score is asked only while it could still make the candidate acceptable (lineSearch.ts)
+        const loss: BoundedLoss = (c, limit) => {
+          const r = rng();
+          return boundedLoss([{ sign: 1, score: () => path.score(x, b, up.up(c), r) }], reg(c).value, limit, setup.scoreRange);
+        };
         step(m, grad, await lineSearch(m, grad, loss, p.alpha));
+        const end = orbit.visit(m);
+        if (end) return end;
       }
     }
     return m;

@@ -11,8 +11,9 @@ import type { Model } from '../../engine/model.js';
 import { rngFor } from '../../random.js';
 import { defineMethod } from '../descriptor.js';
 import { PathCache, type PathSpec } from './path.js';
+import { boundedLoss, lineSearch, Orbit, type BoundedLoss } from './lineSearch.js';
 import { addPenalties, bilateralTvPenalty, bilateralWeights, l1Penalty } from './regularizers.js';
-import { lineSearch, fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution } from './common.js';
+import { fitMasks, maskGrid, maskResult, Nesterov, setupMask, step, type MaskAttribution } from './common.js';
 import { igosOptions, resolveIgos, type IgosOptions } from './igos.js';
 
 export type IgosppOptions = IgosOptions;
@@ -41,6 +42,8 @@ export async function igospp(model: Model, input: Float32Array, options: IgosppO
     const ins = (u: Float64Array) => path.gradient(b, x, u, rng());
     const md = new Float64Array(cells).fill(1), mi = new Float64Array(cells).fill(1);
     const nagD = new Nesterov(p.alpha), nagI = new Nesterov(p.alpha);
+    const orbit = new Orbit(p.iterations, p.noise);
+    orbit.visit(new Float64Array(2 * cells).fill(1));
     for (let it = 0; it < p.iterations; it++) {
       const ud = up.up(md), ui = up.up(mi), both = times(ud, ui);
       const gBothDel = (await del(both)).grad, gBothIns = (await ins(both)).grad;
@@ -65,18 +68,26 @@ export async function igospp(model: Model, input: Float32Array, options: IgosppO
       // one line search over the stacked masks, as the reference
       const stacked = new Float64Array(2 * cells), grads = new Float64Array(2 * cells);
       stacked.set(md), stacked.set(mi, cells), grads.set(gradD), grads.set(gradI, cells);
-      const loss = async (s: Float64Array) => {
+      // S_del(d) - S_ins(i) + S_del(d i) - S_ins(d i) + penalties; scores asked only while the candidate could
+      // still be acceptable (lineSearch.ts)
+      const loss: BoundedLoss = (s, limit) => {
         const d = s.subarray(0, cells), i = s.subarray(cells);
         const udd = up.up(d), uii = up.up(i), ub = times(udd, uii);
-        let l = await path.score(x, b, udd, rng());
-        l -= await path.score(b, x, uii, rng());
-        l += await path.score(x, b, ub, rng());
-        l -= await path.score(b, x, ub, rng());
-        return l + reg(times(d as Float64Array, i as Float64Array)).value;
+        const r = [rng(), rng(), rng(), rng()];
+        const terms = [
+          { sign: 1, score: () => path.score(x, b, udd, r[0]) },
+          { sign: -1, score: () => path.score(b, x, uii, r[1]) },
+          { sign: 1, score: () => path.score(x, b, ub, r[2]) },
+          { sign: -1, score: () => path.score(b, x, ub, r[3]) },
+        ] as const;
+        return boundedLoss(terms, reg(times(d as Float64Array, i as Float64Array)).value, limit, setup.scoreRange);
       };
       const a = await lineSearch(stacked, grads, loss, p.alpha);
       step(md, gradD, a);
       step(mi, gradI, a);
+      stacked.set(md), stacked.set(mi, cells);
+      const end = orbit.visit(stacked);
+      if (end) return times(end.subarray(0, cells), end.subarray(cells));
     }
     return times(md, mi);
   });
