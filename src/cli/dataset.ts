@@ -9,6 +9,7 @@ import { parseRequest, splitList, type VerbOptions } from '../app/request.js';
 import { UsageError } from '../app/errors.js';
 import { metricOptionsFromFlags, parseMetrics } from '../app/evaluation.js';
 import type { FlagValues } from '../app/plan.js';
+import { positiveInteger } from './flags.js';
 
 export interface DatasetExplainOptions extends VerbOptions {
   dataset: string;
@@ -21,12 +22,6 @@ export interface DatasetExplainOptions extends VerbOptions {
   quiet?: boolean;
 }
 
-const positive = (flag: string, v: string | number | undefined): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
-  return n;
-};
 
 /** Flags given (undefined ones dropped; none: undefined), so the same command gives the same run id. */
 function given<T extends object>(flags: T | undefined): T | undefined {
@@ -63,12 +58,12 @@ export async function explainDataset(o: DatasetExplainOptions, scoring: Pick<Run
     target,
     seed: req.seed,
     batchSize: req.batchSize,
-    chunkSize: positive('chunk-size', o.chunkSize) ?? 32,
-    limit: positive('limit', o.limit),
+    chunkSize: positiveInteger('chunk-size', o.chunkSize) ?? 32,
+    limit: positiveInteger('limit', o.limit),
     preprocessing: given(o.preprocessing),
     ...(scoring.metrics ? { metrics: scoring.metrics, metricOptions: scoring.metricOptions } : {}),
   };
-  const workers = o.workers === undefined || o.workers === 'auto' ? 'auto' : positive('workers', o.workers)!;
+  const workers = o.workers === undefined || o.workers === 'auto' ? 'auto' : positiveInteger('workers', o.workers)!;
   const tty = Boolean(process.stderr.isTTY);
   return runDataset({
     spec,
@@ -105,8 +100,8 @@ export async function worker(o: { redis: string; threads?: string | number; lock
   const { startWorker } = await import('../app/dataset/queue.js');
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const w = startWorker(o.redis, {
-    threads: positive('threads', o.threads),
-    lockMs: positive('lock-ms', o.lockMs),
+    threads: positiveInteger('threads', o.threads),
+    lockMs: positiveInteger('lock-ms', o.lockMs),
     onFailure: (id, m) => log(`job ${id ?? '?'} failed: ${m}`),
     onDone: (id) => log(`job ${id} done`),
   });

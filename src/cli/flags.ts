@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import type { OptionSpec } from '../methods/descriptor.js';
 import { listMethods } from '../methods/registry.js';
 import { optionFlag, type FlagValues } from '../app/plan.js';
+import { UsageError } from '../app/errors.js';
 
 interface FlagUse {
   method: string;
@@ -72,4 +73,12 @@ export function methodFlagValues(opts: Record<string, unknown>): FlagValues {
     if (v !== undefined) out[flag] = v as string | boolean;
   }
   return out;
+}
+
+/** A verb's whole-number flag (`--limit 20`): undefined when not given, a usage error (exit 2) unless a positive integer. */
+export function positiveInteger(flag: string, v: string | number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
+  return n;
 }

@@ -1,15 +1,8 @@
 /** `saliency localisation`: methods scored against synthetic ground truth (app/localisation.ts), registered on the program. */
 import type { Command } from 'commander';
 import { describeLocalisation, localisation, LOCALISATION_DEFAULTS } from '../app/localisation.js';
-import { UsageError } from '../app/errors.js';
+import { positiveInteger } from './flags.js';
 import type { TrainBackend } from '../training/train.js';
-
-function count(flag: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number >= 1, got '${s}'`);
-  return n;
-}
 
 export function localisationCommand(program: Command): void {
   program
@@ -27,9 +20,9 @@ export function localisationCommand(program: Command): void {
     .action(async (o: { methods?: string[]; trainImages?: string; explained?: string; epochs?: string; seed: string; backend: string; out: string; json?: boolean }) => {
       const r = await localisation({
         methods: o.methods?.flatMap((m) => m.split(',')).filter(Boolean),
-        trainImages: count('--train-images', o.trainImages),
-        explained: count('--explained', o.explained),
-        epochs: count('--epochs', o.epochs),
+        trainImages: positiveInteger('train-images', o.trainImages),
+        explained: positiveInteger('explained', o.explained),
+        epochs: positiveInteger('epochs', o.epochs),
         seed: Number(o.seed),
         backend: o.backend as TrainBackend,
         out: o.out,
