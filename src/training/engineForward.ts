@@ -14,6 +14,7 @@ import type { AttrValue, Graph } from '../graph/ir.js';
 import { float32Tensor, initializerFromTensor, int64Tensor } from '../graph/ir.js';
 import { TrainingSession } from '../engine/training.js';
 import type { Architecture, Param } from './network.js';
+import { classifierGraph } from './export.js';
 import { BN_EPSILON } from './tfjsForward.js';
 import { countCorrect, type StepResult } from './tfjsForward.js';
 
@@ -22,18 +23,7 @@ const int = (value: number): AttrValue => ({ kind: 'int', value });
 const attrFloat = (value: number): AttrValue => ({ kind: 'float', value });
 
 export function trainingGraph(arch: Architecture, params: readonly Param[], inputShape: readonly number[], classes: number, normalisation: { mean: number; std: number }): { graph: Graph; stats: string[] } {
-  const g: Graph = {
-    name: `saliency-lab ${arch.name} (training)`,
-    nodes: [],
-    inputs: [{ name: 'input', dtype: 'float32', shape: ['batch', ...inputShape] }],
-    outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', classes] }],
-    initializers: new Map(),
-    valueInfo: new Map(),
-    opset: 17,
-    otherOpsets: {},
-    irVersion: 8,
-    producer: 'saliency-lab train',
-  };
+  const g = classifierGraph(`saliency-lab ${arch.name} (training)`, inputShape, classes);
   for (const p of params) if (p.trainable) g.inputs.push({ name: p.name, dtype: 'float32', shape: [...p.dims] });
   const constant = (name: string, t: ReturnType<typeof float32Tensor>) => {
     g.initializers.set(name, initializerFromTensor(name, t));

@@ -16,12 +16,13 @@ import type { TrainedModel } from './train.js';
 
 const ints = (value: number[]): AttrValue => ({ kind: 'ints', value });
 
-export function trainedGraph(model: TrainedModel): Graph {
-  const g: Graph = {
-    name: `saliency-lab ${model.architecture.name}`,
+/** An empty graph of the trainer's classifiers: input "input" [batch, ...inputShape], output "logits" [batch, classes], opset 17. */
+export function classifierGraph(name: string, inputShape: readonly number[], classes: number): Graph {
+  return {
+    name,
     nodes: [],
-    inputs: [{ name: 'input', dtype: 'float32', shape: ['batch', ...model.inputShape] }],
-    outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', model.classes] }],
+    inputs: [{ name: 'input', dtype: 'float32', shape: ['batch', ...inputShape] }],
+    outputs: [{ name: 'logits', dtype: 'float32', shape: ['batch', classes] }],
     initializers: new Map(),
     valueInfo: new Map(),
     opset: 17,
@@ -29,6 +30,10 @@ export function trainedGraph(model: TrainedModel): Graph {
     irVersion: 8,
     producer: 'saliency-lab train',
   };
+}
+
+export function trainedGraph(model: TrainedModel): Graph {
+  const g = classifierGraph(`saliency-lab ${model.architecture.name}`, model.inputShape, model.classes);
   const init = (name: string, data: ArrayLike<number>, dims: number[]) => {
     g.initializers.set(name, initializerFromTensor(name, float32Tensor(data, dims)));
     return name;
