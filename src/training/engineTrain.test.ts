@@ -9,12 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { FASHION_MNIST_DIR, loadFashionMnist } from './data.js';
+import { loadFashionMnist } from './data.js';
 import { accuracy, train } from './train.js';
-import { initParams, type Architecture } from './network.js';
 import { EngineStepper } from './engineForward.js';
-import { parseIdx } from '../io/idx.js';
+import { bnCnnCase } from './testing.js';
 import { openSessionCount } from '../engine/onnx.js';
 
 const data = loadFashionMnist('train', { limit: 256, seed: 0 });
@@ -56,13 +54,7 @@ test('engine training resumes from its checkpoint to the weights of an uninterru
 });
 
 test('one engine step (batch norm in training mode) gives the loss, weight gradients and batch statistics of PyTorch autograd', async () => {
-  // fixtures/weight-gradients/bn_cnn.json: scripts/make_weight_gradient_fixtures.py
-  const f = JSON.parse(readFileSync('fixtures/weight-gradients/bn_cnn.json', 'utf8'));
-  const raw = parseIdx(readFileSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')), 'train images');
-  const images = Float32Array.from({ length: 8 * 784 }, (_, i) => Number(raw.data[i]) / 255);
-  const arch: Architecture = { name: 'bn-test', channels: [4, 8], batchNorm: true };
-  const params = initParams(arch, [1, 28, 28], 10, 0);
-  for (const p of params) if (p.trainable) p.data.set(f.params[p.name].data);
+  const { fixture: f, images, arch, params } = bnCnnCase(); // fixtures/weight-gradients/bn_cnn.json
   const sessions = openSessionCount();
   const stepper = new EngineStepper(arch, params, [1, 28, 28], 10, f.normalisation);
   const ours = await stepper.step(images, Int32Array.from(f.labels));

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FASHION_MNIST_DIR, loadFashionMnist } from './data.js';
-import { initParams, type Architecture } from './network.js';
-import { parseIdx } from '../io/idx.js';
+import { loadFashionMnist } from './data.js';
+import { bnCnnCase } from './testing.js';
 import { accuracy, train, tf } from './train.js';
 import { exportOnnx } from './export.js';
 import { inputTensor, predictLogits, trainStep } from './tfjsForward.js';
@@ -87,12 +86,7 @@ test('one TensorFlow.js step (wasm) gives the weight gradients of PyTorch autogr
   // fixtures/weight-gradients/bn_cnn.json (scripts/make_weight_gradient_fixtures.py): real images, whose flat
   // background makes tied maxima in the pooling windows; the gradient goes to the first, as in PyTorch
   await useBackend('wasm');
-  const f = JSON.parse(readFileSync('fixtures/weight-gradients/bn_cnn.json', 'utf8'));
-  const raw = parseIdx(readFileSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')), 'train images');
-  const images = Float32Array.from({ length: 8 * 784 }, (_, i) => Number(raw.data[i]) / 255);
-  const arch: Architecture = { name: 'bn-test', channels: [4, 8], batchNorm: true };
-  const params = initParams(arch, [1, 28, 28], 10, 0);
-  for (const p of params) if (p.trainable) p.data.set(f.params[p.name].data);
+  const { fixture: f, images, arch, params } = bnCnnCase(); // fixtures/weight-gradients/bn_cnn.json
   const before = tf.memory().numTensors;
   const x = inputTensor(images, 8, [1, 28, 28], f.normalisation.mean, f.normalisation.std);
   const step = trainStep(arch, params, x, Int32Array.from(f.labels), 10);
