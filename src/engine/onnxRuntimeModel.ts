@@ -415,14 +415,23 @@ export class OnnxRuntimeModel implements Model {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const p of all) {
-      try {
-        await releaseCompiled(await p);
-      } catch {
-        // a session that failed to build has nothing to release
-      }
+    await releaseSessions(this.sessions);
+  }
+}
+
+/**
+ * Empty a cache of sessions being built or built (any key) and release each one that was
+ * built, counted out of openSessionCount(); one that failed to build (or to release) is passed over.
+ */
+export async function releaseSessions(cache: Map<unknown, Promise<{ session: { release(): Promise<void> } }>>): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const p of all) {
+    try {
+      await (await p).session.release();
+      liveSessions--;
+    } catch {
+      // a session that failed to build has nothing to release
     }
   }
 }

@@ -15,7 +15,7 @@ import { saveOnnx } from '../graph/onnx.js';
 import { inferShapes } from '../graph/shapes.js';
 import { buildGradientGraph } from '../graph/autodiff.js';
 import { gradientRules } from '../graph/rules/index.js';
-import { countSession } from './onnxRuntimeModel.js';
+import { countSession, releaseSessions } from './onnxRuntimeModel.js';
 
 export interface TrainingSessionOptions {
   /** Names of the learned tensors: initializers (their values are then only the shapes) or graph inputs. */
@@ -155,15 +155,6 @@ export class TrainingSession {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
-    for (const p of all) {
-      try {
-        await (await p).session.release();
-        countSession(-1);
-      } catch {
-        // a session that failed to build has nothing to release
-      }
-    }
+    await releaseSessions(this.sessions);
   }
 }
