@@ -14,11 +14,11 @@
  */
 import { tf, useBackend } from '../engine/tfjs/backend.js';
 import { Rng } from '../random.js';
-import { datasetSize, imageSize, permutation, pixelStatistics, type Dataset } from './data.js';
+import { datasetSize, pixelStatistics, type Dataset } from './data.js';
 import { initParams, type Architecture, type Param } from './network.js';
 import { adamState, adamUpdate } from './optimizer.js';
 import { countCorrect, forward, inputTensor } from './tfjsForward.js';
-import { batchOf, endEpoch, fingerprint, trainingSettings, updateRunningStatistics, type TrainedModel, type TrainOptions } from './train.js';
+import { endEpoch, fingerprint, runEpoch, trainingSettings, updateRunningStatistics, type TrainedModel, type TrainOptions } from './train.js';
 import { loadCheckpoint, type EpochRecord } from './checkpoint.js';
 
 export const SALIENCY_GUIDED_DEFAULTS = { maskFraction: 0.5, klWeight: 1 };
@@ -99,30 +99,20 @@ export async function trainSaliencyGuided(data: Dataset, options: SaliencyGuided
   const trainable = params.filter((p) => p.trainable);
   const adam = resumed?.adam ?? adamState(trainable.map((p) => p.data.length));
   const history: EpochRecord[] = resumed?.history ?? [];
-  const size = imageSize(data);
-  const batches = Math.ceil(n / batchSize);
   const started = performance.now();
   let trained = 0;
   for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
-    const t0 = performance.now();
-    const order = permutation(n, new Rng(seed, 0xe90c, epoch));
     const maskRng = new Rng(seed, 0x5a11e7, epoch);
-    let lossSum = 0;
-    let correct = 0;
-    for (let b = 0; b < batches; b++) {
-      const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-      const { pixels, labels } = batchOf(data, idx, size);
-      const x = inputTensor(pixels, idx.length, data.shape, normalisation.mean, normalisation.std);
+    const record = await runEpoch(data, { epoch, seed, batchSize, onBatch: options.onBatch }, (pixels, labels) => {
+      const x = inputTensor(pixels, labels.length, data.shape, normalisation.mean, normalisation.std);
       const step = guidedStep(arch, params, x, labels, data.classes, { fraction, klWeight, lo, hi, rng: maskRng });
       x.dispose();
       adamUpdate(trainable.map((p) => p.data), step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
       updateRunningStatistics(arch, params, step.stats);
-      lossSum += step.loss * idx.length;
-      correct += step.correct;
-      trained += idx.length;
-      options.onBatch?.(b + 1, batches);
-    }
-    endEpoch({ epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 }, { arch, params, normalisation, data, options, history, fingerprint: print, adam });
+      return step;
+    });
+    trained += n;
+    endEpoch(record, { arch, params, normalisation, data, options, history, fingerprint: print, adam });
   }
   const seconds = (performance.now() - started) / 1000;
   return { architecture: arch, params, inputShape: data.shape, classes: data.classes, normalisation, history, seed, seconds, imagesPerSecond: trained / Math.max(seconds, 1e-9) };

@@ -89,30 +89,20 @@ export async function train(data: Dataset, options: TrainOptions = {}): Promise<
   const weights = trainable.map((p) => p.data);
   const adam = resumed?.adam ?? adamState(trainable.map((p) => p.data.length));
   const history = resumed?.history ?? [];
-  const size = imageSize(data);
   const stepper = await makeStepper(backend, arch, params, data, normalisation, options.threads);
-  const batches = Math.ceil(n / batchSize);
   const started = performance.now();
   let trained = 0;
   try {
     for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
-      const t0 = performance.now();
-      const order = permutation(n, new Rng(seed, 0xe90c, epoch));
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < batches; b++) {
-        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-        const { pixels, labels } = batchOf(data, idx, size);
+      const record = await runEpoch(data, { epoch, seed, batchSize, onBatch: options.onBatch }, async (pixels, labels) => {
         const step = await stepper.step(pixels, labels);
         if (optimizer === 'sgd') sgdUpdate(weights, step.gradients, adam, { learningRate, momentum, weightDecay: options.weightDecay });
         else adamUpdate(weights, step.gradients, adam, { learningRate, weightDecay: options.weightDecay });
         updateRunningStatistics(arch, params, step.stats);
-        lossSum += step.loss * idx.length;
-        correct += step.correct;
-        trained += idx.length;
-        options.onBatch?.(b + 1, batches);
-      }
-      endEpoch({ epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 }, { arch, params, normalisation, data, options, history, fingerprint: print, adam });
+        return step;
+      });
+      trained += n;
+      endEpoch(record, { arch, params, normalisation, data, options, history, fingerprint: print, adam });
     }
   } finally {
     await stepper.dispose();
@@ -133,6 +123,34 @@ export function trainingSettings(options: TrainOptions): { arch: Architecture; e
 }
 
 /** The images and labels of one batch: `idx` into the set, `size` values per image. */
+/**
+ * One training epoch over `data` in the seeded order of `epoch` (the order every trainer
+ * shares, so resumed runs see the same batches): `trainBatch` takes a batch's pixels and
+ * labels, updates the weights, and returns its mean loss and the number it got right.
+ */
+export async function runEpoch(
+  data: Dataset,
+  o: { epoch: number; seed: number; batchSize: number; onBatch?: (done: number, total: number) => void },
+  trainBatch: (pixels: Float32Array, labels: Int32Array) => Promise<{ loss: number; correct: number }> | { loss: number; correct: number },
+): Promise<EpochRecord> {
+  const t0 = performance.now();
+  const n = datasetSize(data);
+  const size = imageSize(data);
+  const batches = Math.ceil(n / o.batchSize);
+  const order = permutation(n, new Rng(o.seed, 0xe90c, o.epoch));
+  let lossSum = 0;
+  let correct = 0;
+  for (let b = 0; b < batches; b++) {
+    const idx = order.slice(b * o.batchSize, (b + 1) * o.batchSize);
+    const { pixels, labels } = batchOf(data, idx, size);
+    const step = await trainBatch(pixels, labels);
+    lossSum += step.loss * idx.length;
+    correct += step.correct;
+    o.onBatch?.(b + 1, batches);
+  }
+  return { epoch: o.epoch, loss: lossSum / n, trainAccuracy: correct / n, seconds: (performance.now() - t0) / 1000 };
+}
+
 export function batchOf(data: Dataset, idx: readonly number[], size: number): { pixels: Float32Array; labels: Int32Array } {
   const pixels = new Float32Array(idx.length * size);
   const labels = new Int32Array(idx.length);
