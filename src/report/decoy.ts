@@ -1,6 +1,6 @@
 /** The decoy-test report section: reliance check, patch shares per method on both models, flags. */
 import type { DecoyResult } from '../trust/decoy.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, standalonePage } from './html.js';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
@@ -59,5 +59,5 @@ function spuriousSection(r: DecoyResult): string {
 }
 
 export function decoyPage(r: DecoyResult, title = 'Saliency Lab: decoy test'): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}</style></head><body><h1>${escapeHtml(title)}</h1>${decoySection(r)}</body></html>\n`;
+  return standalonePage(title, decoySection(r));
 }

@@ -11,6 +11,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** A self-contained page of one trust-test section (`saliency sanity`, `roar`, `decoy`, `localisation`): plain tables, no script. */
+export function standalonePage(title: string, body: string, heading = title): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}</style></head><body><h1>${escapeHtml(heading)}</h1>${body}</body></html>\n`;
+}
+
 const esc = escapeHtml;
 
 /** Only data URIs (and relative file links for downloads) are allowed into the page. */

@@ -1,6 +1,6 @@
 /** The synthetic-localisation report: each method's localisation scores against the true shape masks. */
 import type { LocalisationResult } from '../trust/localisation.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, standalonePage } from './html.js';
 
 const METRIC_NOTES: Record<string, string> = {
   'relevance-mass': 'share of the map\'s positive mass inside the mask (a uniform map scores the mask share)',
@@ -29,5 +29,5 @@ export function localisationSection(r: LocalisationResult, seconds: number): str
 }
 
 export function localisationPage(r: LocalisationResult, seconds: number): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Saliency Lab: synthetic localisation</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}</style></head><body><h1>Saliency Lab: localisation against synthetic ground truth</h1>${localisationSection(r, seconds)}</body></html>\n`;
+  return standalonePage('Saliency Lab: synthetic localisation', localisationSection(r, seconds), 'Saliency Lab: localisation against synthetic ground truth');
 }

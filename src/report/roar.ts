@@ -1,6 +1,6 @@
 /** The ROAR/KAR report section: test accuracy against the share of pixels removed (or kept), one line per ranking. */
 import type { RoarPoint } from '../trust/roar.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, standalonePage } from './html.js';
 
 const COLOURS = ['#444444', '#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02'];
 
@@ -35,5 +35,5 @@ export function roarSection(points: readonly RoarPoint[], baseAccuracy: number, 
 }
 
 export function roarPage(points: readonly RoarPoint[], baseAccuracy: number, seconds: number): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Saliency Lab: ROAR</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}</style></head><body><h1>Saliency Lab: ROAR and KAR</h1>${roarSection(points, baseAccuracy, seconds)}</body></html>\n`;
+  return standalonePage('Saliency Lab: ROAR', roarSection(points, baseAccuracy, seconds), 'Saliency Lab: ROAR and KAR');
 }

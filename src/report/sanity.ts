@@ -8,7 +8,7 @@
 import type { DataRandomisationResult, SanityResult } from '../trust/sanity.js';
 import { gridImage } from '../io/image.js';
 import { colourScale } from '../viz/colormap.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, standalonePage } from './html.js';
 
 const CELL = 84;
 // columns leave room for labels such as "up to /conv2/Conv"
@@ -88,5 +88,5 @@ async function dataSection(methods: SanityResult['methods'], d: DataRandomisatio
 }
 
 export async function sanityPage(r: SanityResult, title = 'Saliency Lab: sanity checks'): Promise<string> {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}</style></head><body><h1>${escapeHtml(title)}</h1>${await sanitySection(r)}</body></html>\n`;
+  return standalonePage(title, await sanitySection(r));
 }
