@@ -9,7 +9,7 @@ It answers lines "<name> <repeats>" on stdin with one JSON line {"name": ..., "m
 (the first request of a name also warms it up). Measurements, on one input [1, 3, 224, 224]
 (the values of bench/methods.bench.ts), target class 0, baseline 0, 16 examples per forward:
 
-  occlusion  Captum Occlusion, window (3, 16, 16), strides (3, 8, 8), perturbations_per_eval 16
+  occlusion  Captum Occlusion, window (3, 16, 16), strides (3, 8, 8), perturbations_per_eval --perturbations-per-eval (16)
   shapley    Captum ShapleyValueSampling over the superpixels of --segments (an int32 .npy label
              map [224, 224]; default a 32 px grid, 49 features), n_samples --shapley-samples
   kernelshap Captum KernelShap over the same features, n_samples --kernelshap-samples
@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--rise-masks", type=int, default=4000)
     ap.add_argument("--rise-batch", type=int, default=100)
     ap.add_argument("--segments")
+    ap.add_argument("--perturbations-per-eval", type=int, default=16)
     args = ap.parse_args()
     stub_and_add_sources(args.captum)
     import captum
@@ -72,11 +73,11 @@ def main():
 
     runs = {
         "occlusion": lambda: Occlusion(model).attribute(x, sliding_window_shapes=(3, 16, 16), strides=(3, 8, 8), target=0,
-                                                        perturbations_per_eval=16),
+                                                        perturbations_per_eval=args.perturbations_per_eval),
         "shapley": lambda: ShapleyValueSampling(model).attribute(x, feature_mask=grid, target=0, n_samples=args.shapley_samples,
-                                                                 perturbations_per_eval=16),
+                                                                 perturbations_per_eval=args.perturbations_per_eval),
         "kernelshap": lambda: KernelShap(model).attribute(x, feature_mask=grid, target=0, n_samples=args.kernelshap_samples,
-                                                          perturbations_per_eval=16),
+                                                          perturbations_per_eval=args.perturbations_per_eval),
         "rise": rise,
     }
 

@@ -39,7 +39,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     repeats: { type: 'string', default: '1' },
     threads: { type: 'string' },
-    batch: { type: 'string', default: '16' }, // our examples per onnxruntime call (Captum's perturbations_per_eval stays 16)
+    batch: { type: 'string', default: '16' }, // our examples per onnxruntime call
+    'reference-batch': { type: 'string', default: '16' }, // Captum's perturbations_per_eval
     only: { type: 'string', default: 'occlusion,shapley,kernelshap,rise' },
     'shapley-samples': { type: 'string', default: '2' },
     'kernelshap-samples': { type: 'string', default: '200' },
@@ -89,7 +90,7 @@ function ourRuns(model: OnnxModel, features: FeatureMask): Record<Measure, () =>
 
 async function startReference(path: string, segments: string) {
   const p = await startReferenceProcess('Captum', 'captum_perturbation.py', [
-    '--segments', segments, '--rise-batch', args['rise-batch']!,
+    '--segments', segments, '--rise-batch', args['rise-batch']!, '--perturbations-per-eval', args['reference-batch']!,
     '--captum', path, '--models', join(here, 'models'), '--model', args.model!, '--serve',
     '--shapley-samples', args['shapley-samples']!, '--kernelshap-samples', args['kernelshap-samples']!, '--rise-masks', args['rise-masks']!,
   ]);
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
       riseMasks: Number(args['rise-masks']),
       riseReferenceBatch: Number(args['rise-batch']),
       ourBatch: Number(args.batch),
+      referenceBatch: Number(args['reference-batch']),
     },
     reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
     summary,
