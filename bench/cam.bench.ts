@@ -10,6 +10,10 @@
  *   SALIENCY_CAPTUM_PATH=/tmp/captum SALIENCY_GRAD_CAM_PATH=/tmp/pgc node --import tsx bench/cam.bench.ts
  *   node --import tsx bench/cam.bench.ts --models resnet18 --rounds 2 --repeats 2 --only gradcam,fullgrad
  *
+ * Each measurement also gives its forward floor (bench/common.ts forwardFloor): the examples
+ * it sends through the model, each timed as one forward pass at its call's batch size, in the
+ * same run; floor / reference is the best ratio reachable without a faster forward pass.
+ *
  * Both sides: one input (the same deterministic values), target class 0, the last feature
  * map (auto; pytorch-grad-cam: features[-1] / layer4[-1]); Score-CAM and Ablation-CAM in
  * batches of 32. The sides alternate measurement by measurement (load hits both alike).
@@ -23,7 +27,7 @@ import { gradCam } from '../src/methods/cam/gradCam.js';
 import { scoreCam, type ScoreCamSharing } from '../src/methods/cam/scoreCam.js';
 import { ablationCam } from '../src/methods/cam/ablationCam.js';
 import { fullGrad } from '../src/methods/cam/fullGrad.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, forwardFloor, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -110,6 +114,10 @@ interface Measurement {
   met: boolean;
   /** Score-CAM: channels sharing a masked-input pass (constant or affine-equal maps), and the passes run. */
   sharing?: ScoreCamSharing;
+  /** The examples the measure sends through the model, each timed as one forward at its call's batch (bench/common.ts forwardFloor). */
+  forward_floor_ms: number;
+  /** forward_floor_ms / reference_ms: the best ratio reachable without a faster forward pass. */
+  floor_ratio: number;
 }
 
 /** One model: the fast measurements `rounds` x `repeats`, Score-CAM and Ablation-CAM `slow-rounds` x 1, alternating sides. */
@@ -119,6 +127,7 @@ async function benchModel(name: string, paths: { captum: string; gradCam: string
   const model = await loadOnnxModel(join(here, 'models', `${name}.onnx`), { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   const measureRef = reference && ((m: Measure, n: number) => reference.measure(REFERENCE[m].name, n));
   const timing: Alternated = { ours: {}, theirs: {}, load: [] };
+  const floorMs: Partial<Record<Measure, number>> = {};
   try {
     const fast = only.filter((m) => !SLOW.includes(m));
     const slow = only.filter((m) => SLOW.includes(m));
@@ -128,6 +137,13 @@ async function benchModel(name: string, paths: { captum: string; gradCam: string
       Object.assign(timing.ours, t.ours);
       Object.assign(timing.theirs, t.theirs);
       timing.load.push(...t.load);
+    }
+    const floor = forwardFloor(model);
+    const run = ourRunner(model);
+    for (const m of only) {
+      floor.reset();
+      await run[m]();
+      floorMs[m] = await floor.cost(floor.calls());
     }
   } finally {
     await model.dispose();
@@ -153,11 +169,13 @@ async function benchModel(name: string, paths: { captum: string; gradCam: string
       ratio,
       target,
       met: ratio <= target,
+      forward_floor_ms: floorMs[m]!,
+      floor_ratio: floorMs[m]! / refMs,
       ...(m === 'scorecam' && scoreCamSharing ? { sharing: scoreCamSharing } : {}),
     });
     rows.push(
       `${name.padEnd(13)} ${m.padEnd(12)} ours ${ourMs.toFixed(0).padStart(6)} ms   ${refName.padEnd(16)} ${refMs.toFixed(0).padStart(6)} ms` +
-        `${reference ? '' : ' (issue reference)'}   ratio ${ratio.toFixed(3)} (target <= ${target})` +
+        `${reference ? '' : ' (issue reference)'}   ratio ${ratio.toFixed(3)} (target <= ${target})   forward floor ${floorMs[m]!.toFixed(0)} ms, ratio ${(floorMs[m]! / refMs).toFixed(3)}` +
         (m === 'scorecam' && scoreCamSharing ? `   passes ${scoreCamSharing.passes} (shared: ${scoreCamSharing.constant} constant, ${scoreCamSharing.duplicate} duplicate)` : ''),
     );
   }

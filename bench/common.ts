@@ -123,3 +123,49 @@ export async function alternate<M extends string>(
   }
   return { ours, theirs, load };
 }
+
+/** A model whose `run` can be wrapped (the ONNX engine's OnnxModel). */
+interface RunnableModel {
+  readonly inputShape: readonly number[];
+  readonly batchSize: number;
+  run(batch: Float32Array, ask: { outputs?: string[]; gradients?: unknown }): Promise<unknown>;
+}
+
+/**
+ * The forward floor of a measurement: every example it sends through the model, counted
+ * as ONE forward pass at the batch size of the onnxruntime call that carried it, timed on
+ * this machine in the same run. A gradient pass costs at least its forward, so nothing that
+ * makes the same model calls can be faster than the floor; floor / reference is the best
+ * ratio reachable without running the model faster (or fewer times).
+ *
+ *   const floor = forwardFloor(model);   // wraps model.run
+ *   floor.reset(); await method(); const calls = floor.calls();
+ *   const ms = await floor.cost(calls);  // times the forward at each batch size seen
+ */
+export function forwardFloor(model: RunnableModel) {
+  const per = model.inputShape.reduce((a, b) => a * b, 1);
+  const run = model.run.bind(model);
+  let chunks: number[] = [];
+  model.run = (batch, ask) => {
+    for (let n = batch.length / per; n > 0; n -= model.batchSize) chunks.push(Math.min(n, model.batchSize));
+    return run(batch, ask);
+  };
+  const perCall = new Map<number, number>();
+  return {
+    reset: () => void (chunks = []),
+    /** The batch sizes of the onnxruntime calls since the last reset. */
+    calls: (): number[] => [...chunks],
+    /** ms of the forward passes of these calls (median of 5 timed calls per batch size). */
+    async cost(calls: readonly number[]): Promise<number> {
+      let total = 0;
+      for (const b of calls) {
+        if (!perCall.has(b)) {
+          const x = Float32Array.from({ length: b * per }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+          perCall.set(b, median(await timeRuns(() => run(x, { outputs: ['logits'] }), 5)));
+        }
+        total += perCall.get(b)!;
+      }
+      return total;
+    },
+  };
+}
