@@ -38,7 +38,7 @@ export interface OrtRuntime {
 }
 
 export interface OnnxModelOptions {
-  /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16. */
+  /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16, tiny models up to 64. */
   batchSize?: number;
   /** Shape of one example when the file leaves it symbolic (e.g. [3, 224, 224]). */
   inputShape?: number[];
