@@ -31,11 +31,17 @@ export function envelopeOf(m: number, loStart: Int32Array, lo: Int32Array, first
  * no earlier removed neighbour costs nothing. Row i is stored contiguously:
  * R[i * W + band - i + j] = factor entry (i, j), W = band + 1.
  */
-export function envelopeCholeskySolve(m: number, first: Int32Array, band: number, diag: Float64Array, loStart: Int32Array, L: Int32Array, LW: Float64Array, b: Float64Array, C: number): Float64Array {
+export function envelopeCholeskySolve(
+  m: number, first: Int32Array, band: number, diag: Float64Array, loStart: Int32Array, L: Int32Array, LW: Float64Array, b: Float64Array, C: number,
+  /** Reused storage (the factor's values): a caller solving many systems passes the same object. */
+  scratch: { factor?: Float64Array } = {},
+): Float64Array {
   const W = band + 1;
-  const R = new Float64Array(m * W);
+  if (!scratch.factor || scratch.factor.length < m * W) scratch.factor = new Float64Array(Math.max(m * W, 2 * (scratch.factor?.length ?? 0)));
+  const R = scratch.factor;
   for (let i = 0; i < m; i++) {
     const o = i * W + band - i;
+    R.fill(0, o + first[i], o + i);
     R[o + i] = diag[i];
     for (let k = loStart[i]; k < loStart[i + 1]; k++) R[o + L[k]] -= LW[k];
   }
