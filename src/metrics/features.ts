@@ -115,14 +115,46 @@ export function unitScores(map: Float64Array, units: Units, reduce: 'sum' | 'mea
 
 /** Indices by descending score; ties keep index order. */
 export function rankDescending(scores: ArrayLike<number>): Int32Array {
-  const idx = Int32Array.from({ length: scores.length }, (_, i) => i);
-  return idx.sort((a, b) => scores[b] - scores[a] || a - b);
+  return rankBy(scores, -1);
 }
 
 /** Indices by ascending score; ties keep index order. */
 export function rankAscending(scores: ArrayLike<number>): Int32Array {
-  const idx = Int32Array.from({ length: scores.length }, (_, i) => i);
-  return idx.sort((a, b) => scores[a] - scores[b] || a - b);
+  return rankBy(scores, 1);
+}
+
+/**
+ * Indices by ascending sign x score, ties in index order: a stable bottom-up merge sort on
+ * the values themselves (sorting the indices with a comparator callback cost ~10x more: 2 ms
+ * for the 16 maps of 784 pixels of a Fashion-MNIST pixel-flipping run). Scores that are not
+ * all finite (their differences can be NaN) keep the comparator sort, whatever it does.
+ */
+function rankBy(scores: ArrayLike<number>, sign: 1 | -1): Int32Array {
+  const n = scores.length;
+  let idx = new Int32Array(n);
+  let key = new Float64Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = 0; i < n; i++) {
+    const v = scores[i];
+    if (!Number.isFinite(v)) return idx.sort((a, b) => sign * (scores[a] - scores[b]) || a - b);
+    key[i] = sign * v;
+  }
+  let idx2 = new Int32Array(n), key2 = new Float64Array(n);
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n), hi = Math.min(lo + 2 * width, n);
+      let a = lo, b = mid, o = lo;
+      while (a < mid && b < hi) {
+        if (key[b] < key[a]) (key2[o] = key[b]), (idx2[o++] = idx[b++]);
+        else (key2[o] = key[a]), (idx2[o++] = idx[a++]);
+      }
+      while (a < mid) (key2[o] = key[a]), (idx2[o++] = idx[a++]);
+      while (b < hi) (key2[o] = key[b]), (idx2[o++] = idx[b++]);
+    }
+    const i3 = idx, k3 = key;
+    (idx = idx2), (idx2 = i3), (key = key2), (key2 = k3);
+  }
+  return idx;
 }
 
 /** A uniformly random order of 0..count-1 (Fisher-Yates). */
