@@ -50,6 +50,15 @@ export interface OnnxModelOptions {
   threads?: number;
   /** How many compiled sessions to keep (one per batch size and request kind). Default 12. */
   maxSessions?: number;
+  /**
+   * Whether onnxruntime's intra-op threads spin (busy-wait) after a run before sleeping
+   * (session.intra_op.allow_spinning). Default true, onnxruntime's own default: the fastest
+   * for calls back to back. false: they sleep at once, leaving the cores to the JavaScript
+   * work between calls (a metric's perturbations, ROAD's imputation) and to other processes
+   * (a reference library timed right after us on a 2-core machine ran ~1.5x slower while
+   * our threads spun).
+   */
+  spinning?: boolean;
 }
 
 interface Compiled {
@@ -312,6 +321,7 @@ export class OnnxRuntimeModel implements Model {
       }
       const session = await this.ort.InferenceSession.create(saveOnnx(graph), {
         ...this.ort.sessionOptions,
+        ...(this.options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
         graphOptimizationLevel: 'all',
         intraOpNumThreads: this.options.threads ?? this.ort.defaultThreads,
         interOpNumThreads: 1,
