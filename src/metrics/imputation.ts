@@ -126,7 +126,7 @@ export class NoisyLinearImputer {
     let x: Float64Array;
     const envelope = this.solver === 'nested' || this.solver === 'cg' ? undefined : envelopeOf(m, loStart, L, this.first);
     if (this.solver === 'cg') x = conjugateGradients(system, b.subarray(0, m * C), C, this.tolerance);
-    else if (envelope && (this.solver === 'envelope' || (envelope.work <= ENVELOPE_WORK && m * (envelope.band + 1) <= ENVELOPE_VALUES))) {
+    else if (envelope && (this.solver === 'envelope' || (envelope.work <= ENVELOPE_WORK && m * (envelope.band + 2) <= ENVELOPE_VALUES))) {
       x = envelopeCholeskySolve(m, this.first, envelope.band, diag, loStart, L, LW, b, C, this.scratch);
     } else {
       const order = gridDissection(ids, h, w, m, this.order.subarray(0, m));
