@@ -106,7 +106,10 @@ async function main(): Promise<void> {
   const costs: Record<string, { forward: number; gradient: number }> = {};
   const load: number[] = [];
   // one model at a time: an idle onnxruntime session's spinning intra-op threads slow the
-  // other model's runs several times on a 2-core machine
+  // other model's runs several times on a 2-core machine. For the same reason our sessions do
+  // not spin (spinning: false): Quantus runs right after each of our measurements, and while
+  // our threads spun it ran ~1.5x slower (fm pixel flipping 73-81 ms against 50 ms), which
+  // flattered our ratios; our own times are the same or lower without spinning.
   const groups: Array<[string, string, number]> = [
     ['fm_', join(root, 'models', 'fashion-mnist', 'model.onnx'), 64],
     ['mb_', join(here, 'models', 'mobilenet_v2.onnx'), 16],
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
     for (const [prefix, path, batchSize] of groups) {
       const measures = only.filter((m) => m.startsWith(prefix));
       if (!measures.length) continue;
-      const model = await loadOnnxModel(path, { batchSize, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+      const model = await loadOnnxModel(path, { batchSize, maxSessions: 16, spinning: false, threads: args.threads ? Number(args.threads) : undefined });
       try {
         const run = prefix === 'fm_' ? ourRuns(model, undefined) : ourRuns(undefined, model);
         const counts = countExamples(model);

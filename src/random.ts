@@ -13,22 +13,23 @@
  * other examples run beside it or on how the work is batched.
  */
 
-function splitmix32(state: number): [number, number] {
-  state = (state + 0x9e3779b9) | 0;
-  let z = state;
+/** splitmix32's output for the state after `k` steps from `state` (k = 1..4 seed the four words). */
+function splitmix32(state: number, k: number): number {
+  let z = (state + Math.imul(0x9e3779b9, k)) | 0;
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return [state, (z ^ (z >>> 16)) >>> 0];
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function hashNumber(h: number, value: number): number {
-  // Mix an integer (or the two 32-bit halves of a float) into h.
+  // Mix an integer (or the two 32-bit halves of a float) into h (allocation-free: generators
+  // are made per example and per draw, thousands per metric call).
   const lo = value | 0;
   const hi = Number.isInteger(value) ? Math.floor(value / 4294967296) | 0 : Math.floor(value * 4294967296) | 0;
-  for (const part of [lo, hi]) {
-    h = Math.imul(h ^ part, 0x9e3779b1);
-    h ^= h >>> 15;
-  }
+  h = Math.imul(h ^ lo, 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h ^ hi, 0x9e3779b1);
+  h ^= h >>> 15;
   return h;
 }
 
@@ -43,15 +44,11 @@ export class Rng {
   constructor(seed = 0, ...stream: number[]) {
     if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
     let h = hashNumber(0x6a09e667, seed);
-    for (const s of stream) h = hashNumber(h, s);
-    const words: number[] = [];
-    let state = h;
-    for (let i = 0; i < 4; i++) {
-      const [next, out] = splitmix32(state);
-      state = next;
-      words.push(out);
-    }
-    [this.a, this.b, this.c, this.d] = words;
+    for (let i = 0; i < stream.length; i++) h = hashNumber(h, stream[i]);
+    this.a = splitmix32(h, 1);
+    this.b = splitmix32(h, 2);
+    this.c = splitmix32(h, 3);
+    this.d = splitmix32(h, 4);
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 

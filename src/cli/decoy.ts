@@ -4,13 +4,12 @@ import { decoy, describeDecoy } from '../app/decoy.js';
 import { UsageError } from '../app/errors.js';
 import { ARTIFACTS, type ArtifactName } from '../trust/artifacts.js';
 import { TRAIN_BACKENDS, type TrainBackend } from '../training/train.js';
+import { nonNegativeInteger, positiveInteger } from './flags.js';
 
 function backendNamed(name: string): TrainBackend {
   if (!(TRAIN_BACKENDS as readonly string[]).includes(name)) throw new UsageError(`--backend: unknown backend '${name}'; use ${TRAIN_BACKENDS.join(', ')}`);
   return name as TrainBackend;
 }
-
-const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
 
 function artifactNames(text: string | undefined): ArtifactName[] | undefined {
   if (text === undefined) return undefined;
@@ -42,10 +41,10 @@ export function decoyCommand(program: Command): void {
         quick: !o.full,
         methods: o.methods?.flatMap((m) => m.split(',')).filter(Boolean),
         artifacts: artifactNames(o.artifacts),
-        spuriousClass: int(o.spuriousClass),
-        trainImages: int(o.trainImages),
-        epochs: int(o.epochs),
-        explained: int(o.explained),
+        spuriousClass: nonNegativeInteger('spurious-class', o.spuriousClass),
+        trainImages: positiveInteger('train-images', o.trainImages),
+        epochs: positiveInteger('epochs', o.epochs),
+        explained: positiveInteger('explained', o.explained),
         seed: Number(o.seed),
         backend: backendNamed(o.backend),
         out: o.out,

@@ -82,3 +82,12 @@ export function positiveInteger(flag: string, v: string | number | undefined): n
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
   return n;
 }
+
+/** A flag naming a count from 0 (a class index: `--spurious-class 0`): undefined when not given, a usage error (exit 2) unless a whole number >= 0. */
+export function nonNegativeInteger(flag: string, v: string | number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v === 'string' && v.trim() === '') throw new UsageError(`--${flag} must be a whole number >= 0, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a whole number >= 0, got '${v}'`);
+  return n;
+}

@@ -97,7 +97,7 @@ function attributionFlags(cmd: Command, methodFlag: string, defaults: { methods:
     .option('-b, --baseline <specs...>', `black, white, gray, maxdistance, blur[:sigma=5], uniform, gaussian[:sigma=0.1], dataset:DIR|FILE.npy|IDX, x.npy (default ${defaults.baselines})`)
     .option('-t, --target <spec>', "what is explained: each input's top class (top1), a class index, a .npy/.json of one class per input, detection:N|class=NAME|box=x1,y1,x2,y2, box:DETECTION:x1|y1|x2|y2, segment:class=N, similarity:REF", 'top1')
     .option('--seed <n>', 'seed of every random draw (noise, random baselines); same seed, same numbers', '0')
-    .option('--batch-size <n>', "examples per model call (default: as many as fit 256 MB of the model's activations, 1 to 16)")
+    .option('--batch-size <n>', "examples per model call (default: as many as fit 256 MB of the model's activations, 1 to 16, tiny models up to 64)")
     .option('--output <name>', 'the model output explained when it has several (default: the first; `saliency inspect` lists them)')
     .option('--json', 'print the JSON record on stdout instead of a summary')
     .addOption(new Option('--preprocess <preset|file>', 'preprocessing preset (imagenet, keras-tf) or JSON file (default: the sidecar next to the model)'))

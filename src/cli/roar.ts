@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { describeRoar, roar } from '../app/roar.js';
 import type { TrainBackend } from '../training/train.js';
-
-const int = (s: string | undefined) => (s === undefined ? undefined : Number.parseInt(s, 10));
+import { positiveInteger } from './flags.js';
 
 export function roarCommand(program: Command): void {
   program
@@ -26,9 +25,9 @@ export function roarCommand(program: Command): void {
         quick: !o.full,
         methods: o.methods?.flatMap((m) => m.split(',')).filter(Boolean),
         kar: o.kar,
-        trainImages: int(o.trainImages),
-        epochs: int(o.epochs),
-        repeats: int(o.repeats),
+        trainImages: positiveInteger('train-images', o.trainImages),
+        epochs: positiveInteger('epochs', o.epochs),
+        repeats: positiveInteger('repeats', o.repeats),
         fractions: o.fractions?.split(',').map(Number),
         seed: Number(o.seed),
         backend: o.backend as TrainBackend,

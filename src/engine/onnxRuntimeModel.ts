@@ -38,7 +38,7 @@ export interface OrtRuntime {
 }
 
 export interface OnnxModelOptions {
-  /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16. */
+  /** Examples per onnxruntime call (Captum's internal_batch_size). Default: from the model's activation memory (memory.ts), 1 to 16, tiny models up to 64. */
   batchSize?: number;
   /** Shape of one example when the file leaves it symbolic (e.g. [3, 224, 224]). */
   inputShape?: number[];
@@ -50,6 +50,15 @@ export interface OnnxModelOptions {
   threads?: number;
   /** How many compiled sessions to keep (one per batch size and request kind). Default 12. */
   maxSessions?: number;
+  /**
+   * Whether onnxruntime's intra-op threads spin (busy-wait) after a run before sleeping
+   * (session.intra_op.allow_spinning). Default true, onnxruntime's own default: the fastest
+   * for calls back to back. false: they sleep at once, leaving the cores to the JavaScript
+   * work between calls (a metric's perturbations, ROAD's imputation) and to other processes
+   * (a reference library timed right after us on a 2-core machine ran ~1.5x slower while
+   * our threads spun).
+   */
+  spinning?: boolean;
 }
 
 interface Compiled {
@@ -312,6 +321,7 @@ export class OnnxRuntimeModel implements Model {
       }
       const session = await this.ort.InferenceSession.create(saveOnnx(graph), {
         ...this.ort.sessionOptions,
+        ...(this.options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
         graphOptimizationLevel: 'all',
         intraOpNumThreads: this.options.threads ?? this.ort.defaultThreads,
         interOpNumThreads: 1,

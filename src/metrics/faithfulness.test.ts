@@ -122,6 +122,7 @@ test('subset draws: a reused scratch array gives the same subsets and is left in
   for (let seed = 0; seed < 5; seed++) {
     const fresh = sampleWithoutReplacement(50, 12, new Rng(seed));
     assert.deepEqual(sampleWithoutReplacement(50, 12, new Rng(seed), scratch), fresh);
+    assert.deepEqual(sampleWithoutReplacement(50, 12, new Rng(seed), scratch, new Int32Array(12)), fresh);
     assert.equal(new Set(fresh).size, 12);
     assert.deepEqual(Array.from(scratch), Array.from({ length: 50 }, (_, i) => i));
   }

@@ -28,27 +28,33 @@ export type FaithfulnessCorrelationOptions = Partial<OptionValues<typeof FAITHFU
   subsets?: (e: number, run: number) => ArrayLike<number>;
 };
 
+/** The swaps of the last draw on a scratch (reused: a draw allocates nothing when given `scratch` and `out`). */
+let swaps = new Int32Array(0);
+
 /**
  * k distinct values of 0..n-1 (partial Fisher-Yates). `scratch` (0..n-1 in order, length n)
- * saves allocating n values per draw: it is shuffled and then restored, so the draw is the same.
+ * saves allocating n values per draw: it is shuffled and then restored, so the draw is the
+ * same. `out` (length k) receives the draw instead of a new array.
  */
-export function sampleWithoutReplacement(n: number, k: number, rng: Rng, scratch?: Int32Array): Int32Array {
+export function sampleWithoutReplacement(n: number, k: number, rng: Rng, scratch?: Int32Array, out?: Int32Array): Int32Array {
   if (k > n) throw new Error(`cannot draw ${k} distinct pixels out of ${n}: lower subsetSize`);
   const idx = scratch ?? Int32Array.from({ length: n }, (_, i) => i);
-  const js = new Int32Array(k);
+  if (swaps.length < k) swaps = new Int32Array(k);
+  const js = swaps;
   for (let i = 0; i < k; i++) {
     const j = (js[i] = i + rng.int(n - i));
     const t = idx[i];
     idx[i] = idx[j];
     idx[j] = t;
   }
-  const out = idx.slice(0, k);
+  const draw = out ?? new Int32Array(k);
+  for (let i = 0; i < k; i++) draw[i] = idx[i];
   if (scratch) for (let i = k - 1; i >= 0; i--) {
     const t = idx[i];
     idx[i] = idx[js[i]];
     idx[js[i]] = t;
   }
-  return out;
+  return draw;
 }
 
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -73,7 +79,8 @@ export async function faithfulnessCorrelation(model: Model, input: Float32Array,
   const substrate = makeSubstrate(o.substrate as SubstrateName, p.g, { sigma: o.sigma, seed: options.seed });
   const R = o.runs;
   const scratch = Int32Array.from({ length: p.g.positions }, (_, i) => i);
-  const subsetOf = (e: number, r: number) => options.subsets?.(e, r) ?? sampleWithoutReplacement(p.g.positions, o.subsetSize, rngFor(options.seed ?? 0, e, r), scratch);
+  const drawn = new Int32Array(o.subsetSize);
+  const subsetOf = (e: number, r: number) => options.subsets?.(e, r) ?? sampleWithoutReplacement(p.g.positions, o.subsetSize, rngFor(options.seed ?? 0, e, r), scratch, drawn);
   const sums = Array.from({ length: p.n }, () => new Float64Array(R));
   let cached = -1;
   let replacement: Float32Array = new Float32Array(0);

@@ -55,6 +55,11 @@ export class NoisyLinearImputer {
   private readonly b: Float64Array;
   private readonly order: Int32Array;
   private readonly first: Int32Array;
+  /** Each position's in-image neighbours (8 slots, NEIGHBOURS' order, -1 past its last) and their weights. */
+  private readonly near: Int32Array;
+  private readonly nearW: Float64Array;
+  /** Storage reused by the envelope factorisation. */
+  private readonly scratch: { factor?: Float64Array } = {};
 
   constructor(
     private readonly g: Geometry,
@@ -77,11 +82,24 @@ export class NoisyLinearImputer {
     this.upStart = new Int32Array(P + 1);
     this.diag = new Float64Array(P);
     this.b = new Float64Array(P * C);
+    const [h, w] = g.hw;
+    this.near = new Int32Array(8 * P).fill(-1);
+    this.nearW = new Float64Array(8 * P);
+    for (let p = 0; p < P; p++) {
+      const y = Math.floor(p / w), x = p - y * w;
+      let k = 8 * p;
+      for (const [dy, dx, wt] of NEIGHBOURS) {
+        const yy = y + dy, xx = x + dx;
+        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+        this.near[k] = yy * w + xx;
+        this.nearW[k++] = wt;
+      }
+    }
   }
 
   /** Fill the removed positions of `dest` (one example, holding the input) in place. */
   impute(dest: Float32Array, removed: Uint8Array, rng?: Rng): void {
-    const { g, ids, vars, L, LW, U, UW, loStart, upStart, diag, b, elements } = this;
+    const { g, ids, vars, L, LW, U, UW, loStart, upStart, diag, b, elements, near, nearW } = this;
     const [h, w] = g.hw;
     const C = g.channels;
     let m = 0;
@@ -94,12 +112,9 @@ export class NoisyLinearImputer {
     b.fill(0, 0, m * C);
     let nl = 0, nu = 0;
     for (let v = 0; v < m; v++) {
-      const y = Math.floor(vars[v] / w), x = vars[v] - y * w;
-      for (let t = 0; t < 8; t++) {
-        const yy = y + NEIGHBOURS[t][0], xx = x + NEIGHBOURS[t][1], wt = NEIGHBOURS[t][2];
-        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+      for (let t = 8 * vars[v], end = t + 8; t < end && near[t] >= 0; t++) {
+        const q = near[t], wt = nearW[t], id = ids[q];
         diag[v] += wt;
-        const q = yy * w + xx, id = ids[q];
         if (id < 0) for (let c = 0; c < C; c++) b[v * C + c] += wt * dest[elements[q * C + c]];
         else if (id < v) (L[nl] = id), (LW[nl++] = wt);
         else (U[nu] = id), (UW[nu++] = wt);
@@ -111,8 +126,8 @@ export class NoisyLinearImputer {
     let x: Float64Array;
     const envelope = this.solver === 'nested' || this.solver === 'cg' ? undefined : envelopeOf(m, loStart, L, this.first);
     if (this.solver === 'cg') x = conjugateGradients(system, b.subarray(0, m * C), C, this.tolerance);
-    else if (envelope && (this.solver === 'envelope' || (envelope.work <= ENVELOPE_WORK && m * (envelope.band + 1) <= ENVELOPE_VALUES))) {
-      x = envelopeCholeskySolve(m, this.first, envelope.band, diag, loStart, L, LW, b, C);
+    else if (envelope && (this.solver === 'envelope' || (envelope.work <= ENVELOPE_WORK && m * (envelope.band + 2) <= ENVELOPE_VALUES))) {
+      x = envelopeCholeskySolve(m, this.first, envelope.band, diag, loStart, L, LW, b, C, this.scratch);
     } else {
       const order = gridDissection(ids, h, w, m, this.order.subarray(0, m));
       x = choleskySolve(choleskyFactor(system, order), order, b, C);
