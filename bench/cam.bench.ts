@@ -27,7 +27,7 @@ import { gradCam } from '../src/methods/cam/gradCam.js';
 import { scoreCam, type ScoreCamSharing } from '../src/methods/cam/scoreCam.js';
 import { ablationCam } from '../src/methods/cam/ablationCam.js';
 import { fullGrad } from '../src/methods/cam/fullGrad.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, forwardFloor, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, forwardFloor, median, runBenchmark, startReferenceProcess, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -124,7 +124,7 @@ interface Measurement {
 async function benchModel(name: string, paths: { captum: string; gradCam: string } | undefined) {
   ensureBenchModel(name);
   const reference = paths ? await startReference(paths, name) : undefined;
-  const model = await loadOnnxModel(join(here, 'models', `${name}.onnx`), { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  const model = await loadOnnxModel(join(here, 'models', `${name}.onnx`), { ...BENCH_SESSION, batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   const measureRef = reference && ((m: Measure, n: number) => reference.measure(REFERENCE[m].name, n));
   const timing: Alternated = { ours: {}, theirs: {}, load: [] };
   const floorMs: Partial<Record<Measure, number>> = {};

@@ -169,3 +169,12 @@ export function forwardFloor(model: RunnableModel) {
     },
   };
 }
+
+/**
+ * Session options of our side in every benchmark that alternates with a reference process:
+ * onnxruntime's intra-op threads do not spin after a run. On a 2-core machine a reference
+ * timed right after us ran ~1.5x slower while our threads spun (Quantus pixel flipping on
+ * Fashion-MNIST, 73-81 ms against 50 ms), which flattered our ratios; our own times are
+ * the same or lower without spinning (docs/evaluation.md).
+ */
+export const BENCH_SESSION = { spinning: false } as const;

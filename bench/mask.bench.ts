@@ -31,7 +31,7 @@ import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { igos } from '../src/methods/mask/igos.js';
 import { igospp } from '../src/methods/mask/igospp.js';
 import { structuredAttentionGraph } from '../src/methods/mask/sag.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const refMap = JSON.parse(execFileSync(PYTHON, [join(BENCH_DIR, 'mask_reference.py'), ...referenceArgs, '--print-priority']).toString()) as number[];
   const priority = refMap.map((v) => 1 - v);
   const reference = haveReference ? await startReferenceProcess('official I-GOS/SAG', 'mask_reference.py', [...referenceArgs, '--serve']) : undefined;
-  const model = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { batchSize: Number(args['batch-size']), maxSessions: 16, threads: args.threads === undefined ? undefined : Number(args.threads) });
+  const model = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { ...BENCH_SESSION, batchSize: Number(args['batch-size']), maxSessions: 16, threads: args.threads === undefined ? undefined : Number(args.threads) });
   let timing: Alternated;
   try {
     // a pause (--settle ms) before and after each reference measurement, the same for both sides: no side's timed

@@ -28,7 +28,7 @@ import { integratedGradients } from '../src/methods/integratedGradients.js';
 import { smoothGrad } from '../src/methods/smooth.js';
 import { expectedGradients } from '../src/methods/expectedGradients.js';
 import { Rng } from '../src/random.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const path = captumPath();
   const captum = path ? await startCaptum(path) : undefined;
   // every distinct batch size (chunk remainders, forward passes) is its own compiled session: keep them all
-  const model = await loadOnnxModel(modelPath, { batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  const model = await loadOnnxModel(modelPath, { ...BENCH_SESSION, batchSize: 16, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   let timing: Alternated;
   try {
     timing = await alternate(only, ourRunner(model), rounds, repeats, captum && ((m, n) => captum.measure(CAPTUM_NAME[m], n)));

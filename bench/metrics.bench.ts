@@ -30,7 +30,7 @@ import { regionPerturbation } from '../src/metrics/regionPerturbation.js';
 import { road } from '../src/metrics/road.js';
 import { maxSensitivity } from '../src/metrics/maxSensitivity.js';
 import { faithfulnessCorrelation } from '../src/metrics/faithfulnessCorrelation.js';
-import { BENCH_DIR, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
+import { BENCH_DIR, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     for (const [prefix, path, batchSize] of groups) {
       const measures = only.filter((m) => m.startsWith(prefix));
       if (!measures.length) continue;
-      const model = await loadOnnxModel(path, { batchSize, maxSessions: 16, spinning: false, threads: args.threads ? Number(args.threads) : undefined });
+      const model = await loadOnnxModel(path, { ...BENCH_SESSION, batchSize, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
       try {
         const run = prefix === 'fm_' ? ourRuns(model, undefined) : ourRuns(undefined, model);
         const counts = countExamples(model);

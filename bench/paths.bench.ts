@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel } from '../src/engine/onnx.js';
 import { blurIG, guidedIG } from '../src/methods/paths/index.js';
-import { median, runBenchmark, writeResult } from './common.js';
+import { median, runBenchmark, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ function image(): Float32Array {
 
 async function main(): Promise<void> {
   const only = args.only!.split(',');
-  const model = await loadOnnxModel(join(here, 'models', 'mobilenet_v2.onnx'), { batchSize: 16, threads: Number(args.threads) });
+  const model = await loadOnnxModel(join(here, 'models', 'mobilenet_v2.onnx'), { ...BENCH_SESSION, batchSize: 16, threads: Number(args.threads) });
   const x = image();
   const ours: Record<string, number[]> = {};
   const pair: Record<string, number[]> = {};

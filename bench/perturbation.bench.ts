@@ -34,7 +34,7 @@ import { occlusion } from '../src/methods/perturbation/occlusion.js';
 import { shapleySampling } from '../src/methods/perturbation/shapleySampling.js';
 import { kernelShap } from '../src/methods/perturbation/kernelShap.js';
 import { rise } from '../src/methods/perturbation/rise.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult, forwardFloor } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult, forwardFloor, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
   const { features, path: segments } = superpixels();
   const reference = path ? await startReference(path, segments) : undefined;
-  const model = await loadOnnxModel(modelPath, { batchSize: Number(args.batch), maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  const model = await loadOnnxModel(modelPath, { ...BENCH_SESSION, batchSize: Number(args.batch), maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   let timing: Alternated;
   const floorMs: Record<string, number> = {};
   try {

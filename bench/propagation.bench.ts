@@ -21,7 +21,7 @@ import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { guidedBackprop } from '../src/methods/propagation/guidedBackprop.js';
 import { lrp } from '../src/methods/propagation/lrp.js';
 import { deepLift } from '../src/methods/propagation/deepLift.js';
-import { BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult } from './common.js';
+import { BENCH_DIR, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, timeRuns, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const load: number[] = [];
   let version = '';
   for (const name of args.model!.split(',')) {
-    const model = await loadOnnxModel(ensureBenchModel(name), { batchSize: 16, threads: args.threads ? Number(args.threads) : undefined });
+    const model = await loadOnnxModel(ensureBenchModel(name), { ...BENCH_SESSION, batchSize: 16, threads: args.threads ? Number(args.threads) : undefined });
     const ref = await startReference(name);
     if (ref) version = ref.version;
     const measures = only.filter((m) => !(m === 'deeplift' && name === 'resnet18' && ref));

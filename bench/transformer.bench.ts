@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { gradCam } from '../src/methods/cam/gradCam.js';
 import { integratedGradients } from '../src/methods/integratedGradients.js';
-import { alternate, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
+import { alternate, BENCH_SESSION, benchInput, ensureBenchModel, median, runBenchmark, startReferenceProcess, writeResult } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,6 +69,7 @@ async function benchModel(name: string, only: Measure[], captum: string | undefi
     ? await startReferenceProcess('Captum', 'transformer_reference.py', ['--captum', captum, '--model', name, '--batch', String(batch), '--steps', args.steps!])
     : undefined;
   const model = await loadOnnxModel(join(new URL('.', import.meta.url).pathname, 'models', `${name}.onnx`), {
+    ...BENCH_SESSION,
     batchSize: batch,
     threads: args.threads ? Number(args.threads) : undefined,
   });
