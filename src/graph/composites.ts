@@ -16,7 +16,7 @@
  * rules (a propagation rule set that changes one of them sees the nodes one by one).
  */
 import type { Node } from './ir.js';
-import { attrInt } from './ir.js';
+import { attrInt, attrInts } from './ir.js';
 import type { BackwardRule, GradContext, RuleSet } from './autodiff.js';
 import { gradientRules } from './rules/gradient.js';
 
@@ -72,6 +72,25 @@ function matchGelu(last: Node, producer: Map<string, Node>, scalarOf: (t: string
  * [.., T, T] attention weights become a Mul and ReduceSum over [.., T, d] (FlashAttention's
  * backward does the same). dS = P (dP - rowsum(dO O)); dP and dV by the MatMul rule.
  */
+/**
+ * rowsum(dO * O) over the last axis. When O is read by a Transpose (ViT's heads back to
+ * sequence-first) dO is that Transpose's backward, Transpose(dO'): the product is taken in the
+ * transposed layout, Transpose(rowsum(dO' * O')), so dO itself need not be materialised (the
+ * MatMuls read it through their transBatch flags).
+ */
+function rowSums(ctx: GradContext, dO: string, o: string, rank: number): string {
+  const back = ctx.producer(dO);
+  const perm = back?.opType === 'Transpose' ? attrInts(back, 'perm') : undefined;
+  const forward = perm && ctx.graph.nodes.find((n) => n.opType === 'Transpose' && n.inputs[0] === o && !n.name.startsWith('grad/'));
+  const fPerm = forward ? attrInts(forward, 'perm') : undefined;
+  // the backward's perm undoes the forward's, and O's last axis stays last
+  if (!back || !perm || !forward || !fPerm || fPerm.length !== rank || fPerm[rank - 1] !== rank - 1 || perm.some((p, i) => fPerm[p] !== i)) {
+    return ctx.reduceSum(ctx.op('Mul', [dO, o]), [rank - 1], true);
+  }
+  const swapped = ctx.reduceSum(ctx.op('Mul', [back.inputs[0], forward.outputs[0]]), [rank - 1], true);
+  return ctx.op('Transpose', [swapped], { perm: { kind: 'ints', value: perm } });
+}
+
 function matchAttention(last: Node, producer: Map<string, Node>, opset: number): Composite | undefined {
   if (last.opType !== 'MatMul') return undefined;
   const softmax = producer.get(last.inputs[0]);
@@ -87,7 +106,7 @@ function matchAttention(last: Node, producer: Map<string, Node>, opset: number):
     // rows of O line up with rows of P unless the MatMul broadcast P, or P is 1-D / softmaxed elsewhere
     const oShape = ctx.shape(o);
     const aligned = rank >= 2 && axis === rank - 1 && oShape.length === rank && oShape.slice(0, -1).every((d, i) => d === ctx.shape(p)[i]);
-    const rows = aligned ? ctx.reduceSum(ctx.op('Mul', [dO!, o]), [rank - 1], true) : undefined;
+    const rows = aligned ? rowSums(ctx, dO!, o, rank) : undefined;
     const dS = rows ? ctx.op('Mul', [p, ctx.op('Sub', [dP, rows])]) : gradientRules.Softmax(softmax, [dP], ctx)[0];
     return [dS, dV];
   };
