@@ -8,15 +8,20 @@ import { loadOnnx, saveOnnx } from '../src/graph/onnx.js';
 import { inferShapes } from '../src/graph/shapes.js';
 import { buildGradientGraph } from '../src/graph/autodiff.js';
 import { gradientRules } from '../src/graph/rules/index.js';
+import { poolBeforeRelu } from '../src/graph/canonize.js';
+import { narrowToGathered } from '../src/graph/narrow.js';
 
 const [file, batchArg, threadsArg] = process.argv.slice(2);
 const batch = Number(batchArg ?? 16);
 const graph = loadOnnx(file);
 const input = graph.inputs[0];
 const shape = [batch, ...(input.shape!.slice(1) as number[])];
-const info = inferShapes(graph, { [input.name]: shape });
 const out = graph.outputs[0].name;
-const built = buildGradientGraph(graph, info, { outputs: [], seeds: [out], wrt: [input.name], rules: gradientRules });
+// the engine's rewrites for the plain gradient (onnxRuntimeModel.ts)
+const keep = new Set([out, input.name]);
+const prepared = poolBeforeRelu(narrowToGathered(graph, inferShapes(graph, { [input.name]: shape }), keep), keep);
+const info = inferShapes(prepared, { [input.name]: shape });
+const built = buildGradientGraph(prepared, info, { outputs: [], seeds: [out], wrt: [input.name], rules: gradientRules });
 const session = await ort.InferenceSession.create(saveOnnx(built.graph), {
   enableProfiling: true,
   profileFilePrefix: '/tmp/sl-profile',

@@ -13,6 +13,7 @@ import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { missingBackwardRules } from '../graph/gradientPath.js';
 import { poolBeforeRelu } from '../graph/canonize.js';
+import { narrowToGathered } from '../graph/narrow.js';
 import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
 import { findLinearHead, type LinearHead } from './head.js';
@@ -296,7 +297,9 @@ export class OnnxRuntimeModel implements Model {
           sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
         } else if (grad.rule === 'gradient') {
           // Relu -> MaxPool as MaxPool -> Relu where nothing asks for the ReLU's output (exact; canonize.ts)
-          prepared = poolBeforeRelu(source, new Set([...tensors, ...wrtTensors, ...overrides, this.outputName]));
+          const keep = new Set([...tensors, ...wrtTensors, ...overrides, this.outputName]);
+          // and the rows a Gather keeps (ViT's class token) computed alone (exact; narrow.ts)
+          prepared = poolBeforeRelu(narrowToGathered(source, info, keep), keep);
           if (prepared !== source) sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
         }
         const built = buildGradientGraph(prepared, sourceInfo, {
@@ -311,10 +314,11 @@ export class OnnxRuntimeModel implements Model {
         seedInput = built.seedInputs[this.outputName];
         grad.wrt.forEach((w, i) => (fetch[`grad:${w}`] = built.gradOutputs[wrtTensors[i]]));
       } else {
+        const narrowed = narrowToGathered(source, info, new Set(tensors));
         graph = {
-          ...source,
-          nodes: [...source.nodes],
-          initializers: new Map(source.initializers),
+          ...narrowed,
+          nodes: [...narrowed.nodes],
+          initializers: new Map(narrowed.initializers),
           outputs: [...new Set(tensors)].map((t) => ({ name: t, dtype: 'float32' as const, shape: info.shapes.get(t)! })),
         };
         pruneDeadNodes(graph);

@@ -205,3 +205,45 @@ test("patch merging's x[0::2, 0::2] ... x[1::2, 1::2] go back by stacking on a s
   assert.ok(backwardOps(odd).includes('Pad'), 'an odd length is not a whole number of steps: padded as before');
   await assertGradcheck(odd, feedsOf(odd), 'every other row of 5');
 });
+
+test("attention's Softmax and MatMul with V go back with row sums over O's head width, not over P's keys", async () => {
+  // O used as it is, and O transposed (ViT's heads back to sequence-first: the sums are taken in that layout)
+  for (const transposed of [false, true]) await attentionCase(transposed);
+});
+
+async function attentionCase(transposed: boolean): Promise<void> {
+  const graph = makeGraph({
+    inputs: { x: [2, 3, 6, 4] },
+    initializers: { wq: weight([4, 4]), wk: weight([4, 4]), wv: weight([4, 3]), wo: weight([3, 2]), scale: scalar(0.5) },
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'wq'], outputs: ['q'] },
+      { op: 'MatMul', inputs: ['x', 'wk'], outputs: ['k'] },
+      { op: 'Transpose', inputs: ['k'], outputs: ['kt'], attrs: { perm: [0, 1, 3, 2] } },
+      { op: 'MatMul', inputs: ['q', 'kt'], outputs: ['s0'] },
+      { op: 'Mul', inputs: ['s0', 'scale'], outputs: ['s'] },
+      { op: 'Softmax', inputs: ['s'], outputs: ['p'], attrs: { axis: -1 } },
+      { op: 'MatMul', inputs: ['x', 'wv'], outputs: ['v'] },
+      { op: 'MatMul', inputs: ['p', 'v'], outputs: ['o'] },
+      ...(transposed ? [{ op: 'Transpose', inputs: ['o'], outputs: ['ot'], attrs: { perm: [2, 0, 1, 3] } }] : []),
+      { op: 'MatMul', inputs: [transposed ? 'ot' : 'o', 'wo'], outputs: ['y'] },
+    ],
+    outputs: ['y'],
+  });
+  const build = (outputs: string[]) =>
+    buildGradientGraph(graph, inferShapes(graph, {}), { outputs, seeds: ['y'], wrt: ['x'], rules: gradientRules }).graph;
+  const readsO = (g: Graph) => g.nodes.filter((n) => n.name.startsWith('grad/') && n.opType === 'Mul' && n.inputs.includes(transposed ? 'ot' : 'o'));
+  const readsP = (g: Graph) => g.nodes.filter((n) => n.name.startsWith('grad/') && n.opType === 'Mul' && n.inputs.includes('p'));
+  assert.equal(readsO(build([])).length, 1, 'rowsum(dO * O)');
+  assert.equal(readsP(build([])).length, 1, 'only P * (dP - rows)');
+  // asking for P (a tap) keeps the Softmax rule: rowsum(dP * P)
+  assert.equal(readsO(build(['p'])).length, 0);
+  assert.equal(readsP(build(['p'])).length, 2);
+  const feeds = feedsOf(graph);
+  const seed = { y: randomData(2 * 3 * 6 * 2, rng) };
+  const a = await computeGradients(graph, feeds, seed, { wrt: ['x'] });
+  const withTap = { ...graph, outputs: [...graph.outputs, { name: 'p', dtype: 'float32' as const, shape: [2, 3, 6, 6] }] };
+  const b = await computeGradients(withTap, feeds, seed, { wrt: ['x'] });
+  assert.ok(a['x'].some((v) => v !== 0));
+  assert.ok(relativeL2(a['x'], b['x']) < 1e-6, `composite and per-node rules agree: ${relativeL2(a['x'], b['x'])}`);
+  await assertGradcheck(graph, feeds, `attention softmax @ v${transposed ? ', O transposed' : ''}`);
+}

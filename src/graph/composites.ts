@@ -9,11 +9,14 @@
  *   paths to x); dy/dx = Phi(x) + x phi(x) = 0.5 (Erf(u) + 1) + u exp(-u^2) / sqrt(pi), u = x / sqrt 2,
  *   read from the forward's u and Erf(u) + 1, takes seven.
  *
+ * - Attention's Softmax followed by its MatMul with V (matchAttention below).
+ *
  * A group is used only when its inner tensors are not asked for (taps, seeds, outputs), are read
  * by nothing outside the group, and the rule set differentiates its ops with the plain gradient
  * rules (a propagation rule set that changes one of them sees the nodes one by one).
  */
 import type { Node } from './ir.js';
+import { attrInt, attrInts } from './ir.js';
 import type { BackwardRule, GradContext, RuleSet } from './autodiff.js';
 import { gradientRules } from './rules/gradient.js';
 
@@ -63,6 +66,55 @@ function matchGelu(last: Node, producer: Map<string, Node>, scalarOf: (t: string
 }
 
 /**
+ * Attention's Softmax read by one MatMul, O = Softmax(S) @ V over S's last axis. The Softmax
+ * rule's row sums sum_j dP_ij P_ij (with dP = dO V^T) equal sum_d dO_id O_id, so they are taken
+ * over the head width of O instead of the key length of P: the Mul and ReduceSum over the
+ * [.., T, T] attention weights become a Mul and ReduceSum over [.., T, d] (FlashAttention's
+ * backward does the same). dS = P (dP - rowsum(dO O)); dP and dV by the MatMul rule.
+ */
+/**
+ * rowsum(dO * O) over the last axis. When O is read by a Transpose (ViT's heads back to
+ * sequence-first) dO is that Transpose's backward, Transpose(dO'): the product is taken in the
+ * transposed layout, Transpose(rowsum(dO' * O')), so dO itself need not be materialised (the
+ * MatMuls read it through their transBatch flags).
+ */
+function rowSums(ctx: GradContext, dO: string, o: string, rank: number): string {
+  const back = ctx.producer(dO);
+  const perm = back?.opType === 'Transpose' ? attrInts(back, 'perm') : undefined;
+  const forward = perm && ctx.graph.nodes.find((n) => n.opType === 'Transpose' && n.inputs[0] === o && !n.name.startsWith('grad/'));
+  const fPerm = forward ? attrInts(forward, 'perm') : undefined;
+  // the backward's perm undoes the forward's, and O's last axis stays last
+  if (!back || !perm || !forward || !fPerm || fPerm.length !== rank || fPerm[rank - 1] !== rank - 1 || perm.some((p, i) => fPerm[p] !== i)) {
+    return ctx.reduceSum(ctx.op('Mul', [dO, o]), [rank - 1], true);
+  }
+  const swapped = ctx.reduceSum(ctx.op('Mul', [back.inputs[0], forward.outputs[0]]), [rank - 1], true);
+  return ctx.op('Transpose', [swapped], { perm: { kind: 'ints', value: perm } });
+}
+
+function matchAttention(last: Node, producer: Map<string, Node>, opset: number): Composite | undefined {
+  if (last.opType !== 'MatMul') return undefined;
+  const softmax = producer.get(last.inputs[0]);
+  if (softmax?.opType !== 'Softmax') return undefined;
+  const [p, v] = last.inputs;
+  const o = last.outputs[0];
+  const rule: BackwardRule = (_node, [dO], ctx: GradContext) => {
+    const rank = ctx.shape(p).length;
+    let axis = attrInt(softmax, 'axis', opset >= 13 ? -1 : 1);
+    if (axis < 0) axis += rank;
+    const [dP, dV] = gradientRules.MatMul(last, [dO], ctx);
+    if (dP === undefined) return [undefined, dV];
+    // rows of O line up with rows of P unless the MatMul broadcast P, or P is 1-D / softmaxed elsewhere
+    const oShape = ctx.shape(o);
+    const aligned = rank >= 2 && axis === rank - 1 && oShape.length === rank && oShape.slice(0, -1).every((d, i) => d === ctx.shape(p)[i]);
+    const rows = aligned ? rowSums(ctx, dO!, o, rank) : undefined;
+    const dS = rows ? ctx.op('Mul', [p, ctx.op('Sub', [dP, rows])]) : gradientRules.Softmax(softmax, [dP], ctx)[0];
+    return [dS, dV];
+  };
+  const node: Node = { name: `${last.name}/attention`, opType: 'SoftmaxMatMul', domain: '', inputs: [softmax.inputs[0], v], outputs: [o], attrs: {} };
+  return { members: [softmax, last], rule, node };
+}
+
+/**
  * The composites of a forward graph, by member node. `keep` holds the tensors asked for
  * (outputs, seeds, wrt): a group whose inner tensor is one of them is left to per-node rules.
  */
@@ -72,10 +124,14 @@ export function findComposites(
   rules: RuleSet,
   keep: ReadonlySet<string>,
   scalarOf: (t: string) => number | undefined,
+  opset: number,
 ): Map<Node, Composite> {
   const found = new Map<Node, Composite>();
-  const plain = ['Mul', 'Add', 'Div', 'Erf'].every((op) => rules[op] === gradientRules[op]);
-  if (!plain) return found;
+  const plain = (ops: string[]) => ops.every((op) => rules[op] === gradientRules[op]);
+  const matchers: Array<(last: Node) => Composite | undefined> = [];
+  if (plain(['Mul', 'Add', 'Div', 'Erf'])) matchers.push((last) => matchGelu(last, producer, scalarOf));
+  if (plain(['Softmax', 'MatMul'])) matchers.push((last) => matchAttention(last, producer, opset));
+  if (!matchers.length) return found;
   const producer = new Map<string, Node>();
   const readers = new Map<string, number>();
   for (const n of nodes) {
@@ -84,7 +140,7 @@ export function findComposites(
   }
   for (const o of graphOutputs) readers.set(o, (readers.get(o) ?? 0) + 1);
   for (const last of nodes) {
-    const c = matchGelu(last, producer, scalarOf);
+    const c = matchers.map((match) => match(last)).find((m) => m !== undefined);
     if (!c) continue;
     const inner = c.members.slice(0, -1).map((n) => n.outputs[0]);
     if (inner.some((t) => keep.has(t) || readers.get(t) !== 1 || c.members.some((m) => found.has(m)))) continue;
