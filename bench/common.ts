@@ -174,7 +174,11 @@ export function forwardFloor(model: RunnableModel) {
  * Session options of our side in every benchmark that alternates with a reference process:
  * onnxruntime's intra-op threads do not spin after a run. On a 2-core machine a reference
  * timed right after us ran ~1.5x slower while our threads spun (Quantus pixel flipping on
- * Fashion-MNIST, 73-81 ms against 50 ms), which flattered our ratios; our own times are
- * the same or lower without spinning (docs/evaluation.md).
+ * Fashion-MNIST, 73-81 ms against 50 ms), which flattered our ratios. Our own times do not
+ * suffer: fm metrics the same or lower (docs/evaluation.md); IG in one process, spinning on
+ * against off, alternating: vit_b_16 30 steps 10.3 / 9.9 s against 9.8 / 12.1 s, mobilenet_v2
+ * 200 steps 6.0 / 5.9 s against 5.8 / 5.9 s (run-to-run noise, no direction). (A 200 ms pause
+ * before each side was tried as well and dropped: after it, the short measurements of both
+ * sides started cold, fm pixel flipping ours 55 ms against 9-10 ms back to back.)
  */
 export const BENCH_SESSION = { spinning: false } as const;
