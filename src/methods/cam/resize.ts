@@ -31,35 +31,61 @@ function axis(inSize: number, outSize: number, alignCorners: boolean): Axis {
 }
 
 /**
- * Bilinear resize of n maps of h x w to H x W (float32 out). Separable: each source row is
- * interpolated along x once (h x W values, float64), then each output row is one lerp
+ * Bilinear resize of one h x w map to H x W into a caller's buffer, reusing its tables and
+ * row buffer across calls (Score-CAM resizes thousands of maps). Separable: each source row
+ * is interpolated along x once (h x W values, float64), then each output row is one lerp
  * between two of them; the same arithmetic as the direct formula, a third of the work.
  */
-export function resizeBilinear(maps: Float32Array, n: number, h: number, w: number, H: number, W: number, alignCorners = false): Float32Array {
-  const out = new Float32Array(n * H * W);
-  const ay = axis(h, H, alignCorners);
-  const ax = axis(w, W, alignCorners);
-  const rows = new Float64Array(h * W);
-  for (let e = 0; e < n; e++) {
-    const src = e * h * w;
+export class BilinearResizer {
+  private readonly ax: Axis;
+  private readonly ay: Axis;
+  private readonly rows: Float64Array;
+  constructor(
+    readonly h: number,
+    readonly w: number,
+    readonly H: number,
+    readonly W: number,
+    alignCorners = false,
+  ) {
+    this.ay = axis(h, H, alignCorners);
+    this.ax = axis(w, W, alignCorners);
+    this.rows = new Float64Array(h * W);
+  }
+
+  /** out[0 .. H*W) = the resized map (float32); returns [min, max] of what it wrote. */
+  resizeInto(map: Float32Array, out: Float32Array, offset = 0): [number, number] {
+    const { h, w, H, W, ax, ay, rows } = this;
     for (let r = 0; r < h; r++) {
-      const base = src + r * w;
+      const base = r * w;
       for (let x = 0; x < W; x++) {
-        const a = maps[base + ax.i0[x]];
-        rows[r * W + x] = a + (maps[base + ax.i1[x]] - a) * ax.t[x];
+        const a = map[base + ax.i0[x]];
+        rows[r * W + x] = a + (map[base + ax.i1[x]] - a) * ax.t[x];
       }
     }
+    let lo = Infinity;
+    let hi = -Infinity;
     for (let y = 0; y < H; y++) {
       const r0 = ay.i0[y] * W;
       const r1 = ay.i1[y] * W;
       const ty = ay.t[y];
-      const row = (e * H + y) * W;
+      const row = offset + y * W;
       for (let x = 0; x < W; x++) {
         const top = rows[r0 + x];
-        out[row + x] = top + (rows[r1 + x] - top) * ty;
+        const v = Math.fround(top + (rows[r1 + x] - top) * ty); // the stored float32 value
+        out[row + x] = v;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
     }
+    return [lo, hi];
   }
+}
+
+/** Bilinear resize of n maps of h x w to H x W (float32 out); see BilinearResizer. */
+export function resizeBilinear(maps: Float32Array, n: number, h: number, w: number, H: number, W: number, alignCorners = false): Float32Array {
+  const out = new Float32Array(n * H * W);
+  const resizer = new BilinearResizer(h, w, H, W, alignCorners);
+  for (let e = 0; e < n; e++) resizer.resizeInto(maps.subarray(e * h * w, (e + 1) * h * w), out, e * H * W);
   return out;
 }
 

@@ -7,7 +7,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { load } from '../testing.js';
 import { affineChannelsOnnx } from './testing.js';
-import { scoreCam, shareMasks } from './scoreCam.js';
+import { MaskedInputs, scoreCam, shareMasks } from './scoreCam.js';
+import { minMaxInPlace, resizeBilinear } from './resize.js';
+import { Rng } from '../../random.js';
 
 test('shareMasks: equal scaled maps share a pass, per example; constant maps use the zero input', () => {
   // 2 examples x 4 channels of 2 x 2 maps
@@ -50,5 +52,27 @@ test('Score-CAM with shared masks equals one masked input per channel', async ()
     }
   } finally {
     await m.dispose();
+  }
+});
+
+test('MaskedInputs: the masked inputs of resizeBilinear (align_corners) + minMaxInPlace (1e-8) + the product, bit for bit, NCHW and NHWC', () => {
+  const rng = new Rng(11);
+  const [h, w, H, W, depth] = [7, 5, 37, 23, 3];
+  for (const nhwc of [false, true]) {
+    const masked = new MaskedInputs(h, w, H, W, depth, nhwc);
+    for (let k = 0; k < 4; k++) {
+      const map = rng.fillUniform(new Float32Array(h * w), -2, 5);
+      const x = rng.fillUniform(new Float32Array(depth * H * W), -1, 1);
+      const mask = resizeBilinear(map, 1, h, w, H, W, true);
+      minMaxInPlace(mask, 1, 1e-8);
+      const want = new Float32Array(x.length);
+      for (let p = 0; p < H * W; p++) for (let c = 0; c < depth; c++) {
+        const i = nhwc ? p * depth + c : c * H * W + p;
+        want[i] = x[i] * mask[p];
+      }
+      const got = new Float32Array(x.length).fill(NaN);
+      masked.write(got, x, map);
+      assert.deepEqual(got, want, `nhwc ${nhwc}, map ${k}`);
+    }
   }
 });

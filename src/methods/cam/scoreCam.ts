@@ -14,7 +14,7 @@ import type { Model } from '../../engine/model.js';
 import { inferLayout } from '../../engine/space.js';
 import { defineMethod } from '../descriptor.js';
 import { CAM_OPTIONS, camOptionsFrom, inputSize, runCam, type CamAttribution, type CamOptions, type LayerValues } from './pipeline.js';
-import { minMaxInPlace, resizeBilinear } from './resize.js';
+import { BilinearResizer } from './resize.js';
 import type { Runner } from '../runner.js';
 
 /** Passes Score-CAM saved by sharing: constant channels, and channels whose mask equals an earlier one's. */
@@ -94,18 +94,38 @@ function bitsKey(values: Int32Array): string {
 }
 
 /** dest = x * mask, the mask [H * W] broadcast over the input's channels (NCHW or NHWC). */
-function maskInto(dest: Float32Array, x: Float32Array, mask: Float32Array, depth: number, nhwc: boolean): void {
-  const hw = mask.length;
-  if (nhwc) {
-    for (let p = 0; p < hw; p++) {
-      const m = mask[p];
-      for (let d = p * depth; d < (p + 1) * depth; d++) dest[d] = x[d] * m;
-    }
-    return;
+/**
+ * Score-CAM's masked inputs, written straight into a batch buffer: each map is upsampled
+ * (align_corners true, as nn.UpsamplingBilinear2d) into one reused buffer while its min and
+ * max are tracked, then scaled to (m - min) / (max - min + 1e-8) and multiplied into the input
+ * in one pass. The float32 roundings are those of resizeBilinear, minMaxInPlace and the product
+ * (the same masked inputs, bit for bit), without a fresh map or two more passes per channel.
+ */
+export class MaskedInputs {
+  private readonly resizer: BilinearResizer;
+  private readonly up: Float32Array;
+  constructor(h: number, w: number, H: number, W: number, private readonly depth: number, private readonly nhwc: boolean) {
+    this.resizer = new BilinearResizer(h, w, H, W, true);
+    this.up = new Float32Array(H * W);
   }
-  for (let c = 0; c < depth; c++) {
-    const o = c * hw;
-    for (let p = 0; p < hw; p++) dest[o + p] = x[o + p] * mask[p];
+
+  write(dest: Float32Array, x: Float32Array, map: Float32Array): void {
+    const { up, depth } = this;
+    const [lo, hi] = this.resizer.resizeInto(map, up);
+    const scale = hi - lo + 1e-8;
+    const hw = up.length;
+    if (this.nhwc) {
+      for (let p = 0; p < hw; p++) {
+        const m = Math.fround((up[p] - lo) / scale);
+        for (let d = p * depth; d < (p + 1) * depth; d++) dest[d] = x[d] * m;
+      }
+      return;
+    }
+    for (let p = 0; p < hw; p++) up[p] = (up[p] - lo) / scale;
+    for (let c = 0; c < depth; c++) {
+      const o = c * hw;
+      for (let p = 0; p < hw; p++) dest[o + p] = x[o + p] * up[p];
+    }
   }
 }
 
@@ -125,6 +145,7 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
     const zero = await runner.forward(new Float32Array(per));
     for (let k = 0; k < total; k++) if (source[k] === -1) scores[k] = runner.target.value(zero, Math.floor(k / C));
   }
+  const masked = new MaskedInputs(h, w, H, W, depth, nhwc);
   const live: number[] = [];
   for (let k = 0; k < total; k++) if (source[k] === k) live.push(k);
   // Two batch buffers: the next batch of masked inputs is built while onnxruntime runs the
@@ -138,9 +159,7 @@ async function scoreWeights(lv: LayerValues, runner: Runner, model: Model, input
     for (let i = 0; i < m; i++) {
       const k = live[start + i]; // example e = k / C, channel c = k % C
       const e = Math.floor(k / C);
-      const mask = resizeBilinear(lv.acts.subarray(k * hw, (k + 1) * hw), 1, h, w, H, W, true);
-      minMaxInPlace(mask, 1, 1e-8);
-      maskInto(batch.subarray(i * per, (i + 1) * per), input.subarray(e * per, (e + 1) * per), mask, depth, nhwc);
+      masked.write(batch.subarray(i * per, (i + 1) * per), input.subarray(e * per, (e + 1) * per), lv.acts.subarray(k * hw, (k + 1) * hw));
     }
     await running;
     const first = start;
