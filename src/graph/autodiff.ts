@@ -239,7 +239,7 @@ export function buildGradientGraph(forward: Graph, info: ShapeInfo, request: Gra
     return v && v.data.length === 1 ? tensorNumbers(v)[0] : undefined;
   };
   const asked = new Set([...request.outputs, ...request.seeds, ...request.wrt]);
-  const composites = findComposites(forward.nodes, forward.outputs.map((o) => o.name), request.rules, asked, scalarOf, forward.opset);
+  const composites = findComposites(forward.nodes, forward.outputs.map((o) => o.name), request.rules, asked, scalarOf);
   // a node given its own rule by the rule set's overrides is differentiated on its own
   for (const c of new Set(composites.values())) {
     if (request.nodeRules && c.members.some((m) => request.nodeRules!(m))) for (const m of c.members) composites.delete(m);

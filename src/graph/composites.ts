@@ -16,9 +16,10 @@
  * rules (a propagation rule set that changes one of them sees the nodes one by one).
  */
 import type { Node } from './ir.js';
-import { attrInt, attrInts } from './ir.js';
+import { attrInts } from './ir.js';
 import type { BackwardRule, GradContext, RuleSet } from './autodiff.js';
 import { gradientRules } from './rules/gradient.js';
+import { softmaxAxes } from './rules/elementwise.js';
 
 export interface Composite {
   /** The forward nodes of the group, in graph order; the last one produces its output. */
@@ -66,13 +67,6 @@ function matchGelu(last: Node, producer: Map<string, Node>, scalarOf: (t: string
 }
 
 /**
- * Attention's Softmax read by one MatMul, O = Softmax(S) @ V over S's last axis. The Softmax
- * rule's row sums sum_j dP_ij P_ij (with dP = dO V^T) equal sum_d dO_id O_id, so they are taken
- * over the head width of O instead of the key length of P: the Mul and ReduceSum over the
- * [.., T, T] attention weights become a Mul and ReduceSum over [.., T, d] (FlashAttention's
- * backward does the same). dS = P (dP - rowsum(dO O)); dP and dV by the MatMul rule.
- */
-/**
  * rowsum(dO * O) over the last axis. When O is read by a Transpose (ViT's heads back to
  * sequence-first) dO is that Transpose's backward, Transpose(dO'): the product is taken in the
  * transposed layout, Transpose(rowsum(dO' * O')), so dO itself need not be materialised (the
@@ -91,7 +85,14 @@ function rowSums(ctx: GradContext, dO: string, o: string, rank: number): string 
   return ctx.op('Transpose', [swapped], { perm: { kind: 'ints', value: perm } });
 }
 
-function matchAttention(last: Node, producer: Map<string, Node>, opset: number): Composite | undefined {
+/**
+ * Attention's Softmax read by one MatMul, O = Softmax(S) @ V over S's last axis. The Softmax
+ * rule's row sums sum_j dP_ij P_ij (with dP = dO V^T) equal sum_d dO_id O_id, so they are taken
+ * over the head width of O instead of the key length of P: the Mul and ReduceSum over the
+ * [.., T, T] attention weights become a Mul and ReduceSum over [.., T, d] (FlashAttention's
+ * backward does the same). dS = P (dP - rowsum(dO O)); dP and dV by the MatMul rule.
+ */
+function matchAttention(last: Node, producer: Map<string, Node>): Composite | undefined {
   if (last.opType !== 'MatMul') return undefined;
   const softmax = producer.get(last.inputs[0]);
   if (softmax?.opType !== 'Softmax') return undefined;
@@ -99,13 +100,12 @@ function matchAttention(last: Node, producer: Map<string, Node>, opset: number):
   const o = last.outputs[0];
   const rule: BackwardRule = (_node, [dO], ctx: GradContext) => {
     const rank = ctx.shape(p).length;
-    let axis = attrInt(softmax, 'axis', opset >= 13 ? -1 : 1);
-    if (axis < 0) axis += rank;
+    const axes = softmaxAxes(softmax, ctx);
     const [dP, dV] = gradientRules.MatMul(last, [dO], ctx);
     if (dP === undefined) return [undefined, dV];
     // rows of O line up with rows of P unless the MatMul broadcast P, or P is 1-D / softmaxed elsewhere
     const oShape = ctx.shape(o);
-    const aligned = rank >= 2 && axis === rank - 1 && oShape.length === rank && oShape.slice(0, -1).every((d, i) => d === ctx.shape(p)[i]);
+    const aligned = rank >= 2 && axes.length === 1 && axes[0] === rank - 1 && oShape.length === rank && oShape.slice(0, -1).every((d, i) => d === ctx.shape(p)[i]);
     const rows = aligned ? rowSums(ctx, dO!, o, rank) : undefined;
     const dS = rows ? ctx.op('Mul', [p, ctx.op('Sub', [dP, rows])]) : gradientRules.Softmax(softmax, [dP], ctx)[0];
     return [dS, dV];
@@ -124,13 +124,12 @@ export function findComposites(
   rules: RuleSet,
   keep: ReadonlySet<string>,
   scalarOf: (t: string) => number | undefined,
-  opset: number,
 ): Map<Node, Composite> {
   const found = new Map<Node, Composite>();
   const plain = (ops: string[]) => ops.every((op) => rules[op] === gradientRules[op]);
   const matchers: Array<(last: Node) => Composite | undefined> = [];
   if (plain(['Mul', 'Add', 'Div', 'Erf'])) matchers.push((last) => matchGelu(last, producer, scalarOf));
-  if (plain(['Softmax', 'MatMul'])) matchers.push((last) => matchAttention(last, producer, opset));
+  if (plain(['Softmax', 'MatMul'])) matchers.push((last) => matchAttention(last, producer));
   if (!matchers.length) return found;
   const producer = new Map<string, Node>();
   const readers = new Map<string, number>();

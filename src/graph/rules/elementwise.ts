@@ -184,7 +184,8 @@ export const tanh: BackwardRule = (node, [dY], ctx) => {
 };
 
 /** Axes a (Log)Softmax normalises over: one axis from opset 13, the flattened tail before. */
-function softmaxAxes(node: Node, ctx: GradContext): number[] {
+/** The axes a Softmax / LogSoftmax normalises over (one axis from opset 13; the flattened tail before). */
+export function softmaxAxes(node: Node, ctx: GradContext): number[] {
   const rank = ctx.shape(node.inputs[0]).length;
   let axis = attrInt(node, 'axis', ctx.opset >= 13 ? -1 : 1);
   if (axis < 0) axis += rank;
