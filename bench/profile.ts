@@ -8,8 +8,7 @@ import { loadOnnx, saveOnnx } from '../src/graph/onnx.js';
 import { inferShapes } from '../src/graph/shapes.js';
 import { buildGradientGraph } from '../src/graph/autodiff.js';
 import { gradientRules } from '../src/graph/rules/index.js';
-import { poolBeforeRelu } from '../src/graph/canonize.js';
-import { narrowToGathered } from '../src/graph/narrow.js';
+import { plainGradientRewrites } from '../src/graph/canonize.js';
 
 const [file, batchArg, threadsArg] = process.argv.slice(2);
 const batch = Number(batchArg ?? 16);
@@ -18,8 +17,7 @@ const input = graph.inputs[0];
 const shape = [batch, ...(input.shape!.slice(1) as number[])];
 const out = graph.outputs[0].name;
 // the engine's rewrites for the plain gradient (onnxRuntimeModel.ts)
-const keep = new Set([out, input.name]);
-const prepared = poolBeforeRelu(narrowToGathered(graph, inferShapes(graph, { [input.name]: shape }), keep), keep);
+const prepared = plainGradientRewrites(graph, inferShapes(graph, { [input.name]: shape }), new Set([out, input.name]));
 const info = inferShapes(prepared, { [input.name]: shape });
 const built = buildGradientGraph(prepared, info, { outputs: [], seeds: [out], wrt: [input.name], rules: gradientRules });
 const session = await ort.InferenceSession.create(saveOnnx(built.graph), {

@@ -12,7 +12,7 @@ import { saveOnnx } from '../graph/onnx.js';
 import { inferShapes, type ShapeInfo } from '../graph/shapes.js';
 import { buildGradientGraph, pruneDeadNodes, NON_DIFFERENTIABLE } from '../graph/autodiff.js';
 import { missingBackwardRules } from '../graph/gradientPath.js';
-import { poolBeforeRelu } from '../graph/canonize.js';
+import { plainGradientRewrites } from '../graph/canonize.js';
 import { narrowToGathered } from '../graph/narrow.js';
 import { activationBytes, preferredBatchSize } from './memory.js';
 import { ruleSet, ruleSetDefinition } from '../graph/rules/index.js';
@@ -296,10 +296,9 @@ export class OnnxRuntimeModel implements Model {
           this.prepared.set(def.prepare, prepared);
           sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
         } else if (grad.rule === 'gradient') {
-          // Relu -> MaxPool as MaxPool -> Relu where nothing asks for the ReLU's output (exact; canonize.ts)
-          const keep = new Set([...tensors, ...wrtTensors, ...overrides, this.outputName]);
-          // and the rows a Gather keeps (ViT's class token) computed alone (exact; narrow.ts)
-          prepared = poolBeforeRelu(narrowToGathered(source, info, keep), keep);
+          // the rows a Gather keeps (ViT's class token) computed alone, Relu -> MaxPool as
+          // MaxPool -> Relu, where nothing asks for the tensors they remove (exact; canonize.ts)
+          prepared = plainGradientRewrites(source, info, new Set([...tensors, ...wrtTensors, ...overrides, this.outputName]));
           if (prepared !== source) sourceInfo = inferShapes(prepared, { [this.inputName]: [n, ...this.inputShape] });
         }
         const built = buildGradientGraph(prepared, sourceInfo, {

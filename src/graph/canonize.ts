@@ -10,6 +10,8 @@
  * taps keep their names (the layer's own pre-normalisation output disappears).
  */
 import type { Graph, Node, Tensor } from './ir.js';
+import type { ShapeInfo } from './shapes.js';
+import { narrowToGathered } from './narrow.js';
 import { attrFloat, attrInt, float32Tensor, initializerFromTensor, NameSource, tensorNumbers } from './ir.js';
 
 function constant(graph: Graph, name: string | undefined): number[] | undefined {
@@ -102,4 +104,14 @@ export function poolBeforeRelu(source: Graph, keep: ReadonlySet<string>): Graph 
   }
   if (swapped.size === 0) return source;
   return { ...source, nodes: source.nodes.flatMap((n) => swapped.get(n) ?? [n]) };
+}
+
+/**
+ * The exact rewrites the engine applies before building a plain-gradient graph: the rows a
+ * Gather keeps computed alone (narrowToGathered, narrow.ts), then Relu -> MaxPool as
+ * MaxPool -> Relu (poolBeforeRelu). `keep`: the tensors asked for (outputs, taps, wrt),
+ * which both leave as they are. Used by onnxRuntimeModel.ts and bench/profile.ts.
+ */
+export function plainGradientRewrites(source: Graph, info: ShapeInfo, keep: ReadonlySet<string>): Graph {
+  return poolBeforeRelu(narrowToGathered(source, info, keep), keep);
 }
