@@ -27,7 +27,7 @@ import { gradCam } from '../src/methods/cam/gradCam.js';
 import { scoreCam, type ScoreCamSharing } from '../src/methods/cam/scoreCam.js';
 import { ablationCam } from '../src/methods/cam/ablationCam.js';
 import { fullGrad } from '../src/methods/cam/fullGrad.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, forwardFloor, median, runBenchmark, startReferenceProcess, writeResult, BENCH_SESSION } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, forwardFloors, median, runBenchmark, startReferenceProcess, writeResult, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -138,13 +138,7 @@ async function benchModel(name: string, paths: { captum: string; gradCam: string
       Object.assign(timing.theirs, t.theirs);
       timing.load.push(...t.load);
     }
-    const floor = forwardFloor(model);
-    const run = ourRunner(model);
-    for (const m of only) {
-      floor.reset();
-      await run[m]();
-      floorMs[m] = await floor.cost(floor.calls());
-    }
+    Object.assign(floorMs, await forwardFloors(model, ourRunner(model), only));
   } finally {
     await model.dispose();
     reference?.close();

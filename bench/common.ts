@@ -128,7 +128,7 @@ export async function alternate<M extends string>(
 interface RunnableModel {
   readonly inputShape: readonly number[];
   readonly batchSize: number;
-  run(batch: Float32Array, ask: { outputs?: string[]; gradients?: unknown }): Promise<unknown>;
+  run(batch: Float32Array, ask: { outputs?: string[]; gradients?: unknown; overrides?: unknown }): Promise<unknown>;
 }
 
 /**
@@ -136,7 +136,9 @@ interface RunnableModel {
  * as ONE forward pass at the batch size of the onnxruntime call that carried it, timed on
  * this machine in the same run. A gradient pass costs at least its forward, so nothing that
  * makes the same model calls can be faster than the floor; floor / reference is the best
- * ratio reachable without running the model faster (or fewer times).
+ * ratio reachable without running the model faster (or fewer times). Calls with tap
+ * overrides run only the graph after the tap (Ablation-CAM), so they are not counted: the
+ * floor stays a lower bound.
  *
  *   const floor = forwardFloor(model);   // wraps model.run
  *   floor.reset(); await method(); const calls = floor.calls();
@@ -147,7 +149,7 @@ export function forwardFloor(model: RunnableModel) {
   const run = model.run.bind(model);
   let chunks: number[] = [];
   model.run = (batch, ask) => {
-    for (let n = batch.length / per; n > 0; n -= model.batchSize) chunks.push(Math.min(n, model.batchSize));
+    if (!ask.overrides) for (let n = batch.length / per; n > 0; n -= model.batchSize) chunks.push(Math.min(n, model.batchSize));
     return run(batch, ask);
   };
   const perCall = new Map<number, number>();
@@ -168,6 +170,18 @@ export function forwardFloor(model: RunnableModel) {
       return total;
     },
   };
+}
+
+/** The forward floor (ms) of each measure: one untimed run of each through a forwardFloor wrapper. */
+export async function forwardFloors<M extends string>(model: RunnableModel, runs: Record<M, () => Promise<unknown>>, measures: readonly M[]): Promise<Record<M, number>> {
+  const floor = forwardFloor(model);
+  const ms = {} as Record<M, number>;
+  for (const m of measures) {
+    floor.reset();
+    await runs[m]();
+    ms[m] = await floor.cost(floor.calls());
+  }
+  return ms;
 }
 
 /**

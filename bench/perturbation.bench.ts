@@ -34,7 +34,7 @@ import { occlusion } from '../src/methods/perturbation/occlusion.js';
 import { shapleySampling } from '../src/methods/perturbation/shapleySampling.js';
 import { kernelShap } from '../src/methods/perturbation/kernelShap.js';
 import { rise } from '../src/methods/perturbation/rise.js';
-import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult, forwardFloor, BENCH_SESSION } from './common.js';
+import { alternate, type Alternated, BENCH_DIR, benchInput, ensureBenchModel, median, PYTHON, runBenchmark, startReferenceProcess, writeResult, forwardFloors, BENCH_SESSION } from './common.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -109,16 +109,10 @@ async function main(): Promise<void> {
   const reference = path ? await startReference(path, segments) : undefined;
   const model = await loadOnnxModel(modelPath, { ...BENCH_SESSION, batchSize: Number(args.batch), maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   let timing: Alternated;
-  const floorMs: Record<string, number> = {};
+  let floorMs: Record<string, number>;
   try {
     timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
-    const floor = forwardFloor(model);
-    const runs = ourRuns(model, features);
-    for (const m of only) {
-      floor.reset();
-      await runs[m]();
-      floorMs[m] = await floor.cost(floor.calls());
-    }
+    floorMs = await forwardFloors(model, ourRuns(model, features), only);
   } finally {
     await model.dispose();
     reference?.close();
