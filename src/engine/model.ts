@@ -102,6 +102,14 @@ export interface ModelInfo {
   };
 }
 
+/** A box of an image example [C, H, W]: rows y..y+h-1, columns x..x+w-1, every channel. */
+export interface ImageBox {
+  y: number;
+  x: number;
+  h: number;
+  w: number;
+}
+
 export interface Model {
   /** Shape of one example, e.g. [3, 224, 224]. */
   readonly inputShape: readonly number[];
@@ -127,6 +135,14 @@ export interface Model {
   /** Forward values and gradients for n examples (batch holds n * prod(inputShape) values). */
   run(batch: Float32Array, ask: RunAsk): Promise<RunResult>;
   inspect(): ModelInfo;
+  /**
+   * Optional (image models [C, H, W]): the model output, one row per box, of copies of one
+   * example `base` in which each box takes the values of `fill` (one example too), in the
+   * order of the boxes. Equal to run() on those patched images to float32 rounding; an engine
+   * provides it when it can compute it with less work (the ONNX engine recomputes only the
+   * layers a box reaches: engine/incremental.ts). Occlusion uses it when it exists.
+   */
+  runPatched?(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[]): Promise<Float32Array>;
   /** Release sessions and caches. The model cannot be used afterwards. */
   dispose(): Promise<void>;
 }

@@ -20,10 +20,14 @@ import { findLinearHead, type LinearHead } from './head.js';
 import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './model.js';
 import { countExamples, ModelInputError, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
+import { localPrefix, type LocalPrefix } from '../graph/localPrefix.js';
+import { runPatchedImages, type PatchedHost } from './patchedRuns.js';
+import type { ImageBox } from './model.js';
 
 /** The part of an onnxruntime package (node or web) the model uses. */
 export interface OrtTensor {
   readonly data: unknown;
+  readonly dims: readonly number[];
 }
 export interface OrtSession {
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
@@ -97,6 +101,7 @@ export class OnnxRuntimeModel implements Model {
   /** Graphs rewritten by a rule set's `prepare` (e.g. BatchNorm folded), by rewrite: rule sets sharing one share the graph. */
   private readonly prepared = new Map<(graph: Graph) => Graph, Graph>();
   private disposed = false;
+  private prefix?: { value: LocalPrefix | undefined };
 
   constructor(
     readonly graph: Graph,
@@ -267,9 +272,9 @@ export class OnnxRuntimeModel implements Model {
     return info;
   }
 
-  private compile(n: number, outputs: string[], grad?: { wrt: string[]; rule: string }, overrides: string[] = []): Promise<Compiled> {
+  /** The compiled session under `key` (LRU cache of maxSessions), built by `build` on a miss. */
+  private cached(key: string, build: () => Promise<Compiled>): Promise<Compiled> {
     if (this.disposed) throw new Error('this model has been disposed');
-    const key = JSON.stringify([n, outputs, grad ?? null, overrides]);
     const hit = this.sessions.get(key);
     if (hit) {
       // refresh LRU position
@@ -277,7 +282,36 @@ export class OnnxRuntimeModel implements Model {
       this.sessions.set(key, hit);
       return hit;
     }
-    const build = async (): Promise<Compiled> => {
+    const promise = build();
+    promise.catch(() => this.sessions.delete(key));
+    this.sessions.set(key, promise);
+    const limit = this.options.maxSessions ?? 12;
+    while (this.sessions.size > limit) {
+      const oldest = this.sessions.keys().next().value!;
+      const evicted = this.sessions.get(oldest)!;
+      this.sessions.delete(oldest);
+      void evicted.then(releaseCompiled, () => undefined);
+    }
+    return promise;
+  }
+
+  /** An onnxruntime session of `graph` with the model's options, counted in openSessionCount(). */
+  private async createSession(graph: Graph): Promise<OrtSession> {
+    const session = await this.ort.InferenceSession.create(saveOnnx(graph), {
+      ...this.ort.sessionOptions,
+      ...(this.options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: this.options.threads ?? this.ort.defaultThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+    liveSessions++;
+    return session;
+  }
+
+  private compile(n: number, outputs: string[], grad?: { wrt: string[]; rule: string }, overrides: string[] = []): Promise<Compiled> {
+    const key = JSON.stringify([n, outputs, grad ?? null, overrides]);
+    return this.cached(key, async (): Promise<Compiled> => {
       const info = this.shapes(n);
       const tensors = outputs.map((o) => this.resolve(o));
       const source = overrides.length ? cutAt(this.graph, overrides, info) : this.graph;
@@ -322,28 +356,8 @@ export class OnnxRuntimeModel implements Model {
         };
         pruneDeadNodes(graph);
       }
-      const session = await this.ort.InferenceSession.create(saveOnnx(graph), {
-        ...this.ort.sessionOptions,
-        ...(this.options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: this.options.threads ?? this.ort.defaultThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-      });
-      liveSessions++;
-      return { session, fetch, seedInput };
-    };
-    const promise = build();
-    promise.catch(() => this.sessions.delete(key));
-    this.sessions.set(key, promise);
-    const limit = this.options.maxSessions ?? 12;
-    while (this.sessions.size > limit) {
-      const oldest = this.sessions.keys().next().value!;
-      const evicted = this.sessions.get(oldest)!;
-      this.sessions.delete(oldest);
-      void evicted.then(releaseCompiled, () => undefined);
-    }
-    return promise;
+      return { session: await this.createSession(graph), fetch, seedInput };
+    });
   }
 
   async run(batch: Float32Array, ask: RunAsk): Promise<RunResult> {
@@ -424,6 +438,33 @@ export class OnnxRuntimeModel implements Model {
     if (target && !wanted.includes('logits')) delete result['logits'];
     for (const w of g?.wrt ?? []) if (w.startsWith('bias:')) scaleByChannel(result[`grad:${w}`], this.biasLayer(w).bias, n);
     return result;
+  }
+
+  /**
+   * Outputs of copies of `base` with each box taken from `fill` (Model.runPatched): the local
+   * prefix of the graph recomputed on a crop around each box only, when that saves work
+   * (engine/incremental.ts); full runs otherwise.
+   */
+  runPatched(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[]): Promise<Float32Array> {
+    const host: PatchedHost = {
+      graph: this.graph,
+      inputName: this.inputName,
+      outputName: this.outputName,
+      inputShape: this.inputShape,
+      outputShape: this.outputShape,
+      batchSize: this.batchSize,
+      localPrefix: () => (this.prefix ??= { value: this.inputShape.length === 3 ? localPrefix(this.graph, this.shapes(1), this.inputName) : undefined }).value,
+      session: async (key, build) => (await this.cached(key, async () => ({ session: await this.createSession(build()), fetch: {} }))).session,
+      tensor: (data, dims) => new this.ort.Tensor('float32', data, dims),
+      forwardTensor: async (example, tensor) => {
+        const compiled = await this.compile(1, [tensor]);
+        const out = await compiled.session.run({ [this.inputName]: new this.ort.Tensor('float32', example, [1, ...this.inputShape]) });
+        return out[compiled.fetch[tensor]].data as Float32Array;
+      },
+      run: (batch, ask) => this.run(batch, ask),
+      progress: (examples) => this.onProgress?.(examples),
+    };
+    return runPatchedImages(host, base, fill, boxes);
   }
 
   async dispose(): Promise<void> {

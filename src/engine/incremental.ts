@@ -1,0 +1,130 @@
+/**
+ * Incremental inference for patched images (Krypton, Nakandala et al. 2019): an image that
+ * differs from a base image only inside a box changes the local prefix's activations
+ * (graph/localPrefix.ts) only at the positions whose receptive field meets the box. So the
+ * prefix runs on a CROP around the box, those positions are pasted into the base image's
+ * activation of the cut tensor T, and only the rest of the graph runs on the full tensor.
+ *
+ * Crop geometry, per axis: the crop has one size per call, its origin is a multiple of T's
+ * jump (then crop position j of every prefix layer is full position j + origin / jump of that
+ * layer) and is clamped into the image, and image size - crop size is a multiple of the jump
+ * (so a crop against the far border ends where the image ends and the model's own padding is
+ * the real one). A pasted position's field lies inside the crop, or goes past a crop side
+ * that is the image's side: its value is the full run's, to float32 rounding.
+ */
+import type { AxisGeometry, LocalPrefix, PrefixCut } from '../graph/localPrefix.js';
+import type { ImageBox } from './model.js';
+
+/** Skip the incremental route when it saves less than this fraction of the work. */
+export const MIN_GAIN = 0.15;
+
+export interface AxisCrops {
+  /** Crop size along the axis (image pixels). */
+  size: number;
+  /** Per box: the crop origin (a multiple of the jump). */
+  origins: Int32Array;
+  /** Per box: the affected positions of T, [from[k], to[k]). */
+  from: Int32Array;
+  to: Int32Array;
+}
+
+export interface CropPlan {
+  cut: PrefixCut;
+  rows: AxisCrops;
+  cols: AxisCrops;
+  /** Estimated work relative to full runs (1 = no gain). */
+  relativeCost: number;
+}
+
+/** Crops along one axis for boxes [starts[k], starts[k] + lengths[k]) of an axis of `full` pixels; T has `cells` positions. */
+export function axisCrops(g: AxisGeometry, full: number, cells: number, starts: readonly number[], lengths: readonly number[]): AxisCrops {
+  const count = starts.length;
+  const from = new Int32Array(count);
+  const to = new Int32Array(count);
+  const lo = new Int32Array(count);
+  const hi = new Int32Array(count);
+  let need = 1;
+  for (let k = 0; k < count; k++) {
+    // position i reads [i j + o, i j + o + R): it meets [y, y + h) when y - o - R < i j < y + h - o
+    from[k] = Math.max(0, Math.floor((starts[k] - g.offset - g.field) / g.jump) + 1);
+    to[k] = Math.min(cells, Math.ceil((starts[k] + lengths[k] - g.offset) / g.jump));
+    lo[k] = Math.max(0, from[k] * g.jump + g.offset);
+    hi[k] = Math.min(full, (to[k] - 1) * g.jump + g.offset + g.field);
+    need = Math.max(need, hi[k] - alignDown(lo[k], g.jump));
+  }
+  const size = Math.min(full, full - g.jump * Math.floor((full - need) / g.jump));
+  const origins = new Int32Array(count);
+  for (let k = 0; k < count; k++) {
+    origins[k] = Math.max(0, Math.min(alignDown(lo[k], g.jump), full - size));
+    const inside = (origins[k] <= lo[k] || origins[k] === 0) && (origins[k] + size >= hi[k] || origins[k] + size === full);
+    if (!inside || origins[k] % g.jump !== 0) throw new Error(`internal: crop [${origins[k]}, +${size}) misses the field [${lo[k]}, ${hi[k]})`);
+  }
+  return { size, origins, from, to };
+}
+
+function alignDown(v: number, jump: number): number {
+  return Math.floor(v / jump) * jump;
+}
+
+/**
+ * The cheapest cut for these boxes of an image [C, height, width], or undefined when the
+ * estimated work is not at least MIN_GAIN below full runs.
+ */
+export function planCrops(prefix: LocalPrefix, height: number, width: number, boxes: readonly ImageBox[]): CropPlan | undefined {
+  let best: CropPlan | undefined;
+  for (const cut of prefix.cuts) {
+    const rows = axisCrops(cut.geometry.rows, height, cut.shape[1], boxes.map((b) => b.y), boxes.map((b) => b.h));
+    const cols = axisCrops(cut.geometry.cols, width, cut.shape[2], boxes.map((b) => b.x), boxes.map((b) => b.w));
+    const fraction = (rows.size * cols.size) / (height * width);
+    // pasting costs about one copy of T per patch
+    const cost = cut.prefixCost * fraction + (prefix.totalCost - cut.prefixCost) + cut.shape.reduce((a, b) => a * b, 1);
+    const relativeCost = cost / prefix.totalCost;
+    if (!best || relativeCost < best.relativeCost) best = { cut, rows, cols, relativeCost };
+  }
+  return best && best.relativeCost <= 1 - MIN_GAIN ? best : undefined;
+}
+
+/** The crop [top, top + hc) x [left, left + wc) of `base` with `box` taken from `fill` ([C, height, width] each), into dest [C, hc, wc]. */
+export function writeCrop(
+  base: Float32Array, fill: Float32Array, shape: readonly number[], box: ImageBox,
+  top: number, left: number, hc: number, wc: number, dest: Float32Array,
+): void {
+  const [channels, height, width] = shape;
+  const y0 = Math.max(box.y, top);
+  const y1 = Math.min(box.y + box.h, top + hc);
+  const x0 = Math.max(box.x, left);
+  const x1 = Math.min(box.x + box.w, left + wc);
+  for (let c = 0; c < channels; c++) {
+    for (let r = 0; r < hc; r++) {
+      const src = (c * height + top + r) * width + left;
+      const out = (c * hc + r) * wc;
+      dest.set(base.subarray(src, src + wc), out);
+      const y = top + r;
+      if (y >= y0 && y < y1 && x1 > x0) dest.set(fill.subarray(src - left + x0, src - left + x1), out + x0 - left);
+    }
+  }
+}
+
+/**
+ * Copy T's affected positions [fromRow, toRow) x [fromCol, toCol) from the crop run's T
+ * ([C, cropRows, cropCols], crop position 0 = full position originRow / jump) into dest,
+ * which holds the base image's T ([C, rows, cols]).
+ */
+export function pasteAffected(
+  crop: Float32Array, cropRows: number, cropCols: number,
+  dest: Float32Array, shape: readonly number[],
+  origin: { row: number; col: number }, range: { fromRow: number; toRow: number; fromCol: number; toCol: number },
+): void {
+  const [channels, rows, cols] = shape;
+  const width = range.toCol - range.fromCol;
+  if (range.toRow - origin.row > cropRows || range.toCol - origin.col > cropCols || range.fromRow < origin.row || range.fromCol < origin.col) {
+    throw new Error(`internal: affected positions [${range.fromRow}, ${range.toRow}) x [${range.fromCol}, ${range.toCol}) fall outside the crop run`);
+  }
+  if (width <= 0) return;
+  for (let c = 0; c < channels; c++) {
+    for (let i = range.fromRow; i < range.toRow; i++) {
+      const src = (c * cropRows + i - origin.row) * cropCols + range.fromCol - origin.col;
+      dest.set(crop.subarray(src, src + width), (c * rows + i) * cols + range.fromCol);
+    }
+  }
+}
