@@ -64,8 +64,9 @@ export async function runPatchedImages(host: PatchedHost, base: Float32Array, fi
   }
   const cut = plan.cut;
   const [prefixSession, suffixSession] = await Promise.all([
-    host.session(`prefix ${cut.tensor} ${m}`, () => prefixGraph(host.graph, host.inputName, cut.tensor)),
-    host.session(`suffix ${cut.tensor} ${m}`, () => suffixGraph(host.graph, cut.tensor, cut.shape, [host.outputName])),
+    // both graphs take any batch size (and the prefix any crop size): one session each per cut
+    host.session(`prefix ${cut.tensor}`, () => prefixGraph(host.graph, host.inputName, cut.tensor)),
+    host.session(`suffix ${cut.tensor}`, () => suffixGraph(host.graph, cut.tensor, cut.shape, [host.outputName])),
   ]);
   const baseCut = await host.forwardTensor(base, cut.tensor);
   const cropDims = [m, shape[0], plan.rows.size, plan.cols.size];
@@ -80,11 +81,10 @@ export async function runPatchedImages(host: PatchedHost, base: Float32Array, fi
       const b = start + k;
       writeCrop(base, fill, shape, boxes[b], rows.origins[b], cols.origins[b], rows.size, cols.size, crops.subarray(k * cropSize, (k + 1) * cropSize));
     }
-    // a short last chunk runs the previous chunk's crops in the unused rows (no session for a new size)
-    const out = (await prefixSession.run({ [host.inputName]: host.tensor(crops, cropDims) }))[cut.tensor];
+    const out = (await prefixSession.run({ [host.inputName]: host.tensor(crops.subarray(0, count * cropSize), [count, ...cropDims.slice(1)]) }))[cut.tensor];
     const [, , cropRows, cropCols] = out.dims;
     const cropCut = out.data as Float32Array;
-    const cropCutSize = cropCut.length / m;
+    const cropCutSize = cropCut.length / count;
     for (let k = 0; k < count; k++) {
       const b = start + k;
       const dest = patched.subarray(k * cutSize, (k + 1) * cutSize);
@@ -95,8 +95,8 @@ export async function runPatchedImages(host: PatchedHost, base: Float32Array, fi
         { fromRow: rows.from[b], toRow: rows.to[b], fromCol: cols.from[b], toCol: cols.to[b] },
       );
     }
-    const logits = (await suffixSession.run({ [cut.tensor]: host.tensor(patched, [m, ...cut.shape]) }))[host.outputName].data as Float32Array;
-    result.set(logits.subarray(0, count * outSize), start * outSize);
+    const feed = host.tensor(patched.subarray(0, count * cutSize), [count, ...cut.shape]);
+    result.set((await suffixSession.run({ [cut.tensor]: feed }))[host.outputName].data as Float32Array, start * outSize);
     host.progress(count);
   }
   return result;

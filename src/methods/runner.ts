@@ -4,7 +4,7 @@
  * each point explained with the target of the input it came from. Memory stays
  * bounded by one chunk, whatever the number of points.
  */
-import type { Model, Target } from '../engine/model.js';
+import type { ImageBox, Model, Target } from '../engine/model.js';
 import { countExamples, sizeOfShape } from '../engine/model.js';
 import { classLogit } from '../targets/index.js';
 import { argmax } from '../engine/numeric.js';
@@ -72,6 +72,21 @@ export class Runner {
     this.timings.modelCalls++;
     this.timings.forwardExamples += points.length / this.per;
     return r['logits'];
+  }
+
+  /**
+   * Target values of copies of input `example` (`base`) with each box taken from `fill`,
+   * through Model.runPatched (the caller checks that the model has it).
+   */
+  async patched(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[], example: number): Promise<Float64Array> {
+    const t0 = performance.now();
+    const logits = await this.model.runPatched!(base, fill, boxes);
+    this.timings.modelMs += performance.now() - t0;
+    this.timings.modelCalls++;
+    this.timings.forwardExamples += boxes.length;
+    const out = new Float64Array(boxes.length);
+    for (let i = 0; i < boxes.length; i++) out[i] = this.target.value(logits.subarray(i * this.outSize, (i + 1) * this.outSize), example);
+    return out;
   }
 
   /** Target values of points, point i explained as input exampleOf(i). */

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openSessionCount } from '../../engine/onnx.js';
+import { OnnxModel, openSessionCount } from '../../engine/onnx.js';
+import { localConvNet } from '../../engine/testing.js';
+import { maxAbsDiff, relativeL2 } from '../../engine/numeric.js';
 import { load, pseudoRandom, smallCnnOnnx, spyModel } from '../testing.js';
 import { descriptor, occlusion } from './occlusion.js';
 import { featureAblation } from './featureAblation.js';
@@ -60,6 +62,7 @@ test('occlusion and ablation: batched equals unbatched, streamed in chunks, sess
   const c = await featureAblation(cnn, input, { batchSize: 5 });
   const d = await featureAblation(cnn, input, { batchSize: 2 });
   assert.ok(sameValues(c.values, d.values));
+  await occlusion(cnn, input, { window: 4 }); // its sessions (chunk sizes, the cut it picks) are opened once
   const sessions = openSessionCount();
   for (let i = 0; i < 3; i++) await occlusion(cnn, input, { window: 4 });
   assert.equal(openSessionCount(), sessions);
@@ -68,9 +71,40 @@ test('occlusion and ablation: batched equals unbatched, streamed in chunks, sess
 });
 
 test('occlusion defaults fit the input; the descriptor counts its windows', () => {
-  const cost = descriptor.cost(1, { window: 'auto', stride: 'auto' }, { randomBaseline: false, inputShape: [3, 224, 224] });
+  const cost = descriptor.cost(1, { window: 'auto', stride: 'auto', incremental: true }, { randomBaseline: false, inputShape: [3, 224, 224] });
   assert.equal(cost, 1 + 27 * 27); // window 16, stride 8
-  const small = descriptor.cost(1, { window: 0, stride: 0 }, { randomBaseline: false, inputShape: [1, 28, 28] });
+  const small = descriptor.cost(1, { window: 0, stride: 0, incremental: true }, { randomBaseline: false, inputShape: [1, 28, 28] });
   assert.equal(small, 1 + 13 * 13); // window 4, stride 2
-  assert.throws(() => descriptor.cost(1, { window: 4, stride: 5 }, { randomBaseline: false, inputShape: [1, 28, 28] }), /skip pixels/);
+  assert.throws(() => descriptor.cost(1, { window: 4, stride: 5, incremental: true }, { randomBaseline: false, inputShape: [1, 28, 28] }), /skip pixels/);
+});
+
+test('incremental occlusion (runPatched) equals the plain path; batched equals unbatched; sessions bounded', async () => {
+  const before = openSessionCount();
+  const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 8, inputShape: [3, 32, 32] });
+  let patchedCalls = 0;
+  const runPatched = model.runPatched.bind(model);
+  model.runPatched = (...a) => (patchedCalls++, runPatched(...a));
+  try {
+    const input = pseudoRandom(2 * 3072, 11, -2, 2);
+    const baseline = pseudoRandom(2 * 3072, 12, -0.5, 0.5);
+    for (const [window, stride] of [[4, 2], [6, 4], [3, 3]]) {
+      const options = { window, stride, baseline, target: [1, 7] };
+      const plain = await occlusion(model, input, { ...options, incremental: false });
+      assert.equal(patchedCalls, 0);
+      const fast = await occlusion(model, input, options);
+      assert.ok(patchedCalls > 0);
+      assert.ok(relativeL2(fast.values, plain.values) <= 1e-5, `window ${window}: ${relativeL2(fast.values, plain.values)}`);
+      assert.ok(maxAbsDiff(plain.values, new Float32Array(plain.values.length)) > 1e-3); // not vacuous
+      const unbatched = await occlusion(model, input, { ...options, batchSize: 1 });
+      assert.ok(relativeL2(unbatched.values, fast.values) <= 1e-6);
+      assert.equal(fast.timings.forwardExamples, plain.timings.forwardExamples);
+      patchedCalls = 0;
+    }
+    const sessions = openSessionCount();
+    for (let i = 0; i < 3; i++) await occlusion(model, input, { window: 4, stride: 2 });
+    assert.equal(openSessionCount(), sessions);
+  } finally {
+    await model.dispose();
+  }
+  assert.equal(openSessionCount(), before);
 });

@@ -32,6 +32,13 @@ export interface OcclusionOptions extends CommonOptions {
   preprocessing?: Preprocessing;
   /** Seed for random baselines (one draw per input). Default 0. */
   seed?: number;
+  /**
+   * Send the windows through the model's runPatched when it has one and the window spans
+   * every channel of an image [C, H, W] (the ONNX engine then recomputes only the layers a
+   * window reaches: the same values to float32 rounding, faster). false: build every occluded
+   * input and run it in full. Default true.
+   */
+  incremental?: boolean;
 }
 
 /** Window and stride shapes over one example's dimensions. */
@@ -105,32 +112,51 @@ export async function occlusion(model: Model, input: Float32Array, options: Occl
     for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) covered[j]++;
   }
   const acc = new Float64Array(n * per);
-  await forwardStream(
-    runner,
-    n * g.total,
-    (p) => Math.floor(p / g.total),
-    (p, dest) => {
-      const e = Math.floor(p / g.total);
-      const o = e * per;
-      // dest still holds point p - batch (stream.ts): restore that window only, not the whole input
-      const before = p - runner.batch;
-      if (before >= 0 && Math.floor(before / g.total) === e) {
-        const count = windowRuns(space.shape, g, before % g.total, runs);
-        for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) dest[j] = input[o + j];
-      } else dest.set(input.subarray(o, o + per));
-      const count = windowRuns(space.shape, g, p % g.total, runs);
-      for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) dest[j] = baselines[o + j];
-    },
-    (start, m, values) => {
-      for (let i = 0; i < m; i++) {
-        const e = Math.floor((start + i) / g.total);
-        const o = e * per;
-        const drop = Math.fround(fx[e]) - Math.fround(values[i]); // float32 outputs, as Captum subtracts them
-        const count = windowRuns(space.shape, g, (start + i) % g.total, runs);
-        for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) acc[o + j] += drop;
+  /** Credit the drop of window w of example e to its elements. */
+  const credit = (e: number, w: number, value: number) => {
+    const drop = Math.fround(fx[e]) - Math.fround(value); // float32 outputs, as Captum subtracts them
+    const count = windowRuns(space.shape, g, w, runs);
+    for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) acc[e * per + j] += drop;
+  };
+  const [channels, height, width] = space.shape;
+  if (options.incremental !== false && model.runPatched && space.layout === 'NCHW' && space.shape.length === 3 && g.window[0] === channels) {
+    // every window is a box over all channels: the model computes the occluded outputs itself
+    for (let e = 0; e < n; e++) {
+      const base = input.subarray(e * per, (e + 1) * per);
+      const fill = baselines.subarray(e * per, (e + 1) * per);
+      for (let start = 0; start < g.total; start += runner.batch) {
+        const boxes = [];
+        for (let w = start; w < Math.min(g.total, start + runner.batch); w++) {
+          const y = Math.floor(w / g.counts[2]) * g.stride[1];
+          const x = (w % g.counts[2]) * g.stride[2];
+          boxes.push({ y, x, h: Math.min(g.window[1], height - y), w: Math.min(g.window[2], width - x) });
+        }
+        const values = await runner.patched(base, fill, boxes, e);
+        for (let i = 0; i < boxes.length; i++) credit(e, start + i, values[i]);
       }
-    },
-  );
+    }
+  } else {
+    await forwardStream(
+      runner,
+      n * g.total,
+      (p) => Math.floor(p / g.total),
+      (p, dest) => {
+        const e = Math.floor(p / g.total);
+        const o = e * per;
+        // dest still holds point p - batch (stream.ts): restore that window only, not the whole input
+        const before = p - runner.batch;
+        if (before >= 0 && Math.floor(before / g.total) === e) {
+          const count = windowRuns(space.shape, g, before % g.total, runs);
+          for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) dest[j] = input[o + j];
+        } else dest.set(input.subarray(o, o + per));
+        const count = windowRuns(space.shape, g, p % g.total, runs);
+        for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) dest[j] = baselines[o + j];
+      },
+      (start, m, values) => {
+        for (let i = 0; i < m; i++) credit(Math.floor((start + i) / g.total), (start + i) % g.total, values[i]);
+      },
+    );
+  }
   const values = new Float32Array(n * per);
   for (let i = 0; i < values.length; i++) values[i] = acc[i] / covered[i % per];
   return {
@@ -153,6 +179,7 @@ export const descriptor = defineMethod({
   options: {
     window: { kind: 'integer', default: 0, min: 0, auto: true, description: "window side in pixels, all channels (0 or 'auto': fits the input, 16 at 224, 4 at 28)" },
     stride: { kind: 'integer', default: 0, min: 0, auto: true, description: "shift in pixels (0 or 'auto': half the window)" },
+    incremental: { kind: 'boolean', default: true, description: 'recompute only the layers a window reaches (ONNX image models; same values to float32 rounding); false: run every occluded input in full' },
   },
   random: (_o, c) => c.randomBaseline,
   cost: (n, o, c) => {
@@ -168,6 +195,7 @@ export const descriptor = defineMethod({
       preprocessing: c.preprocessing,
       seed: c.seed,
       batchSize: c.batchSize,
+      incremental: o.incremental,
     }),
   order: 10,
 });
