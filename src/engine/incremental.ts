@@ -17,6 +17,15 @@ import type { ImageBox } from './model.js';
 
 /** Skip the incremental route when it saves less than this fraction of the work. */
 export const MIN_GAIN = 0.15;
+/**
+ * The cost model's two empirical constants (with graph/localPrefix.ts ELEMENT_WORK), fitted on
+ * mobilenet_v2 occlusion timed through each candidate cut (bench/incremental-check.ts --cuts):
+ * a prefix run on crops costs about twice its share of pixels (small maps run less
+ * efficiently; the crop of a call is the largest of its boxes'), and each element of the cut
+ * tensor about 400 multiply-accumulates per patch (copied from the base, pasted, fed to the suffix).
+ */
+export const CROP_OVERHEAD = 2;
+export const CUT_ELEMENT_WORK = 400;
 
 export interface AxisCrops {
   /** Crop size along the axis (image pixels). */
@@ -68,20 +77,19 @@ function alignDown(v: number, jump: number): number {
 
 /**
  * The cheapest cut for these boxes of an image [C, height, width], or undefined when the
- * estimated work is not at least MIN_GAIN below full runs.
+ * estimated work is not at least `minGain` below full runs (-Infinity: any cut).
  */
-export function planCrops(prefix: LocalPrefix, height: number, width: number, boxes: readonly ImageBox[]): CropPlan | undefined {
+export function planCrops(prefix: LocalPrefix, height: number, width: number, boxes: readonly ImageBox[], minGain = MIN_GAIN): CropPlan | undefined {
   let best: CropPlan | undefined;
   for (const cut of prefix.cuts) {
     const rows = axisCrops(cut.geometry.rows, height, cut.shape[1], boxes.map((b) => b.y), boxes.map((b) => b.h));
     const cols = axisCrops(cut.geometry.cols, width, cut.shape[2], boxes.map((b) => b.x), boxes.map((b) => b.w));
     const fraction = (rows.size * cols.size) / (height * width);
-    // pasting costs about one copy of T per patch
-    const cost = cut.prefixCost * fraction + (prefix.totalCost - cut.prefixCost) + cut.shape.reduce((a, b) => a * b, 1);
+    const cost = cut.prefixCost * fraction * CROP_OVERHEAD + (prefix.totalCost - cut.prefixCost) + cut.shape.reduce((a, b) => a * b, 1) * CUT_ELEMENT_WORK;
     const relativeCost = cost / prefix.totalCost;
     if (!best || relativeCost < best.relativeCost) best = { cut, rows, cols, relativeCost };
   }
-  return best && best.relativeCost <= 1 - MIN_GAIN ? best : undefined;
+  return best && best.relativeCost <= 1 - minGain ? best : undefined;
 }
 
 /** The crop [top, top + hc) x [left, left + wc) of `base` with `box` taken from `fill` ([C, height, width] each), into dest [C, hc, wc]. */

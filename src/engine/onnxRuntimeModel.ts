@@ -21,7 +21,7 @@ import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './mod
 import { countExamples, ModelInputError, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
 import { localPrefix, type LocalPrefix } from '../graph/localPrefix.js';
-import { runPatchedImages, type PatchedHost } from './patchedRuns.js';
+import { runPatchedImages, type IncrementalMode, type PatchedHost } from './patchedRuns.js';
 import type { ImageBox } from './model.js';
 
 /** The part of an onnxruntime package (node or web) the model uses. */
@@ -64,6 +64,12 @@ export interface OnnxModelOptions {
    * our threads spun).
    */
   spinning?: boolean;
+  /**
+   * runPatched (occlusion's windows): 'auto' (default) recomputes only the layers a box reaches
+   * when the cost model expects a gain of at least 15%, 'always' whenever the graph has a cut
+   * (tests, measurements), 'never' runs the patched images in full.
+   */
+  incremental?: IncrementalMode;
 }
 
 interface Compiled {
@@ -455,6 +461,7 @@ export class OnnxRuntimeModel implements Model {
       inputShape: this.inputShape,
       outputShape: this.outputShape,
       batchSize: this.batchSize,
+      incremental: this.options.incremental ?? 'auto',
       localPrefix: () => (this.prefix ??= { value: this.inputShape.length === 3 ? localPrefix(this.graph, this.shapes(1), this.inputName) : undefined }).value,
       session: async (key, build) => (await this.cached(key, async () => ({ session: await this.createSession(build()), fetch: {} }))).session,
       tensor: (data, dims) => new this.ort.Tensor('float32', data, dims),

@@ -40,14 +40,14 @@ async function patchedByRun(model: OnnxModel, base: Float32Array, fill: Float32A
 for (const [h, w] of [[32, 32], [30, 37]]) {
   test(`runPatched equals run on the patched ${h}x${w} images, boxes at corners, edges and inside`, async () => {
     const before = openSessionCount();
-    const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 7, inputShape: [3, h, w] });
+    const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 7, inputShape: [3, h, w], incremental: 'always' });
     try {
       const base = image(3 * h * w, 1);
       const fill = image(3 * h * w, 2).map((v) => v * 0.5 - 0.2);
       const prefix = localPrefix(model.graph, inferShapes(model.graph, { input: [1, 3, h, w] }), 'input');
       for (const side of [2, 4, 6]) {
         const boxes = boxesFor(h, w, side);
-        const plan = planCrops(prefix, h, w, boxes);
+        const plan = planCrops(prefix, h, w, boxes, -Infinity);
         assert.ok(plan, `a worthwhile cut for ${side}x${side} boxes`);
         const got = await model.runPatched(base, fill, boxes);
         const want = await patchedByRun(model, base, fill, boxes);
@@ -71,7 +71,7 @@ for (const [h, w] of [[32, 32], [30, 37]]) {
   });
 }
 
-test('large boxes take the full runs, with the same outputs; boxes outside the image are refused', async () => {
+test('without a worthwhile cut runPatched runs the patched images in full, with the same outputs; boxes outside the image are refused', async () => {
   const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 4, inputShape: [3, 16, 16] });
   try {
     const base = image(768, 3);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { float32Tensor, int64Tensor, sizeOf } from './ir.js';
 import { inferShapes } from './shapes.js';
-import { localPrefix, prefixGraph, suffixGraph } from './localPrefix.js';
+import { ELEMENT_WORK, localPrefix, prefixGraph, suffixGraph } from './localPrefix.js';
 import { makeGraph, type NodeSpec } from '../engine/gradcheck.js';
 
 const w = (dims: number[]) => float32Tensor(new Float32Array(sizeOf(dims)).fill(0.1), dims);
@@ -50,7 +50,7 @@ test('jump, offset and receptive field of each tensor are the hand-computed ones
   assert.equal(prefix.geometry.has('gap'), false); // a global pool ends the prefix
   // the residual branch re-joins at 'add': dw and pw are not cuts, clip (read by both) is
   assert.deepEqual(prefix.cuts.map((c) => c.tensor), ['c1', 'bn', 'clip', 'add', 'c3', 'mp']);
-  assert.equal(prefix.cuts[0].prefixCost, 16 * 16 * 4 * 27); // MACs of c1
+  assert.equal(prefix.cuts[0].prefixCost, 16 * 16 * 4 * (27 + ELEMENT_WORK)); // MACs and output elements of c1
   assert.deepEqual(prefix.cuts[5].shape, info.shapes.get('mp')!.slice(1));
 });
 

@@ -8,7 +8,7 @@
  * Geometry along each spatial axis: position i of a tensor reads input positions
  * [i * jump + offset, i * jump + offset + field) (offset < 0 with padding; the union over
  * every path reaching it). Cost: a rough per-node work count (MACs for Conv / Gemm / MatMul,
- * output elements otherwise) so the engine can weigh recomputing a crop of the prefix.
+ * plus a weight per output element) so the engine can weigh recomputing a crop of the prefix.
  */
 import type { Graph, Node } from './ir.js';
 import { attrInt, attrInts, attrString, sizeOf } from './ir.js';
@@ -48,19 +48,28 @@ const POINTWISE = new Set([
 ]);
 const ELEMENTWISE = new Set(['Add', 'Mul', 'Sub', 'Div']);
 
-/** Work of one node: multiply-accumulates for Conv, ConvTranspose, Gemm, MatMul; output elements otherwise. */
+/**
+ * What one output element costs in multiply-accumulates: onnxruntime's CPU kernels are
+ * memory-bound on large activations (an expand Conv at 112x112 took 15% of mobilenet_v2's
+ * time for 6% of its MACs). Fitted, with the constants of engine/incremental.ts, on the
+ * measured times of mobilenet_v2 occlusion through each candidate cut (bench/incremental-check.ts --cuts).
+ */
+export const ELEMENT_WORK = 30;
+
+/** Work of one node: multiply-accumulates for Conv, ConvTranspose, Gemm, MatMul, plus ELEMENT_WORK per output element. */
 export function nodeCost(node: Node, info: ShapeInfo): number {
   const out = info.shapes.get(node.outputs[0]);
   const outSize = out ? sizeOf(out) : 0;
+  const elements = node.outputs.reduce((s, o) => s + sizeOf(info.shapes.get(o) ?? [0]), 0) * ELEMENT_WORK;
   const weight = info.shapes.get(node.inputs[1] ?? '');
-  if (node.opType === 'Conv' && weight) return outSize * sizeOf(weight.slice(1));
-  if (node.opType === 'ConvTranspose' && weight) return sizeOf(info.shapes.get(node.inputs[0]) ?? []) * sizeOf(weight.slice(1));
+  if (node.opType === 'Conv' && weight) return elements + outSize * sizeOf(weight.slice(1));
+  if (node.opType === 'ConvTranspose' && weight) return elements + sizeOf(info.shapes.get(node.inputs[0]) ?? []) * sizeOf(weight.slice(1));
   if (node.opType === 'MatMul' || node.opType === 'Gemm') {
     const a = info.shapes.get(node.inputs[0]) ?? [];
     const k = node.opType === 'Gemm' && attrInt(node, 'transA', 0) ? a[0] : a[a.length - 1];
-    return outSize * (k ?? 1);
+    return elements + outSize * (k ?? 1);
   }
-  return node.outputs.reduce((s, o) => s + sizeOf(info.shapes.get(o) ?? [0]), 0);
+  return elements;
 }
 
 function union(a: AxisGeometry, b: AxisGeometry): AxisGeometry | undefined {

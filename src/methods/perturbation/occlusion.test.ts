@@ -80,7 +80,7 @@ test('occlusion defaults fit the input; the descriptor counts its windows', () =
 
 test('incremental occlusion (runPatched) equals the plain path; batched equals unbatched; sessions bounded', async () => {
   const before = openSessionCount();
-  const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 8, inputShape: [3, 32, 32] });
+  const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 8, inputShape: [3, 32, 32], incremental: 'always' });
   let patchedCalls = 0;
   const runPatched = model.runPatched.bind(model);
   model.runPatched = (...a) => (patchedCalls++, runPatched(...a));
