@@ -19,6 +19,13 @@
  * also gives its forward floor (bench/common.ts forwardFloor): the examples it sends through
  * the model, each timed as one forward pass at its call's batch, in the same run; floor /
  * reference is the best ratio reachable without a faster forward pass.
+ *
+ * Occlusion runs through the engine's incremental inference (Model.runPatched: only the
+ * layers a window reaches are recomputed, src/engine/incremental.ts), which bypasses
+ * model.run; `occlusion-full` is the same occlusion with `incremental: false` (every occluded
+ * input run in full), timed in the same rounds against the same Captum samples (Captum is not
+ * run a second time for it). The forward floor of both is the full path's (730 forward
+ * passes): the incremental path does less work than that floor, by design.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -44,7 +51,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     batch: { type: 'string', default: '16' }, // our examples per onnxruntime call
     'reference-batch': { type: 'string', default: '16' }, // Captum's perturbations_per_eval
-    only: { type: 'string', default: 'occlusion,shapley,kernelshap,rise' },
+    only: { type: 'string', default: 'occlusion,occlusion-full,shapley,kernelshap,rise' },
     'shapley-samples': { type: 'string', default: '2' },
     'kernelshap-samples': { type: 'string', default: '200' },
     'rise-masks': { type: 'string', default: '4000' },
@@ -55,12 +62,14 @@ const { values: args } = parseArgs({
   },
 });
 
-type Measure = 'occlusion' | 'shapley' | 'kernelshap' | 'rise';
+type Measure = 'occlusion' | 'occlusion-full' | 'shapley' | 'kernelshap' | 'rise';
 const here = BENCH_DIR;
 const modelPath = join(here, 'models', `${args.model}.onnx`);
 const only = args.only!.split(',') as Measure[];
 const TARGET_RATIO = 0.2;
-const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290 };
+const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290, 'occlusion-full': 6290 };
+/** Measures timed against another measure's reference samples. */
+const SAME_REFERENCE: Partial<Record<Measure, Measure>> = { 'occlusion-full': 'occlusion' };
 
 /**
  * The benchmark's superpixels, and the .npy (int32 [224, 224]) the reference reads them from:
@@ -81,10 +90,12 @@ function superpixels(): { features: FeatureMask; path: string } {
   return { features, path };
 }
 
-function ourRuns(model: OnnxModel, features: FeatureMask): Record<Measure, () => Promise<unknown>> {
+function ourRuns(model: OnnxModel, features: FeatureMask, floors = false): Record<Measure, () => Promise<unknown>> {
   const x = benchInput();
+  const full = () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0, incremental: false });
   return {
-    occlusion: () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0 }),
+    occlusion: floors ? full : () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0 }),
+    'occlusion-full': full,
     shapley: () => shapleySampling(model, x, { features, samples: Number(args['shapley-samples']), target: 0 }),
     kernelshap: () => kernelShap(model, x, { features, samples: Number(args['kernelshap-samples']), target: 0 }),
     rise: () => rise(model, x, { masks: Number(args['rise-masks']), cell: 7, p: 0.5, target: 0 }),
@@ -111,8 +122,8 @@ async function main(): Promise<void> {
   let timing: Alternated;
   let floorMs: Record<string, number>;
   try {
-    timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n) => reference.measure(m, n)));
-    floorMs = await forwardFloors(model, ourRuns(model, features), only);
+    timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n) => (SAME_REFERENCE[m] ? Promise.resolve([]) : reference.measure(m, n))));
+    floorMs = await forwardFloors(model, ourRuns(model, features, true), only);
   } finally {
     await model.dispose();
     reference?.close();
@@ -123,7 +134,8 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const m of only) {
     const ourMs = median(ours[m]);
-    const refMs = reference ? median(theirs[m]) : REFERENCE_MS[m];
+    const refSamples = theirs[SAME_REFERENCE[m] ?? m];
+    const refMs = reference ? (refSamples ? median(refSamples) : undefined) : REFERENCE_MS[m];
     if (refMs === undefined) {
       rows.push(`${m.padEnd(10)} ours ${ourMs.toFixed(0).padStart(6)} ms   (no reference without SALIENCY_CAPTUM_PATH)`);
       summary[m] = { ours_ms: ourMs };
