@@ -5,7 +5,7 @@
  * Not a benchmark of the suite (no reference library; bench/perturbation.bench.ts times
  * occlusion against Captum): a check to run by hand, on bench/models/ which is not in the repo.
  *
- *   node --import tsx bench/incremental-check.ts [--model mobilenet_v2] [--repeats 3] [--cuts]
+ *   node --import tsx bench/incremental-check.ts [--model mobilenet_v2] [--batch 16] [--repeats 3] [--cuts]
  *
  * --cuts also times the windows through every candidate cut (forced), with the cost model's
  * estimate beside each: what the estimate in incremental.ts is calibrated against.
@@ -22,12 +22,14 @@ import { planCrops } from '../src/engine/incremental.js';
 import { BENCH_DIR, BENCH_SESSION, benchInput, median } from './common.js';
 
 const { values: args } = parseArgs({
-  options: { model: { type: 'string', default: 'mobilenet_v2' }, repeats: { type: 'string', default: '3' }, cuts: { type: 'boolean', default: false } },
+  options: { model: { type: 'string', default: 'mobilenet_v2' }, batch: { type: 'string', default: '16' }, repeats: { type: 'string', default: '3' }, cuts: { type: 'boolean', default: false } },
 });
+
+const B = Number(args.batch);
 
 async function main(): Promise<void> {
   console.log(`load: ${execSync('uptime').toString().trim()}`);
-  const model = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { batchSize: 16, ...BENCH_SESSION });
+  const model = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { batchSize: B, ...BENCH_SESSION });
   const [c, h, w] = model.inputShape;
   const base = benchInput();
   const fill = new Float32Array(base.length);
@@ -35,9 +37,9 @@ async function main(): Promise<void> {
   for (let y = 0; y <= h - 16; y += 8) for (let x = 0; x <= w - 16; x += 8) windows.push({ y, x, h: Math.min(16, h - y), w: Math.min(16, w - x) });
   const full = async (boxes: ImageBox[]) => {
     const out: Float32Array[] = [];
-    const images = new Float32Array(16 * base.length);
-    for (let s = 0; s < boxes.length; s += 16) {
-      const chunk = boxes.slice(s, s + 16);
+    const images = new Float32Array(B * base.length);
+    for (let s = 0; s < boxes.length; s += B) {
+      const chunk = boxes.slice(s, s + B);
       chunk.forEach((b, k) => {
         const img = images.subarray(k * base.length, (k + 1) * base.length);
         img.set(base);
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
   };
   const incremental = async (boxes: ImageBox[]) => {
     const parts: Float32Array[] = [];
-    for (let s = 0; s < boxes.length; s += 16) parts.push(await model.runPatched(base, fill, boxes.slice(s, s + 16)));
+    for (let s = 0; s < boxes.length; s += B) parts.push(await model.runPatched(base, fill, boxes.slice(s, s + B)));
     const all = new Float32Array(parts.reduce((a, o) => a + o.length, 0));
     parts.forEach((p, i) => all.set(p, i * parts[0].length));
     return all;
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   const errs = sample.map((_, i) => relativeL2(a.subarray(i * k, (i + 1) * k), b.subarray(i * k, (i + 1) * k)));
   console.log(`agreement over ${sample.length} windows: relative L2 max ${Math.max(...errs).toExponential(2)}, max abs ${maxAbsDiff(a, b).toExponential(2)}`);
   const prefix = localPrefix(model.graph, inferShapes(model.graph, { [model.graph.inputs[0].name]: [1, c, h, w] }), model.graph.inputs[0].name);
-  const plan = planCrops(prefix, h, w, windows.slice(0, 16));
+  const plan = planCrops(prefix, h, w, windows.slice(0, B));
   console.log(`cut: ${plan?.cut.tensor ?? 'none'}, crop ${plan?.rows.size}x${plan?.cols.size}, estimated cost ${plan?.relativeCost.toFixed(3)} of full runs`);
   const time = async (f: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -85,9 +87,9 @@ async function main(): Promise<void> {
     const slot = model as unknown as { prefix?: { value: unknown } };
     for (const cut of all) {
       slot.prefix = { value: { ...prefix, cuts: [cut] } };
-      const p = planCrops({ ...prefix, cuts: [cut] }, h, w, windows.slice(0, 16));
+      const p = planCrops({ ...prefix, cuts: [cut] }, h, w, windows.slice(0, B));
       if (!p) continue;
-      await time(() => incremental(windows.slice(0, 16)));
+      await time(() => incremental(windows.slice(0, B)));
       const ms = median([await time(() => incremental(windows)), await time(() => incremental(windows))]);
       console.log(`${cut.tensor}: crop ${p.rows.size}, estimate ${p.relativeCost.toFixed(3)}, measured ${(ms / median(fullMs)).toFixed(3)}`);
     }
