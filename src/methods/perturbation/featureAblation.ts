@@ -4,9 +4,9 @@
  * target, f(x) - f(x with feature k ablated), is the attribution of every element of
  * feature k. On a linear model it is exact: sum over the feature of w * (x - baseline).
  */
-import type { Model } from '../../engine/model.js';
+import type { ImageBox, Model } from '../../engine/model.js';
 import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
-import type { Preprocessing } from '../../engine/space.js';
+import { inputSpace, type Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
@@ -20,6 +20,48 @@ export interface FeatureAblationOptions extends CommonOptions {
   preprocessing?: Preprocessing;
   /** Seed for random baselines. Default 0. */
   seed?: number;
+  /**
+   * When every feature is a box over all channels of an image (grid cells) and the model has
+   * runPatched: recompute only the layers a box reaches (ONNX engine), the same values to
+   * float32 rounding; false: run every ablated input in full. Default true.
+   */
+  incremental?: boolean;
+}
+
+/** Feature k of an image [C, H, W] as a box over every channel, or undefined when it is not one. */
+function featureBox(f: FeatureIndex, k: number, shape: readonly number[]): ImageBox | undefined {
+  const [h, w] = [shape[1], shape[2]];
+  let [y0, y1, x0, x1] = [Infinity, -1, Infinity, -1];
+  for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) {
+    const pos = f.order[q] % (h * w);
+    const y = Math.floor(pos / w);
+    const x = pos % w;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+  }
+  const box = { y: y0, x: x0, h: y1 - y0 + 1, w: x1 - x0 + 1 };
+  // distinct elements as many as the box holds over every channel: they are the box
+  return f.offsets[k + 1] - f.offsets[k] === shape[0] * box.h * box.w ? box : undefined;
+}
+
+/** Every feature of every example as a box, when the model can run patched images; else undefined. */
+function featureBoxes(model: Model, n: number, of: (e: number) => FeatureIndex, options: FeatureAblationOptions): ImageBox[][] | undefined {
+  const shape = model.inputShape;
+  if (options.incremental === false || !model.runPatched || shape.length !== 3 || inputSpace(model, options.preprocessing).layout !== 'NCHW') return undefined;
+  const all: ImageBox[][] = [];
+  for (let e = 0; e < n; e++) {
+    const f = of(e);
+    const boxes: ImageBox[] = [];
+    for (let k = 0; k < f.count; k++) {
+      const box = featureBox(f, k, shape);
+      if (!box) return undefined;
+      boxes.push(box);
+    }
+    all.push(boxes);
+  }
+  return all;
 }
 
 /** Point p of a stream over (input, feature) pairs: its input and its feature. */
@@ -37,7 +79,22 @@ export async function featureAblation(model: Model, input: Float32Array, options
   const fx = await runner.values(input, (i) => i);
   const pts = featurePoints(n, features.of);
   const values = new Float32Array(n * per);
-  await forwardStream(
+  const credit = (e: number, k: number, value: number) => {
+    const f = features.of(e);
+    const drop = Math.fround(fx[e]) - Math.fround(value);
+    for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) values[e * per + f.order[q]] = drop;
+  };
+  const boxes = featureBoxes(model, n, features.of, options);
+  if (boxes) {
+    // grid cells: the model computes the ablated outputs itself (Model.runPatched)
+    for (let e = 0; e < n; e++) {
+      for (let start = 0; start < boxes[e].length; start += runner.batch) {
+        const chunk = boxes[e].slice(start, start + runner.batch);
+        const out = await runner.patched(input.subarray(e * per, (e + 1) * per), baselines.subarray(e * per, (e + 1) * per), chunk, e);
+        for (let i = 0; i < chunk.length; i++) credit(e, start + i, out[i]);
+      }
+    }
+  } else await forwardStream(
     runner,
     pts.total,
     pts.exampleOf,
@@ -49,13 +106,7 @@ export async function featureAblation(model: Model, input: Float32Array, options
       for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) dest[f.order[q]] = baselines[e * per + f.order[q]];
     },
     (start, m, out) => {
-      for (let i = 0; i < m; i++) {
-        const e = pts.exampleOf(start + i);
-        const f = features.of(e);
-        const k = pts.featureOf(start + i);
-        const drop = Math.fround(fx[e]) - Math.fround(out[i]);
-        for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) values[e * per + f.order[q]] = drop;
-      }
+      for (let i = 0; i < m; i++) credit(pts.exampleOf(start + i), pts.featureOf(start + i), out[i]);
     },
   );
   return {
@@ -75,10 +126,13 @@ export const descriptor = defineMethod({
   family: 'perturbation',
   summary: 'Drop of the target when each feature (grid cell, superpixel) is replaced by the baseline (Captum FeatureAblation)',
   needs: { gradients: false, baseline: true },
-  options: { segments: segmentsOption },
+  options: {
+    segments: segmentsOption,
+    incremental: { kind: 'boolean', default: true, description: 'grid cells: recompute only the layers a cell reaches (ONNX image models; same values to float32 rounding); false: run every ablated input in full' },
+  },
   random: (_o, c) => c.randomBaseline,
   cost: (n, o, c) => n * (1 + segmentsCount(c.inputShape, o.segments)),
   run: (model, input, o, c) =>
-    featureAblation(model, input, featureRunOptions(model, o.segments, c)),
+    featureAblation(model, input, { ...featureRunOptions(model, o.segments, c), incremental: o.incremental }),
   order: 20,
 });

@@ -100,6 +100,18 @@ test('incremental occlusion (runPatched) equals the plain path; batched equals u
       assert.equal(fast.timings.forwardExamples, plain.timings.forwardExamples);
       patchedCalls = 0;
     }
+    // grid cells are boxes: feature ablation takes the same route; a mask with a non-box feature does not
+    const grid = gridMask([32, 32], 5);
+    const plainAblation = await featureAblation(model, input, { features: grid, baseline, target: [1, 7], incremental: false });
+    assert.equal(patchedCalls, 0);
+    const fastAblation = await featureAblation(model, input, { features: grid, baseline, target: [1, 7] });
+    assert.ok(patchedCalls > 0);
+    assert.ok(relativeL2(fastAblation.values, plainAblation.values) <= 1e-5, `ablation: ${relativeL2(fastAblation.values, plainAblation.values)}`);
+    patchedCalls = 0;
+    const labels = Int32Array.from(grid.labels);
+    labels[0] = 1; // feature 0 loses a corner: no longer a box
+    await featureAblation(model, input, { features: { ...grid, labels }, baseline, target: 0 });
+    assert.equal(patchedCalls, 0);
     const sessions = openSessionCount();
     for (let i = 0; i < 3; i++) await occlusion(model, input, { window: 4, stride: 2 });
     assert.equal(openSessionCount(), sessions);
