@@ -83,14 +83,16 @@ async function main(): Promise<void> {
   }
   console.log(`${windows.length} windows: full runs ${median(fullMs).toFixed(0)} ms, runPatched ${median(inc).toFixed(0)} ms, ratio ${(median(inc) / median(fullMs)).toFixed(3)}`);
   if (args.cuts) {
-    const all = prefix.cuts;
-    const slot = model as unknown as { prefix?: { value: unknown } };
-    for (const cut of all) {
-      slot.prefix = { value: { ...prefix, cuts: [cut] } };
+    for (const cut of prefix.cuts) {
       const p = planCrops({ ...prefix, cuts: [cut] }, h, w, windows.slice(0, B));
       if (!p) continue;
-      await time(() => incremental(windows.slice(0, B)));
-      const ms = median([await time(() => incremental(windows)), await time(() => incremental(windows))]);
+      const forced = await loadOnnxModel(join(BENCH_DIR, 'models', `${args.model}.onnx`), { batchSize: B, ...BENCH_SESSION, incremental: { cut: cut.tensor } });
+      const through = async (boxes: ImageBox[]) => {
+        for (let s = 0; s < boxes.length; s += B) await forced.runPatched(base, fill, boxes.slice(s, s + B));
+      };
+      await time(() => through(windows.slice(0, B)));
+      const ms = median([await time(() => through(windows)), await time(() => through(windows))]);
+      await forced.dispose();
       console.log(`${cut.tensor}: crop ${p.rows.size}, estimate ${p.relativeCost.toFixed(3)}, measured ${(ms / median(fullMs)).toFixed(3)}`);
     }
   }

@@ -66,8 +66,8 @@ export interface OnnxModelOptions {
   spinning?: boolean;
   /**
    * runPatched (occlusion's windows): 'auto' (default) recomputes only the layers a box reaches
-   * when the cost model expects a gain of at least 15%, 'always' whenever the graph has a cut
-   * (tests, measurements), 'never' runs the patched images in full.
+   * when the cost model expects a gain of at least 15%, 'always' whenever the graph has a cut,
+   * 'never' runs the patched images in full, { cut: tensor } goes through that cut (tests, measurements).
    */
   incremental?: IncrementalMode;
 }

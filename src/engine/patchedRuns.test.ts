@@ -37,8 +37,30 @@ async function patchedByRun(model: OnnxModel, base: Float32Array, fill: Float32A
   return (await model.run(images, { outputs: ['logits'] }))['logits'];
 }
 
+const CUTS = ['r1', 'add', 'cat', 'c3', 'mp'];
+
 for (const [h, w] of [[32, 32], [30, 37]]) {
-  test(`runPatched equals run on the patched ${h}x${w} images, boxes at corners, edges and inside`, async () => {
+  test(`runPatched equals run on the patched ${h}x${w} images, boxes at corners, edges and inside, through each cut`, async () => {
+    const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 9, inputShape: [3, h, w] });
+    const base = image(3 * h * w, 3);
+    const fill = image(3 * h * w, 4);
+    const boxes = boxesFor(h, w, 5);
+    const want = await patchedByRun(model, base, fill, boxes);
+    await model.dispose();
+    const prefix = localPrefix(model.graph, inferShapes(model.graph, { input: [1, 3, h, w] }), 'input');
+    assert.deepEqual(prefix.cuts.map((c) => c.tensor), ['c1', 'bn1', ...CUTS.slice(0, 2), 'cat', 'c3', 'hs', 'mp', 'sc']);
+    for (const cut of CUTS) {
+      const forced = new OnnxModel(localConvNet(), { threads: 1, batchSize: 9, inputShape: [3, h, w], incremental: { cut } });
+      const got = await forced.runPatched(base, fill, boxes);
+      await forced.dispose();
+      assert.ok(relativeL2(got, want) <= 1e-5 && maxAbsDiff(got, want) < 1e-5, `cut ${cut}: ${relativeL2(got, want)} / ${maxAbsDiff(got, want)}`);
+    }
+    const wrong = new OnnxModel(localConvNet(), { threads: 1, inputShape: [3, h, w], incremental: { cut: 'dw' } });
+    await assert.rejects(wrong.runPatched(base, fill, boxes), /'dw' is not a cut.*the cuts: c1, bn1, r1, add/);
+    await wrong.dispose();
+  });
+
+  test(`runPatched picks a cut for the patched ${h}x${w} images, boxes of several sizes`, async () => {
     const before = openSessionCount();
     const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 7, inputShape: [3, h, w], incremental: 'always' });
     try {
@@ -82,6 +104,10 @@ test('without a worthwhile cut runPatched runs the patched images in full, with 
     const got = await model.runPatched(base, fill, boxes);
     assert.ok(maxAbsDiff(got, await patchedByRun(model, base, fill, boxes)) < 1e-6);
     await assert.rejects(model.runPatched(base, fill, [{ y: 10, x: 0, h: 8, w: 2 }]), /does not lie inside the 16x16 image/);
+    const never = new OnnxModel(localConvNet(), { threads: 1, inputShape: [3, 16, 16], incremental: 'never' });
+    const small = [{ y: 0, x: 0, h: 2, w: 2 }, { y: 7, x: 9, h: 3, w: 2 }];
+    assert.ok(maxAbsDiff(await never.runPatched(base, fill, small), await patchedByRun(model, base, fill, small)) < 1e-6);
+    await never.dispose();
   } finally {
     await model.dispose();
   }

@@ -10,7 +10,8 @@ import { pasteAffected, planCrops, writeCrop } from './incremental.js';
 import { ModelInputError, sizeOfShape, type ImageBox, type RunAsk, type RunResult } from './model.js';
 import type { OrtSession, OrtTensor } from './onnxRuntimeModel.js';
 
-export type IncrementalMode = 'auto' | 'always' | 'never';
+/** 'auto': when the cost model expects a gain; 'always': whenever a cut exists; 'never': full runs; { cut }: through that cut tensor always (measurements, tests). */
+export type IncrementalMode = 'auto' | 'always' | 'never' | { cut: string };
 
 /** What the driver needs from the model. */
 export interface PatchedHost {
@@ -22,7 +23,6 @@ export interface PatchedHost {
   readonly batchSize: number;
   /** The local prefix of the graph, or undefined when the input is not an image [C, H, W]. */
   localPrefix(): LocalPrefix | undefined;
-  /** 'auto': incremental when the cost model expects a gain; 'always': whenever a cut exists; 'never': full runs. */
   readonly incremental: IncrementalMode;
   /** A cached session of the graph `build` makes (built once per key). */
   session(key: string, build: () => Graph): Promise<OrtSession>;
@@ -51,8 +51,14 @@ export async function runPatchedImages(host: PatchedHost, base: Float32Array, fi
   const outSize = sizeOfShape(host.outputShape);
   const result = new Float32Array(boxes.length * outSize);
   if (boxes.length === 0) return result;
-  const prefix = host.incremental === 'never' ? undefined : host.localPrefix();
-  const plan = prefix && planCrops(prefix, shape[1], shape[2], boxes, host.incremental === 'always' ? -Infinity : undefined);
+  const mode = host.incremental;
+  let prefix = mode === 'never' ? undefined : host.localPrefix();
+  if (prefix && typeof mode === 'object') {
+    const cut = prefix.cuts.find((c) => c.tensor === mode.cut);
+    if (!cut) throw new ModelInputError(`'${mode.cut}' is not a cut of the model's local prefix; the cuts: ${prefix.cuts.map((c) => c.tensor).join(', ')}`);
+    prefix = { ...prefix, cuts: [cut] };
+  }
+  const plan = prefix && planCrops(prefix, shape[1], shape[2], boxes, mode === 'auto' ? undefined : -Infinity);
   const m = Math.min(host.batchSize, boxes.length);
   const per = sizeOfShape(shape);
   if (!plan) {

@@ -70,6 +70,7 @@ export function tinyCnnGraph(f: TinyCnnFixture): Graph {
 /**
  * A small mobilenet-like image net, input [n, 3, H, W] (any size >= 8): Conv 3x3 stride 2 pad 1
  * -> BN -> Clip(0, 6) -> depthwise Conv 3x3 -> BN -> Relu -> Conv 1x1 -> Add (residual) ->
+ * [itself, AveragePool 3x3 pad 1 without the pads] concatenated on channels ->
  * Conv 3x3 stride 2 -> HardSwish -> MaxPool 3x3 stride 1 pad 1 -> Mul by a per-channel constant
  * -> GlobalAveragePool -> Flatten -> Gemm -> 10 logits. Deterministic weights.
  */
@@ -95,7 +96,7 @@ export function localConvNet(): Graph {
   init('c1.b', [8], 0.1);
   init('dw.w', [8, 1, 3, 3], 0.5);
   init('pw.w', [8, 8, 1, 1], 0.5);
-  init('c3.w', [12, 8, 3, 3], 0.3);
+  init('c3.w', [12, 16, 3, 3], 0.3);
   init('scale', [1, 12, 1, 1], 0.5, 1);
   init('fc.w', [10, 12], 0.5);
   init('fc.b', [10], 0.1);
@@ -109,7 +110,9 @@ export function localConvNet(): Graph {
   node('Relu', ['bn2'], 'r2');
   node('Conv', ['r2', 'pw.w'], 'pw', { kernel_shape: ints([1, 1]) });
   node('Add', ['pw', 'r1'], 'add');
-  node('Conv', ['add', 'c3.w'], 'c3', { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) });
+  node('AveragePool', ['add'], 'ap', { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), count_include_pad: { kind: 'int', value: 0 } });
+  node('Concat', ['add', 'ap'], 'cat', { axis: { kind: 'int', value: 1 } });
+  node('Conv', ['cat', 'c3.w'], 'c3', { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) });
   node('HardSwish', ['c3'], 'hs');
   node('MaxPool', ['hs'], 'mp', { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
   node('Mul', ['mp', 'scale'], 'sc');
