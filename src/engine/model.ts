@@ -143,6 +143,8 @@ export interface Model {
    * layers a box reaches: engine/incremental.ts). Occlusion uses it when it exists.
    */
   runPatched?(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[]): Promise<Float32Array>;
+  /** Boxes per runPatched call the model works best with (a patched image costs less memory than a full one). Undefined: batchSize. */
+  readonly patchedBatchSize?: number;
   /** Release sessions and caches. The model cannot be used afterwards. */
   dispose(): Promise<void>;
 }

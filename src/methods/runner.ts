@@ -31,6 +31,8 @@ export class Runner {
   readonly per: number;
   readonly outSize: number;
   readonly batch: number;
+  /** Boxes per `patched` call: the batchSize option, else the model's patchedBatchSize, else `batch`. */
+  readonly patchBatch: number;
   readonly started = performance.now();
   readonly timings: Timings = { totalMs: 0, modelMs: 0, modelCalls: 0, forwardExamples: 0, backwardExamples: 0 };
   target!: Target;
@@ -42,6 +44,7 @@ export class Runner {
     this.per = sizeOfShape(model.inputShape);
     this.outSize = sizeOfShape(model.outputShape);
     this.batch = chunkSize(model, options);
+    this.patchBatch = options.batchSize === undefined ? (model.patchedBatchSize ?? this.batch) : this.batch;
   }
 
   /** Resolve the target for the n inputs (a forward pass finds the top class when none is given). */

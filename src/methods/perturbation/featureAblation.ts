@@ -88,8 +88,8 @@ export async function featureAblation(model: Model, input: Float32Array, options
   if (boxes) {
     // grid cells: the model computes the ablated outputs itself (Model.runPatched)
     for (let e = 0; e < n; e++) {
-      for (let start = 0; start < boxes[e].length; start += runner.batch) {
-        const chunk = boxes[e].slice(start, start + runner.batch);
+      for (let start = 0; start < boxes[e].length; start += runner.patchBatch) {
+        const chunk = boxes[e].slice(start, start + runner.patchBatch);
         const out = await runner.patched(input.subarray(e * per, (e + 1) * per), baselines.subarray(e * per, (e + 1) * per), chunk, e);
         for (let i = 0; i < chunk.length; i++) credit(e, start + i, out[i]);
       }

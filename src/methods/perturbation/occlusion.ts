@@ -124,9 +124,9 @@ export async function occlusion(model: Model, input: Float32Array, options: Occl
     for (let e = 0; e < n; e++) {
       const base = input.subarray(e * per, (e + 1) * per);
       const fill = baselines.subarray(e * per, (e + 1) * per);
-      for (let start = 0; start < g.total; start += runner.batch) {
+      for (let start = 0; start < g.total; start += runner.patchBatch) {
         const boxes = [];
-        for (let w = start; w < Math.min(g.total, start + runner.batch); w++) {
+        for (let w = start; w < Math.min(g.total, start + runner.patchBatch); w++) {
           const y = Math.floor(w / g.counts[2]) * g.stride[1];
           const x = (w % g.counts[2]) * g.stride[2];
           boxes.push({ y, x, h: Math.min(g.window[1], height - y), w: Math.min(g.window[2], width - x) });
