@@ -5,7 +5,8 @@
  * of the target when it joins. The average over orderings is an unbiased estimate of its
  * Shapley value (exact when every ordering is used). Orderings are drawn per input from
  * its own seeded stream; `permutations` fixes them (the same for every input, as Captum).
- * Cost: 1 + samples x features forward passes per input.
+ * Cost: 2 + samples x (features - 1) forward passes per input: every ordering ends on the
+ * same point (all features present), evaluated once.
  */
 import type { Model } from '../../engine/model.js';
 import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
@@ -13,7 +14,7 @@ import { rngFor, type Rng } from '../../random.js';
 import type { Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
-import { checkPermutation, startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
+import { applyCoalition, checkPermutation, startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
 export interface ShapleySamplingOptions extends CommonOptions {
@@ -45,23 +46,42 @@ export async function shapleySampling(model: Model, input: Float32Array, options
   const per = runner.per;
   const samples = options.permutations?.length ?? options.samples ?? shapleyDefaults.samples;
   if (!(Number.isInteger(samples) && samples >= 1)) throw new Error(`samples must be a positive integer, got ${samples}`);
-  const fb = await runner.values(baselines, (i) => i);
+  // Every ordering ends on the same point, all features present (the input itself when the
+  // features cover it): it is evaluated once per input, beside the baseline, instead of once
+  // per ordering (Captum evaluates it every time; the same input gives the same output).
+  const ends = new Float32Array(2 * n * per);
+  ends.set(baselines);
+  for (let ex = 0; ex < n; ex++) {
+    const f = features.of(ex);
+    const x = input.subarray(ex * per, (ex + 1) * per);
+    applyCoalition(ends.subarray((n + ex) * per, (n + ex + 1) * per), x, baselines.subarray(ex * per, (ex + 1) * per), new Uint8Array(f.count).fill(1), f);
+  }
+  const endValues = await runner.values(ends, (i) => i % n);
+  const fb = (ex: number) => Math.fround(endValues[ex]);
+  const fAll = (ex: number) => Math.fround(endValues[n + ex]);
+  const contrib: Float64Array[] = Array.from({ length: n }, (_, i) => new Float64Array(features.of(i).count));
 
-  // points of input e: samples x K_e, in order; point start of each input
+  // points of input e: samples orderings x (K_e - 1) steps (the last step is fAll); point start of each input
   const start = new Int32Array(n + 1);
-  for (let e = 0; e < n; e++) start[e + 1] = start[e] + samples * features.of(e).count;
-  let e = -1; // the input whose orderings are being filled (points are visited in order)
-  let order: number[] = [];
-  let rng: Rng | undefined;
-  const current = new Float32Array(per);
+  for (let e = 0; e < n; e++) start[e + 1] = start[e] + samples * (features.of(e).count - 1);
   const exampleOf = (p: number) => {
     let lo = 0;
     while (start[lo + 1] <= p) lo++;
     return lo;
   };
-  const contrib: Float64Array[] = Array.from({ length: n }, (_, i) => new Float64Array(features.of(i).count));
+  let e = -1; // the input whose orderings are being filled (points are visited in order)
+  let order: number[] = [];
+  let rng: Rng | undefined;
+  const current = new Float32Array(per);
+  const nextOrder = (ex: number, s: number, k: number): number[] => {
+    if (ex !== e) [e, rng] = [ex, rngFor(seed, ex, 1)];
+    const o = options.permutations ? [...options.permutations[s]] : shuffled(k, rng!);
+    if (options.permutations) checkPermutation(o, k, `fixed ordering ${s}`);
+    return o;
+  };
+  const added = new Map<number, number>(); // feature added at point p, from fill to consume
+  const lastOf = new Map<number, number>(); // the ordering's last feature, at its last point
   let prev = 0;
-  const orders = new Map<number, number>(); // feature added at point p, from fill to consume
   await forwardStream(
     runner,
     start[n],
@@ -69,16 +89,15 @@ export async function shapleySampling(model: Model, input: Float32Array, options
     (p, dest) => {
       const ex = exampleOf(p);
       const f = features.of(ex);
-      if (ex !== e) [e, rng] = [ex, rngFor(seed, ex, 1)];
-      const t = (p - start[ex]) % f.count;
+      const steps = f.count - 1;
+      const t = (p - start[ex]) % steps;
       if (t === 0) {
-        const s = Math.floor((p - start[ex]) / f.count);
-        order = options.permutations ? [...options.permutations[s]] : shuffled(f.count, rng!);
-        if (options.permutations) checkPermutation(order, f.count, `fixed ordering ${s}`);
+        order = nextOrder(ex, Math.floor((p - start[ex]) / steps), f.count);
         current.set(baselines.subarray(ex * per, (ex + 1) * per));
       }
       const k = order[t];
-      orders.set(p, k);
+      added.set(p, k);
+      if (t === steps - 1) lastOf.set(p, order[steps]);
       for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) current[f.order[q]] = input[ex * per + f.order[q]];
       dest.set(current);
     },
@@ -86,16 +105,25 @@ export async function shapleySampling(model: Model, input: Float32Array, options
       for (let i = 0; i < m; i++) {
         const p = first + i;
         const ex = exampleOf(p);
-        const f = features.of(ex);
-        const t = (p - start[ex]) % f.count;
-        if (t === 0) prev = Math.fround(fb[ex]);
+        const steps = features.of(ex).count - 1;
+        const t = (p - start[ex]) % steps;
+        if (t === 0) prev = fb(ex);
         const v = Math.fround(out[i]);
-        contrib[ex][orders.get(p)!] += v - prev;
-        orders.delete(p);
+        contrib[ex][added.get(p)!] += v - prev;
+        added.delete(p);
         prev = v;
+        if (t === steps - 1) {
+          contrib[ex][lastOf.get(p)!] += fAll(ex) - v;
+          lastOf.delete(p);
+        }
       }
     },
   );
+  // a single feature: every ordering is that feature alone (its orderings are still drawn, as the stream would)
+  for (let ex = 0; ex < n; ex++) {
+    if (features.of(ex).count !== 1) continue;
+    for (let s = 0; s < samples; s++) contrib[ex][nextOrder(ex, s, 1)[0]] += fAll(ex) - fb(ex);
+  }
   const values = new Float32Array(n * per);
   for (let ex = 0; ex < n; ex++) {
     const f = features.of(ex);
@@ -123,7 +151,7 @@ export const descriptor = defineMethod({
     segments: segmentsOption,
   },
   random: true,
-  cost: (n, o, c) => n * (1 + o.samples * segmentsCount(c.inputShape, o.segments)),
+  cost: (n, o, c) => n * (2 + o.samples * (segmentsCount(c.inputShape, o.segments) - 1)),
   run: (model, input, o, c) =>
     shapleySampling(model, input, {
       samples: o.samples,
