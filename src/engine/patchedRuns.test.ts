@@ -93,7 +93,7 @@ for (const [h, w] of [[32, 32], [30, 37]]) {
   });
 }
 
-test('without a worthwhile cut runPatched runs the patched images in full, with the same outputs; boxes outside the image are refused', async () => {
+test('without a worthwhile cut runPatched runs the patched images in full, with the same outputs; boxes outside the image and non-finite images are refused', async () => {
   const model = new OnnxModel(localConvNet(), { threads: 1, batchSize: 4, inputShape: [3, 16, 16] });
   try {
     const base = image(768, 3);
@@ -104,6 +104,10 @@ test('without a worthwhile cut runPatched runs the patched images in full, with 
     const got = await model.runPatched(base, fill, boxes);
     assert.ok(maxAbsDiff(got, await patchedByRun(model, base, fill, boxes)) < 1e-6);
     await assert.rejects(model.runPatched(base, fill, [{ y: 10, x: 0, h: 8, w: 2 }]), /does not lie inside the 16x16 image/);
+    const nan = Float32Array.from(fill);
+    nan[700] = NaN;
+    await assert.rejects(model.runPatched(base, nan, boxes), /the fill holds a non-finite value \(NaN\) at index 700/);
+    await assert.rejects(model.runPatched(nan, fill, boxes), /the base image holds a non-finite value/);
     const never = new OnnxModel(localConvNet(), { threads: 1, inputShape: [3, 16, 16], incremental: 'never' });
     const small = [{ y: 0, x: 0, h: 2, w: 2 }, { y: 7, x: 9, h: 3, w: 2 }];
     assert.ok(maxAbsDiff(await never.runPatched(base, fill, small), await patchedByRun(model, base, fill, small)) < 1e-6);

@@ -9,6 +9,7 @@ import { prefixGraph, suffixGraph, type LocalPrefix } from '../graph/localPrefix
 import { pasteAffected, planCrops, writeCrop } from './incremental.js';
 import { ModelInputError, sizeOfShape, type ImageBox, type RunAsk, type RunResult } from './model.js';
 import type { OrtSession, OrtTensor } from './onnxRuntimeModel.js';
+import { checkFinite } from './request.js';
 
 /** 'auto': when the cost model expects a gain; 'always': whenever a cut exists; 'never': full runs; { cut }: through that cut tensor always (measurements, tests). */
 export type IncrementalMode = 'auto' | 'always' | 'never' | { cut: string };
@@ -39,6 +40,8 @@ function checkBoxes(shape: readonly number[], base: Float32Array, fill: Float32A
   if (base.length !== per || fill.length !== per) {
     throw new ModelInputError(`runPatched takes one example as base and as fill (${per} values each); got ${base.length} and ${fill.length}`);
   }
+  checkFinite(base, 'the base image');
+  checkFinite(fill, 'the fill');
   for (const b of boxes) {
     const ok = [b.y, b.x, b.h, b.w].every(Number.isInteger) && b.y >= 0 && b.x >= 0 && b.h >= 1 && b.w >= 1 && b.y + b.h <= shape[1] && b.x + b.w <= shape[2];
     if (!ok) throw new ModelInputError(`box ${JSON.stringify(b)} does not lie inside the ${shape[1]}x${shape[2]} image`);

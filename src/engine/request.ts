@@ -8,11 +8,7 @@ import { countExamples, ModelInputError, sizeOfShape, type RunAsk } from './mode
 /** Throws on an ill-formed request; returns the number of examples. */
 export function checkRequest(batch: Float32Array, inputShape: readonly number[], outputShape: readonly number[], ask: RunAsk, options: { finite?: boolean } = {}): number {
   const n = countExamples(batch, inputShape);
-  if ((options.finite ?? true) && !allFinite(batch)) {
-    for (let i = 0; i < batch.length; i++) {
-      if (!Number.isFinite(batch[i])) throw new ModelInputError(`the input holds a non-finite value (${batch[i]}) at index ${i}; clean NaN/Infinity before explaining`);
-    }
-  }
+  if (options.finite ?? true) checkFinite(batch, 'the input');
   const g = ask.gradients;
   if (!g) {
     if ((ask.outputs ?? []).length === 0) throw new Error('nothing asked: give outputs and/or gradients');
@@ -24,6 +20,14 @@ export function checkRequest(batch: Float32Array, inputShape: readonly number[],
     throw new Error(`the seed holds ${g.seed.length} values; expected ${n} x ${outSize} (one cotangent per example output)`);
   }
   return n;
+}
+
+/** Throws a ModelInputError naming the first non-finite value of `values` (`what`: 'the input', 'the fill' ...). */
+export function checkFinite(values: Float32Array, what: string): void {
+  if (allFinite(values)) return;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new ModelInputError(`${what} holds a non-finite value (${values[i]}) at index ${i}; clean NaN/Infinity before explaining`);
+  }
 }
 
 /**
