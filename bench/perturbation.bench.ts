@@ -165,6 +165,7 @@ async function main(): Promise<void> {
       riseMasks: Number(args['rise-masks']),
       riseReferenceBatch: Number(args['rise-batch']),
       ourBatch: model.batchSize,
+      ourPatchedBatch: model.patchedBatchSize,
       referenceBatch: Number(args['reference-batch']),
     },
     reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
