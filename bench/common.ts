@@ -63,7 +63,8 @@ export interface ReferenceProcess {
   /** The process's first JSON line ({"ready": true, versions ...}). */
   hello: Record<string, string>;
   /** Wall times (ms) of n runs of a named measurement, timed by the process. */
-  measure(name: string, n: number): Promise<number[]>;
+  /** `warm`: one untimed run first (a reference script warms a name up on its first request anyway). */
+  measure(name: string, n: number, warm?: boolean): Promise<number[]>;
   close(): void;
 }
 
@@ -82,8 +83,8 @@ export async function startReferenceProcess(label: string, script: string, args:
   const hello = await next();
   return {
     hello,
-    async measure(name, n) {
-      child.stdin!.write(`${name} ${n}\n`);
+    async measure(name, n, warm = false) {
+      child.stdin!.write(`${name} ${n}${warm ? ' warm' : ''}\n`);
       return (await next()).ms;
     },
     close: () => child.stdin!.end(),
@@ -101,13 +102,21 @@ export interface Alternated {
  * After one warm-up run of each of ours (compiles the sessions), `rounds` rounds timing
  * each measurement `repeats` times on our side, then on the reference's when given: the
  * sides alternate measurement by measurement, so load hits both alike.
+ *
+ * `warmEach`: both sides run a measurement once untimed right before timing it. This VM
+ * reclaims idle pages (DAMON pageout is on: /sys/kernel/mm/damon/admin/kdamonds/0), so a
+ * process that sat idle for seconds starts slow: Shapley sampling on mobilenet_v2 in one
+ * process, nothing else running, 499-534 ms back to back but 668-859 ms after 3-10 s of
+ * idling. Alternating makes that penalty fall on the side with the short runs: we wait out
+ * Captum's 2-17 s, Captum waits out our 0.5-3 s.
  */
 export async function alternate<M extends string>(
   measures: readonly M[],
   run: Record<M, () => Promise<unknown>>,
   rounds: number,
   repeats: number,
-  reference?: (m: M, n: number) => Promise<number[]>,
+  reference?: (m: M, n: number, warm: boolean) => Promise<number[]>,
+  warmEach = false,
 ): Promise<Alternated> {
   const ours: Record<string, number[]> = {};
   const theirs: Record<string, number[]> = {};
@@ -116,8 +125,8 @@ export async function alternate<M extends string>(
   for (let r = 0; r < rounds; r++) {
     for (const m of measures) {
       console.error(`round ${r + 1}/${rounds}: ${m}`);
-      (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, false)));
-      if (reference) (theirs[m] ??= []).push(...(await reference(m, repeats)));
+      (ours[m] ??= []).push(...(await timeRuns(run[m], repeats, warmEach)));
+      if (reference) (theirs[m] ??= []).push(...(await reference(m, repeats, warmEach)));
       load.push(loadavg()[0]);
     }
   }

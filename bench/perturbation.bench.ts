@@ -19,7 +19,8 @@
  * the authors' default gpu_batch (100; --rise-batch). The superpixels are our slic
  * (scikit-image's algorithm; n_segments 64, compactness 20: 50 superpixels) of a smooth synthetic picture, handed to Captum as its
  * feature_mask (an .npy in the temp folder), so both sides perturb the same features.
- * The two sides alternate measurement by measurement; each warms up once. Each measurement
+ * The two sides alternate measurement by measurement, and each runs a measurement once untimed
+ * right before timing it (`--cold`: only once at the start; bench/common.ts alternate says why). Each measurement
  * also gives its forward floor (bench/common.ts forwardFloor): the examples it sends through
  * the model, each timed as one forward pass at its call's batch, in the same run; floor /
  * reference is the best ratio reachable without a faster forward pass.
@@ -63,6 +64,7 @@ const { values: args } = parseArgs({
     superpixels: { type: 'string', default: '64' }, // SLIC's n_segments: 64 seeds give 50 superpixels of the picture
     out: { type: 'string' },
     'no-captum': { type: 'boolean', default: false },
+    'cold': { type: 'boolean', default: false }, // no untimed run before each timed block (bench/common.ts alternate)
   },
 });
 
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
   let timing: Alternated;
   let floorMs: Record<string, number>;
   try {
-    timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n) => (SAME_REFERENCE[m] ? Promise.resolve([]) : reference.measure(m, n))));
+    timing = await alternate(only, ourRuns(model, features), Number(args.rounds), Number(args.repeats), reference && ((m, n, warm) => (SAME_REFERENCE[m] ? Promise.resolve([]) : reference.measure(m, n, warm))), !args.cold);
     floorMs = await forwardFloors(model, ourRuns(model, features, true), only);
   } finally {
     await model.dispose();
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
       ourBatch: model.batchSize,
       ourPatchedBatch: model.patchedBatchSize,
       referenceBatch: Number(args['reference-batch']),
+      warmBeforeEachBlock: !args.cold,
     },
     reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
     summary,

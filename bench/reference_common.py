@@ -70,7 +70,8 @@ def timed(fn, n):
 
 
 def serve(runs, ready, warmup=1, before=None):
-    """Print the `ready` JSON line, then answer "<name> <repeats>" requests until stdin ends.
+    """Print the `ready` JSON line, then answer "<name> <repeats> [warm]" requests until stdin ends
+    (a name warms up on its first request, and again before each request marked warm).
     `before(name)`, when given, runs ahead of each request (lazy setup)."""
     warm = set()
     print(json.dumps({"ready": True, **ready}), flush=True)
@@ -79,9 +80,10 @@ def serve(runs, ready, warmup=1, before=None):
         if not parts:
             continue
         name, n = parts[0], int(parts[1]) if len(parts) > 1 else 1
+        rewarm = len(parts) > 2 and parts[2] == "warm"  # one untimed run right before the timed ones
         if before is not None:
             before(name)
-        if name not in warm:
+        if name not in warm or rewarm:
             timed(runs[name], warmup)
             warm.add(name)
         print(json.dumps({"name": name, "ms": timed(runs[name], n)}), flush=True)
