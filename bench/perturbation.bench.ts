@@ -30,7 +30,10 @@
  * model.run; `occlusion-full` is the same occlusion with `incremental: false` (every occluded
  * input run in full), timed in the same rounds against the same Captum samples (Captum is not
  * run a second time for it). The forward floor of both is the full path's (730 forward
- * passes): the incremental path does less work than that floor, by design.
+ * passes): the incremental path does less work than that floor, by design. Shapley sampling
+ * likewise runs each ordering as a chain of edits (Model.runEdited, chained: each point adds one
+ * superpixel's box to the point before it) and `shapley-full` with `incremental: false`, against
+ * the same Captum samples; the floor of both is the full path's.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -39,7 +42,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOnnxModel, type OnnxModel } from '../src/engine/onnx.js';
 import { tmpdir } from 'node:os';
-import { slic } from '../src/masks/slic.js';
+import { benchSuperpixels } from './superpixels.js';
 import type { FeatureMask } from '../src/masks/featureMask.js';
 import { writeNpy } from '../src/io/npy.js';
 import { occlusion } from '../src/methods/perturbation/occlusion.js';
@@ -56,7 +59,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     batch: { type: 'string' }, // our examples per onnxruntime call (default: the engine's)
     'reference-batch': { type: 'string', default: '16' }, // Captum's perturbations_per_eval
-    only: { type: 'string', default: 'occlusion,occlusion-full,shapley,kernelshap,rise' },
+    only: { type: 'string', default: 'occlusion,occlusion-full,shapley,shapley-full,kernelshap,rise' },
     'shapley-samples': { type: 'string', default: '2' },
     'kernelshap-samples': { type: 'string', default: '200' },
     'rise-masks': { type: 'string', default: '4000' },
@@ -68,14 +71,14 @@ const { values: args } = parseArgs({
   },
 });
 
-type Measure = 'occlusion' | 'occlusion-full' | 'shapley' | 'kernelshap' | 'rise';
+type Measure = 'occlusion' | 'occlusion-full' | 'shapley' | 'shapley-full' | 'kernelshap' | 'rise';
 const here = BENCH_DIR;
 const modelPath = join(here, 'models', `${args.model}.onnx`);
 const only = args.only!.split(',') as Measure[];
 const TARGET_RATIO = 0.2;
 const REFERENCE_MS: Partial<Record<Measure, number>> = { occlusion: 6290, 'occlusion-full': 6290 };
 /** Measures timed against another measure's reference samples. */
-const SAME_REFERENCE: Partial<Record<Measure, Measure>> = { 'occlusion-full': 'occlusion' };
+const SAME_REFERENCE: Partial<Record<Measure, Measure>> = { 'occlusion-full': 'occlusion', 'shapley-full': 'shapley' };
 
 /**
  * The benchmark's superpixels, and the .npy (int32 [224, 224]) the reference reads them from:
@@ -83,14 +86,7 @@ const SAME_REFERENCE: Partial<Record<Measure, Measure>> = { 'occlusion-full': 'o
  * input, which is noise, SLIC finds a single segment.
  */
 function superpixels(): { features: FeatureMask; path: string } {
-  const picture = Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => {
-    const c = Math.floor(i / (224 * 224));
-    const y = Math.floor(i / 224) % 224;
-    const x = i % 224;
-    return 0.5 + 0.25 * Math.sin((2 * Math.PI * (y + 31 * c)) / 97) * Math.cos((2 * Math.PI * (x - 17 * c)) / 71) + 0.2 * Math.sin((2 * Math.PI * (x + y)) / 150);
-  });
-  const features = slic(picture, [3, 224, 224], { segments: Number(args.superpixels), compactness: 20 });
-  if (features.count < 10) throw new Error(`SLIC found only ${features.count} superpixels in the benchmark picture`);
+  const features = benchSuperpixels(Number(args.superpixels));
   const path = join(tmpdir(), `saliency-bench-superpixels-${process.pid}.npy`);
   writeNpy(path, { data: features.labels, shape: [224, 224] });
   return { features, path };
@@ -99,10 +95,12 @@ function superpixels(): { features: FeatureMask; path: string } {
 function ourRuns(model: OnnxModel, features: FeatureMask, floors = false): Record<Measure, () => Promise<unknown>> {
   const x = benchInput();
   const full = () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0, incremental: false });
+  const shapleyFull = () => shapleySampling(model, x, { features, samples: Number(args['shapley-samples']), target: 0, incremental: false });
   return {
     occlusion: floors ? full : () => occlusion(model, x, { window: 16, stride: 8, target: 0, baseline: 0 }),
     'occlusion-full': full,
-    shapley: () => shapleySampling(model, x, { features, samples: Number(args['shapley-samples']), target: 0 }),
+    shapley: floors ? shapleyFull : () => shapleySampling(model, x, { features, samples: Number(args['shapley-samples']), target: 0 }),
+    'shapley-full': shapleyFull,
     kernelshap: () => kernelShap(model, x, { features, samples: Number(args['kernelshap-samples']), target: 0 }),
     rise: () => rise(model, x, { masks: Number(args['rise-masks']), cell: 7, p: 0.5, target: 0 }),
   };

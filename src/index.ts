@@ -32,3 +32,4 @@ export type { DatasetSummary, RunSummary } from './app/dataset/summary.js';
 export { openDataset, type DatasetSource, type DatasetBatch, type DatasetItem } from './io/dataset.js';
 export { explainDataset, evaluateDataset, worker as datasetWorker } from './cli/dataset.js';
 export { TrainingSession, type TrainingSessionOptions, type StepOutput } from './engine/training.js';
+export type { ImageBox, ImageEdit, EditOptions } from './engine/model.js';

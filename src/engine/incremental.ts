@@ -5,7 +5,7 @@
  * prefix runs on a CROP around the box, those positions are pasted into the base image's
  * activation of the cut tensor T, and only the rest of the graph runs on the full tensor.
  *
- * Crop geometry, per axis: the crop has one size per call, its origin is a multiple of T's
+ * Crop geometry, per axis: the crop has one size per chunk of boxes run together, its origin is a multiple of T's
  * jump (then crop position j of every prefix layer is full position j + origin / jump of that
  * layer) and is clamped into the image, and image size - crop size is a multiple of the jump
  * (so a crop against the far border ends where the image ends and the model's own padding is
@@ -75,42 +75,69 @@ function alignDown(v: number, jump: number): number {
   return Math.floor(v / jump) * jump;
 }
 
+/** Boxes start .. start + count - 1 of a call, run through the prefix together: their crops share one size. */
+export interface ChunkCrops {
+  start: number;
+  count: number;
+  rows: AxisCrops;
+  cols: AxisCrops;
+}
+
+export interface ChunkedPlan {
+  cut: PrefixCut;
+  chunks: ChunkCrops[];
+  /** Estimated work relative to full runs (1 = no gain). */
+  relativeCost: number;
+}
+
+/** Chunks of at most `max` of `total` items, as even as possible (49 at 16: 12, 12, 12, 13). */
+export function evenChunks(total: number, max: number): { start: number; count: number }[] {
+  const parts = Math.ceil(total / Math.max(1, max));
+  const out: { start: number; count: number }[] = [];
+  for (let p = 0, start = 0; p < parts; p++) {
+    const count = Math.floor((total * (p + 1)) / parts) - Math.floor((total * p) / parts);
+    out.push({ start, count });
+    start += count;
+  }
+  return out;
+}
+
 /**
- * The cheapest cut for these boxes of an image [C, height, width], or undefined when the
- * estimated work is not at least `minGain` below full runs (-Infinity: any cut).
+ * The cheapest cut for these boxes of an image [C, height, width], sent through the prefix
+ * `chunk` at a time (each chunk's crop is the size its largest box needs), or undefined when
+ * the estimated work is not at least `minGain` below full runs (-Infinity: any cut).
  */
-export function planCrops(prefix: LocalPrefix, height: number, width: number, boxes: readonly ImageBox[], minGain = MIN_GAIN): CropPlan | undefined {
-  let best: CropPlan | undefined;
+export function planChunkedCrops(
+  prefix: LocalPrefix, height: number, width: number, boxes: readonly ImageBox[], chunk: number, minGain = MIN_GAIN,
+): ChunkedPlan | undefined {
+  if (boxes.length === 0) return undefined;
+  let best: ChunkedPlan | undefined;
+  const parts = evenChunks(boxes.length, chunk);
   for (const cut of prefix.cuts) {
-    const rows = axisCrops(cut.geometry.rows, height, cut.shape[1], boxes.map((b) => b.y), boxes.map((b) => b.h));
-    const cols = axisCrops(cut.geometry.cols, width, cut.shape[2], boxes.map((b) => b.x), boxes.map((b) => b.w));
-    const fraction = (rows.size * cols.size) / (height * width);
+    let area = 0;
+    const chunks = parts.map(({ start, count }) => {
+      const some = boxes.slice(start, start + count);
+      const rows = axisCrops(cut.geometry.rows, height, cut.shape[1], some.map((b) => b.y), some.map((b) => b.h));
+      const cols = axisCrops(cut.geometry.cols, width, cut.shape[2], some.map((b) => b.x), some.map((b) => b.w));
+      area += count * rows.size * cols.size;
+      return { start, count, rows, cols };
+    });
+    const fraction = area / Math.max(1, boxes.length) / (height * width);
     const cost = cut.prefixCost * fraction * CROP_OVERHEAD + (prefix.totalCost - cut.prefixCost) + cut.shape.reduce((a, b) => a * b, 1) * CUT_ELEMENT_WORK;
     const relativeCost = cost / prefix.totalCost;
-    if (!best || relativeCost < best.relativeCost) best = { cut, rows, cols, relativeCost };
+    if (!best || relativeCost < best.relativeCost) best = { cut, chunks, relativeCost };
   }
   return best && best.relativeCost <= 1 - minGain ? best : undefined;
 }
 
-/** The crop [top, top + hc) x [left, left + wc) of `base` with `box` taken from `fill` ([C, height, width] each), into dest [C, hc, wc]. */
-export function writeCrop(
-  base: Float32Array, fill: Float32Array, shape: readonly number[], box: ImageBox,
-  top: number, left: number, hc: number, wc: number, dest: Float32Array,
-): void {
-  const [channels, height, width] = shape;
-  const y0 = Math.max(box.y, top);
-  const y1 = Math.min(box.y + box.h, top + hc);
-  const x0 = Math.max(box.x, left);
-  const x1 = Math.min(box.x + box.w, left + wc);
-  for (let c = 0; c < channels; c++) {
-    for (let r = 0; r < hc; r++) {
-      const src = (c * height + top + r) * width + left;
-      const out = (c * hc + r) * wc;
-      dest.set(base.subarray(src, src + wc), out);
-      const y = top + r;
-      if (y >= y0 && y < y1 && x1 > x0) dest.set(fill.subarray(src - left + x0, src - left + x1), out + x0 - left);
-    }
-  }
+/**
+ * The cheapest cut for these boxes of an image [C, height, width] sent through the prefix
+ * together (the crop is the size the largest box needs), or undefined when the estimated
+ * work is not at least `minGain` below full runs (-Infinity: any cut).
+ */
+export function planCrops(prefix: LocalPrefix, height: number, width: number, boxes: readonly ImageBox[], minGain = MIN_GAIN): CropPlan | undefined {
+  const plan = planChunkedCrops(prefix, height, width, boxes, boxes.length, minGain);
+  return plan && { cut: plan.cut, rows: plan.chunks[0].rows, cols: plan.chunks[0].cols, relativeCost: plan.relativeCost };
 }
 
 /**

@@ -110,6 +110,23 @@ export interface ImageBox {
   w: number;
 }
 
+/** An edit of an image example [C, H, W]: the box takes `values` ([C, box.h, box.w], every channel). */
+export interface ImageEdit {
+  box: ImageBox;
+  values: Float32Array;
+}
+
+export interface EditOptions {
+  /**
+   * false (default): every edit applies to the base (independent copies, as runPatched).
+   * true: edit t applies to the image after edits 0 .. t-1 (a chain of images, each differing
+   * from the one before inside one box: Shapley sampling's orderings).
+   */
+  chained?: boolean;
+  /** Edits per internal chunk. Default: patchedBatchSize. */
+  batchSize?: number;
+}
+
 export interface Model {
   /** Shape of one example, e.g. [3, 224, 224]. */
   readonly inputShape: readonly number[];
@@ -143,6 +160,14 @@ export interface Model {
    * layers a box reaches: engine/incremental.ts). Occlusion uses it when it exists.
    */
   runPatched?(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[]): Promise<Float32Array>;
+  /**
+   * Optional (image models [C, H, W]): the model output, one row per edit, of the images that
+   * `edits` make from one example `base`: each edit applied to the base alone, or (chained) to
+   * the image the previous edits made. Equal to run() on those images to float32 rounding; the
+   * ONNX engine recomputes only the layers each box reaches (engine/editedRuns.ts). Memory
+   * holds the edits' boxes, never one image per edit.
+   */
+  runEdited?(base: Float32Array, edits: readonly ImageEdit[], options?: EditOptions): Promise<Float32Array>;
   /** Boxes per runPatched call the model works best with (a patched image costs less memory than a full one). Undefined: batchSize. */
   readonly patchedBatchSize?: number;
   /** Release sessions and caches. The model cannot be used afterwards. */

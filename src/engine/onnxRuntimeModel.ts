@@ -21,8 +21,9 @@ import type { Model, ModelInfo, RunAsk, RunResult, TapInfo, Target } from './mod
 import { countExamples, ModelInputError, sizeOfShape } from './model.js';
 import { checkRequest } from './request.js';
 import { localPrefix, type LocalPrefix } from '../graph/localPrefix.js';
-import { runPatchedImages, type IncrementalMode, type PatchedHost } from './patchedRuns.js';
-import type { ImageBox } from './model.js';
+import { runPatchedImages } from './patchedRuns.js';
+import { runEditedImages, type EditHost, type IncrementalMode } from './editedRuns.js';
+import type { EditOptions, ImageBox, ImageEdit } from './model.js';
 
 /** The part of an onnxruntime package (node or web) the model uses. */
 export interface OrtTensor {
@@ -462,7 +463,19 @@ export class OnnxRuntimeModel implements Model {
    * (engine/incremental.ts); full runs otherwise.
    */
   runPatched(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[]): Promise<Float32Array> {
-    const host: PatchedHost = {
+    return runPatchedImages(this.editHost(), base, fill, boxes);
+  }
+
+  /**
+   * Outputs of the images edits make from `base` (Model.runEdited), each edit applied to the
+   * base or, chained, to the image before it: the same incremental route as runPatched.
+   */
+  runEdited(base: Float32Array, edits: readonly ImageEdit[], options?: EditOptions): Promise<Float32Array> {
+    return runEditedImages(this.editHost(), base, edits, options);
+  }
+
+  private editHost(): EditHost {
+    return {
       graph: this.graph,
       inputName: this.inputName,
       outputName: this.outputName,
@@ -488,7 +501,6 @@ export class OnnxRuntimeModel implements Model {
       run: (batch, ask) => this.run(batch, ask),
       progress: (examples) => this.onProgress?.(examples),
     };
-    return runPatchedImages(host, base, fill, boxes);
   }
 
   async dispose(): Promise<void> {

@@ -4,7 +4,7 @@
  * each point explained with the target of the input it came from. Memory stays
  * bounded by one chunk, whatever the number of points.
  */
-import type { ImageBox, Model, Target } from '../engine/model.js';
+import type { ImageBox, ImageEdit, Model, Target } from '../engine/model.js';
 import { countExamples, sizeOfShape } from '../engine/model.js';
 import { classLogit } from '../targets/index.js';
 import { argmax } from '../engine/numeric.js';
@@ -89,6 +89,22 @@ export class Runner {
     this.timings.forwardExamples += boxes.length;
     const out = new Float64Array(boxes.length);
     for (let i = 0; i < boxes.length; i++) out[i] = this.target.value(logits.subarray(i * this.outSize, (i + 1) * this.outSize), example);
+    return out;
+  }
+
+  /**
+   * Target values of the images `edits` make from input `example` (`base`): each edit applied
+   * to the base, or chained (to the image the edits before it made), through Model.runEdited
+   * (the caller checks that the model has it), `patchBatch` edits per engine chunk.
+   */
+  async edited(base: Float32Array, edits: readonly ImageEdit[], chained: boolean, example: number): Promise<Float64Array> {
+    const t0 = performance.now();
+    const logits = await this.model.runEdited!(base, edits, { chained, batchSize: this.patchBatch });
+    this.timings.modelMs += performance.now() - t0;
+    this.timings.modelCalls++;
+    this.timings.forwardExamples += edits.length;
+    const out = new Float64Array(edits.length);
+    for (let i = 0; i < edits.length; i++) out[i] = this.target.value(logits.subarray(i * this.outSize, (i + 1) * this.outSize), example);
     return out;
   }
 
