@@ -22,7 +22,7 @@ import { inferShapes } from '../src/graph/shapes.js';
 import { planChunkedCrops } from '../src/engine/incremental.js';
 import { boxValues } from '../src/engine/imageEdits.js';
 import { featureIndex, positions } from '../src/methods/perturbation/features.js';
-import { featureBounds } from '../src/methods/perturbation/shapleyChains.js';
+import { featureBounds } from '../src/methods/perturbation/featureEdits.js';
 import { shapleySampling, shuffled } from '../src/methods/perturbation/shapleySampling.js';
 import { inputSpace } from '../src/engine/space.js';
 import { Rng } from '../src/random.js';

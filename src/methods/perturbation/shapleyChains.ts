@@ -5,36 +5,10 @@
  * reaches. Memory: one running image and each step's box values (a superpixel's box, not a
  * whole image per step).
  */
-import type { ImageBox, ImageEdit, Model } from '../../engine/model.js';
+import type { ImageBox, ImageEdit } from '../../engine/model.js';
 import { boxValues } from '../../engine/imageEdits.js';
-import type { InputSpace } from '../../engine/space.js';
 import type { Runner } from '../runner.js';
 import type { FeatureIndex } from './features.js';
-
-/** Whether orderings can run as chained edits: the model has runEdited and takes NCHW images (features then span every channel). */
-export function canChain(model: Model, space: InputSpace, incremental: boolean | undefined): boolean {
-  return incremental !== false && model.runEdited !== undefined && space.layout === 'NCHW' && space.shape.length === 3;
-}
-
-/** The bounding box of each feature over the image [C, H, W] = shape (every channel). */
-export function featureBounds(f: FeatureIndex, shape: readonly number[]): ImageBox[] {
-  const [height, width] = [shape[1], shape[2]];
-  const boxes: ImageBox[] = [];
-  for (let k = 0; k < f.count; k++) {
-    let [y0, y1, x0, x1] = [Infinity, -1, Infinity, -1];
-    // a feature's elements are listed in increasing order: channel 0's positions come first
-    for (let q = f.offsets[k]; q < f.offsets[k + 1] && f.order[q] < height * width; q++) {
-      const y = Math.floor(f.order[q] / width);
-      const x = f.order[q] % width;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-    }
-    boxes.push({ y: y0, x: x0, h: y1 - y0 + 1, w: x1 - x0 + 1 }); // a mask uses every label (checkFeatureMask)
-  }
-  return boxes;
-}
 
 /**
  * Target values of the points of one ordering but its last (all features present): point t

@@ -16,7 +16,8 @@ import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
 import { applyCoalition, checkPermutation, startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
-import { canChain, featureBounds, orderingValues } from './shapleyChains.js';
+import { orderingValues } from './shapleyChains.js';
+import { canEdit, featureBounds } from './featureEdits.js';
 
 export interface ShapleySamplingOptions extends CommonOptions {
   features?: FeaturesOption;
@@ -90,7 +91,7 @@ export async function shapleySampling(model: Model, input: Float32Array, options
   const added = new Map<number, number>(); // feature added at point p, from fill to consume
   const lastOf = new Map<number, number>(); // the ordering's last feature, at its last point
   let prev = 0;
-  if (canChain(model, features.space, options.incremental)) {
+  if (canEdit(model, features.space, options.incremental)) {
     // each ordering is a chain of edits (shapleyChains.ts): one runEdited call per input and ordering
     for (let ex = 0; ex < n; ex++) {
       const f = features.of(ex);
