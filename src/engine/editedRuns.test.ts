@@ -11,6 +11,7 @@ import { localConvNet } from './testing.js';
 import { maxAbsDiff, relativeL2 } from './numeric.js';
 import type { ImageBox, ImageEdit } from './model.js';
 import type { IncrementalMode } from './editedRuns.js';
+import { evenChunks } from './incremental.js';
 
 function wave(size: number, seed: number): Float32Array {
   return Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.731 + seed) * 1.5 + Math.cos(i * 0.0173 * seed));
@@ -103,4 +104,11 @@ test('runEdited refuses edits whose values do not fill their box, boxes outside 
   } finally {
     await model.dispose();
   }
+});
+
+test('edits are cut into even chunks of at most the batch size, in order', () => {
+  assert.deepEqual(evenChunks(49, 16), [{ start: 0, count: 12 }, { start: 12, count: 12 }, { start: 24, count: 12 }, { start: 36, count: 13 }]);
+  assert.deepEqual(evenChunks(13, 4).map((c) => c.count), [3, 3, 3, 4]);
+  assert.deepEqual(evenChunks(5, 16), [{ start: 0, count: 5 }]);
+  assert.deepEqual(evenChunks(0, 16), []);
 });

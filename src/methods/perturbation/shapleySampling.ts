@@ -6,7 +6,9 @@
  * Shapley value (exact when every ordering is used). Orderings are drawn per input from
  * its own seeded stream; `permutations` fixes them (the same for every input, as Captum).
  * Cost: 2 + samples x (features - 1) forward passes per input: every ordering ends on the
- * same point (all features present), evaluated once.
+ * same point (all features present), evaluated once. With a model that has runEdited (ONNX)
+ * and an NCHW image, each ordering is one chain of edits (shapleyChains.ts): each point
+ * recomputes only the layers its added feature's box reaches.
  */
 import type { Model } from '../../engine/model.js';
 import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
