@@ -59,15 +59,24 @@ export function featureIndex(mask: FeatureMask, pos: Int32Array): FeatureIndex {
   return { count: mask.count, labels, offsets, order, spans: Int32Array.from(runs), spanOffsets };
 }
 
-/** dest = the input x where coalition z keeps the feature (z[k] = 1), the baseline b elsewhere; copies whole runs of elements. */
+/**
+ * dest = the input x where coalition z keeps the feature (z[k] = 1), the baseline b elsewhere;
+ * copies whole runs of elements. When the features cover every element it starts from the side
+ * with more features and copies the other side's (KernelSHAP's kernel draws coalitions of one
+ * feature and of all but one most often).
+ */
 export function applyCoalition(dest: Float32Array, x: Float32Array, b: Float32Array, z: ArrayLike<number>, f: FeatureIndex): void {
-  dest.set(b);
+  let present = 0;
+  for (let k = 0; k < f.count; k++) if (z[k]) present++;
+  const fromInput = 2 * present > f.count && f.offsets[f.count] === dest.length;
+  dest.set(fromInput ? x : b);
+  const other = fromInput ? b : x;
   const { spans, spanOffsets } = f;
   for (let k = 0; k < f.count; k++) {
-    if (!z[k]) continue;
+    if (!z[k] !== fromInput) continue; // already right: kept from the input, or absent from the baseline
     for (let s = spanOffsets[k]; s < spanOffsets[k + 1]; s++) {
       const end = spans[2 * s + 1];
-      for (let j = spans[2 * s]; j < end; j++) dest[j] = x[j];
+      for (let j = spans[2 * s]; j < end; j++) dest[j] = other[j];
     }
   }
 }
