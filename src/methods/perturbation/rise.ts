@@ -116,9 +116,15 @@ export function riseMask(draw: RiseDraw, cell: number, h: number, w: number, out
 
 /**
  * dest = mask x input + (1 - mask) x baseline for the example starting at `offset`; channel
- * planes (NCHW) read the mask straight, other layouts through `pos`.
+ * planes (NCHW) read the mask straight, other layouts through `pos`. `zeroBaseline`: the
+ * authors' masking, mask x input (the baseline term adds 0, so it is not read).
  */
-function applyMask(m: Float32Array, pos: Int32Array, planar: boolean, input: Float32Array, baselines: Float32Array, offset: number, dest: Float32Array): void {
+function applyMask(m: Float32Array, pos: Int32Array, planar: boolean, input: Float32Array, baselines: Float32Array, zeroBaseline: boolean, offset: number, dest: Float32Array): void {
+  if (planar && zeroBaseline) {
+    const area = m.length;
+    for (let c = 0; c < dest.length; c += area) for (let k = 0; k < area; k++) dest[c + k] = m[k] * input[offset + c + k];
+    return;
+  }
   if (planar) {
     const area = m.length;
     for (let c = 0; c < dest.length; c += area)
@@ -174,6 +180,7 @@ export async function rise(model: Model, input: Float32Array, options: RiseOptio
   const seed = options.seed ?? 0;
   const baselineSpec = options.baseline ?? 0;
   const baselines = drawBaselines(baselineSpec, input, per, (e) => rngFor(seed, e));
+  const zeroBaseline = baselines.every((v) => v === 0);
   const drawOf = (i: number) => options.draws?.[i] ?? riseDraw(cell, p, h, w, rngFor(seed, i, 3));
 
   const masks = new Float32Array(runner.batch * h * w); // the masks of the chunk in flight
@@ -185,7 +192,7 @@ export async function rise(model: Model, input: Float32Array, options: RiseOptio
     (q, dest) => {
       const e = Math.floor(q / N);
       const m = riseMask(drawOf(q % N), cell, h, w, masks.subarray((q % runner.batch) * h * w, (q % runner.batch + 1) * h * w));
-      applyMask(m, pos, planar, input, baselines, e * per, dest);
+      applyMask(m, pos, planar, input, baselines, zeroBaseline, e * per, dest);
     },
     (start, count, values) => {
       for (let i = 0; i < count; i++) {
