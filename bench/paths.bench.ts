@@ -4,8 +4,9 @@
  * against PAIR saliency driven by torch (bench/pair_paths.py) when PAIR_SALIENCY points at
  * its source. Same image on both sides (uniform [0, 1), numpy seed 0, as float32 NCHW
  * here), target class 0. The sides alternate, round by round. Target (the issue): <= 0.5x.
- * Our side warms up once (compiling the forward and backward sessions), untimed; PAIR's
- * script warms torch up with one model call.
+ * Our side warms up once (compiling the forward and backward sessions), untimed, and makes one
+ * untimed model call before each timed run (`--cold`: not); PAIR's script, a fresh process each
+ * round, warms torch up with one model call.
  * Writes JSON to bench/results/paths-<date>.json.
  *
  *   PAIR_SALIENCY=/tmp/pair node --import tsx bench/paths.bench.ts [--rounds 2] [--only blurig,guidedig]
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     only: { type: 'string', default: 'blurig,guidedig' },
     threads: { type: 'string', default: '2' },
+    cold: { type: 'boolean', default: false }, // no warm-up call before each of our timed runs
     out: { type: 'string' },
   },
 });
@@ -49,6 +51,9 @@ async function main(): Promise<void> {
   await blurIG(model, x, { target: 0, steps: 1, delta: false });
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const name of only) {
+      // one untimed model call first, as PAIR's script makes in its fresh process: this VM pages
+      // out an idle process's memory (bench/common.ts alternate), and ours idled during PAIR's run
+      if (!args.cold) await blurIG(model, x, { target: 0, steps: 1, delta: false });
       const t0 = performance.now();
       await runs[name]();
       (ours[name] ??= []).push(performance.now() - t0);
