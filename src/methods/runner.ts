@@ -81,15 +81,8 @@ export class Runner {
    * Target values of copies of input `example` (`base`) with each box taken from `fill`,
    * through Model.runPatched (the caller checks that the model has it).
    */
-  async patched(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[], example: number): Promise<Float64Array> {
-    const t0 = performance.now();
-    const logits = await this.model.runPatched!(base, fill, boxes);
-    this.timings.modelMs += performance.now() - t0;
-    this.timings.modelCalls++;
-    this.timings.forwardExamples += boxes.length;
-    const out = new Float64Array(boxes.length);
-    for (let i = 0; i < boxes.length; i++) out[i] = this.target.value(logits.subarray(i * this.outSize, (i + 1) * this.outSize), example);
-    return out;
+  patched(base: Float32Array, fill: Float32Array, boxes: readonly ImageBox[], example: number): Promise<Float64Array> {
+    return this.imageValues(boxes.length, example, () => this.model.runPatched!(base, fill, boxes));
   }
 
   /**
@@ -97,14 +90,19 @@ export class Runner {
    * to the base, or chained (to the image the edits before it made), through Model.runEdited
    * (the caller checks that the model has it), `patchBatch` edits per engine chunk.
    */
-  async edited(base: Float32Array, edits: readonly ImageEdit[], chained: boolean, example: number): Promise<Float64Array> {
+  edited(base: Float32Array, edits: readonly ImageEdit[], chained: boolean, example: number): Promise<Float64Array> {
+    return this.imageValues(edits.length, example, () => this.model.runEdited!(base, edits, { chained, batchSize: this.patchBatch }));
+  }
+
+  /** Target values (as input `example`) of the `count` output rows `call` gives, timed and counted as forward examples. */
+  private async imageValues(count: number, example: number, call: () => Promise<Float32Array>): Promise<Float64Array> {
     const t0 = performance.now();
-    const logits = await this.model.runEdited!(base, edits, { chained, batchSize: this.patchBatch });
+    const logits = await call();
     this.timings.modelMs += performance.now() - t0;
     this.timings.modelCalls++;
-    this.timings.forwardExamples += edits.length;
-    const out = new Float64Array(edits.length);
-    for (let i = 0; i < edits.length; i++) out[i] = this.target.value(logits.subarray(i * this.outSize, (i + 1) * this.outSize), example);
+    this.timings.forwardExamples += count;
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.target.value(logits.subarray(i * this.outSize, (i + 1) * this.outSize), example);
     return out;
   }
 
