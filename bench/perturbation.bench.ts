@@ -122,7 +122,13 @@ async function main(): Promise<void> {
   if (path && spawnSync(PYTHON, ['-c', 'import torch, torchvision, skimage'], { stdio: 'ignore' }).status !== 0) throw new Error('PyTorch is not available at /usr/bin/python3');
   const { features, path: segments } = superpixels();
   const reference = path ? await startReference(path, segments) : undefined;
-  const model = await loadOnnxModel(modelPath, { ...BENCH_SESSION, batchSize: args.batch ? Number(args.batch) : undefined, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
+  // Our session: the library's defaults (threads spin briefly after a run) when both sides warm up
+  // before each timed block: the reference's untimed run (2-100 s) outlasts any spinning, so its
+  // timed run is not slowed by it. Cold protocol: no spinning (BENCH_SESSION says why).
+  // KernelSHAP in one process, alternating: 887-952 ms spinning, 969-1020 ms not; with Captum's
+  // KernelSHAP (warm-up, then timed) after each of ours: ours 843-1007 ms spinning, Captum after it
+  // 4206-4805 ms; ours 897-1043 ms not spinning, Captum after it 4412-4923 ms (2026-11-26 14:20).
+  const model = await loadOnnxModel(modelPath, { ...(args.cold ? BENCH_SESSION : {}), batchSize: args.batch ? Number(args.batch) : undefined, maxSessions: 16, threads: args.threads ? Number(args.threads) : undefined });
   let timing: Alternated;
   let floorMs: Record<string, number>;
   try {
@@ -168,6 +174,7 @@ async function main(): Promise<void> {
       ourPatchedBatch: model.patchedBatchSize,
       referenceBatch: Number(args['reference-batch']),
       warmBeforeEachBlock: !args.cold,
+      ourThreadsSpin: !args.cold,
     },
     reference: reference ? `measured in this run (${reference.version}, 2 threads)` : 'reference figure from the issue',
     summary,
