@@ -6,9 +6,10 @@
  */
 import type { ImageBox, Model } from '../../engine/model.js';
 import { describeBaseline, type Baseline } from '../../baselines/baseline.js';
-import { inputSpace, type Preprocessing } from '../../engine/space.js';
+import type { InputSpace, Preprocessing } from '../../engine/space.js';
 import type { Attribution, CommonOptions } from '../attribution.js';
 import { defineMethod } from '../descriptor.js';
+import { canEdit, featureBounds, fillsBox } from './featureEdits.js';
 import { startFeatureRun, segmentsCount, featureRunOptions, segmentsOption, type FeatureIndex, type FeaturesOption } from './features.js';
 import { forwardStream } from './stream.js';
 
@@ -28,37 +29,14 @@ export interface FeatureAblationOptions extends CommonOptions {
   incremental?: boolean;
 }
 
-/** Feature k of an image [C, H, W] as a box over every channel, or undefined when it is not one. */
-function featureBox(f: FeatureIndex, k: number, shape: readonly number[]): ImageBox | undefined {
-  const [h, w] = [shape[1], shape[2]];
-  let [y0, y1, x0, x1] = [Infinity, -1, Infinity, -1];
-  for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) {
-    const pos = f.order[q] % (h * w);
-    const y = Math.floor(pos / w);
-    const x = pos % w;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-  }
-  const box = { y: y0, x: x0, h: y1 - y0 + 1, w: x1 - x0 + 1 };
-  // distinct elements as many as the box holds over every channel: they are the box
-  return f.offsets[k + 1] - f.offsets[k] === shape[0] * box.h * box.w ? box : undefined;
-}
-
-/** Every feature of every example as a box, when the model can run patched images; else undefined. */
-function featureBoxes(model: Model, n: number, of: (e: number) => FeatureIndex, options: FeatureAblationOptions): ImageBox[][] | undefined {
-  const shape = model.inputShape;
-  if (options.incremental === false || !model.runPatched || shape.length !== 3 || inputSpace(model, options.preprocessing).layout !== 'NCHW') return undefined;
+/** Every feature of every example as a box over all channels (grid cells), when the model can run patched images; else undefined. */
+function featureBoxes(model: Model, n: number, features: { space: InputSpace; of: (e: number) => FeatureIndex }, incremental?: boolean): ImageBox[][] | undefined {
+  if (!canEdit(model, features.space, incremental, 'runPatched')) return undefined;
   const all: ImageBox[][] = [];
   for (let e = 0; e < n; e++) {
-    const f = of(e);
-    const boxes: ImageBox[] = [];
-    for (let k = 0; k < f.count; k++) {
-      const box = featureBox(f, k, shape);
-      if (!box) return undefined;
-      boxes.push(box);
-    }
+    const f = features.of(e);
+    const boxes = featureBounds(f, features.space.shape);
+    if (!boxes.every((box, k) => fillsBox(f, k, box, features.space.shape[0]))) return undefined;
     all.push(boxes);
   }
   return all;
@@ -84,7 +62,7 @@ export async function featureAblation(model: Model, input: Float32Array, options
     const drop = Math.fround(fx[e]) - Math.fround(value);
     for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) values[e * per + f.order[q]] = drop;
   };
-  const boxes = featureBoxes(model, n, features.of, options);
+  const boxes = featureBoxes(model, n, features, options.incremental);
   if (boxes) {
     // grid cells: the model computes the ablated outputs itself (Model.runPatched)
     for (let e = 0; e < n; e++) {

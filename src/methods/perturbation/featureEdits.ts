@@ -8,9 +8,13 @@ import type { ImageBox, Model } from '../../engine/model.js';
 import type { InputSpace } from '../../engine/space.js';
 import type { FeatureIndex } from './features.js';
 
-/** Whether feature perturbations can run as edits: the model has runEdited and takes NCHW images (features then span every channel). */
-export function canEdit(model: Model, space: InputSpace, incremental: boolean | undefined): boolean {
-  return incremental !== false && model.runEdited !== undefined && space.layout === 'NCHW' && space.shape.length === 3;
+/**
+ * Whether perturbations can go to the model as boxes of an image: not turned off, the model has
+ * `via` (runEdited: Shapley's chains; runPatched: occlusion's windows, grid ablation) and takes
+ * NCHW images (a box then spans every channel).
+ */
+export function canEdit(model: Model, space: InputSpace, incremental: boolean | undefined, via: 'runEdited' | 'runPatched' = 'runEdited'): boolean {
+  return incremental !== false && model[via] !== undefined && space.layout === 'NCHW' && space.shape.length === 3;
 }
 
 /** The bounding box of each feature over the image [C, H, W] = shape (every channel). */
@@ -31,4 +35,9 @@ export function featureBounds(f: FeatureIndex, shape: readonly number[]): ImageB
     boxes.push({ y: y0, x: x0, h: y1 - y0 + 1, w: x1 - x0 + 1 }); // a mask uses every label (checkFeatureMask)
   }
   return boxes;
+}
+
+/** Whether feature k fills its bounding box `box` over every channel (a grid cell does; a superpixel seldom). */
+export function fillsBox(f: FeatureIndex, k: number, box: ImageBox, channels: number): boolean {
+  return f.offsets[k + 1] - f.offsets[k] === channels * box.h * box.w;
 }

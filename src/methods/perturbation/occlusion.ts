@@ -21,6 +21,7 @@ import { defineMethod } from '../descriptor.js';
 import { Runner } from '../runner.js';
 import { maskShape } from './features.js';
 import { forwardStream } from './stream.js';
+import { canEdit } from './featureEdits.js';
 
 export interface OcclusionOptions extends CommonOptions {
   /** Window side in pixels over all channels (a number), or a shape per input dimension. Default: fits the input. */
@@ -119,7 +120,7 @@ export async function occlusion(model: Model, input: Float32Array, options: Occl
     for (let r = 0; r < count; r++) for (let j = runs[2 * r]; j < runs[2 * r + 1]; j++) acc[e * per + j] += drop;
   };
   const [channels, height, width] = space.shape;
-  if (options.incremental !== false && model.runPatched && space.layout === 'NCHW' && space.shape.length === 3 && g.window[0] === channels) {
+  if (canEdit(model, space, options.incremental, 'runPatched') && g.window[0] === channels) {
     // every window is a box over all channels: the model computes the occluded outputs itself
     for (let e = 0; e < n; e++) {
       const base = input.subarray(e * per, (e + 1) * per);
