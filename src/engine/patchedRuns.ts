@@ -18,8 +18,7 @@ export async function runPatchedImages(host: EditHost, base: Float32Array, fill:
   if (base.length !== per || fill.length !== per) {
     throw new ModelInputError(`runPatched takes one example as base and as fill (${per} values each); got ${base.length} and ${fill.length}`);
   }
-  checkFinite(base, 'the base image');
-  checkFinite(fill, 'the fill');
-  for (const b of boxes) checkBox(shape, b);
+  checkFinite(fill, 'the fill'); // the base, the boxes again and the edits: runEditedImages (checkEdits)
+  for (const b of boxes) checkBox(shape, b); // before boxValues reads the fill
   return runEditedImages(host, base, boxes.map((box) => ({ box, values: boxValues(fill, shape, box) })));
 }
