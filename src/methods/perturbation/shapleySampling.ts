@@ -90,9 +90,16 @@ export async function shapleySampling(model: Model, input: Float32Array, options
     if (options.permutations) checkPermutation(o, k, `fixed ordering ${s}`);
     return o;
   };
-  const added = new Map<number, number>(); // feature added at point p, from fill to consume
-  const lastOf = new Map<number, number>(); // the ordering's last feature, at its last point
-  let prev = 0;
+  /** Credit one ordering: its points' values (all but the last point, which is fAll), in order. */
+  const creditOrdering = (ex: number, o: readonly number[], v: ArrayLike<number>) => {
+    let prev = fb(ex);
+    for (let t = 0; t < o.length - 1; t++) {
+      const value = Math.fround(v[t]);
+      contrib[ex][o[t]] += value - prev;
+      prev = value;
+    }
+    contrib[ex][o[o.length - 1]] += fAll(ex) - prev;
+  };
   if (canEdit(model, features.space, options.incremental)) {
     // each ordering is a chain of edits (shapleyChains.ts): one runEdited call per input and ordering
     for (let ex = 0; ex < n; ex++) {
@@ -103,53 +110,46 @@ export async function shapleySampling(model: Model, input: Float32Array, options
       const b = baselines.subarray(ex * per, (ex + 1) * per);
       for (let s = 0; s < samples; s++) {
         const o = nextOrder(ex, s, f.count);
-        const v = await orderingValues(runner, x, b, f, bounds, features.space.shape, o, ex);
-        prev = fb(ex);
-        for (let t = 0; t < f.count - 1; t++) {
-          const value = Math.fround(v[t]);
-          contrib[ex][o[t]] += value - prev;
-          prev = value;
-        }
-        contrib[ex][o[f.count - 1]] += fAll(ex) - prev;
+        creditOrdering(ex, o, await orderingValues(runner, x, b, f, bounds, features.space.shape, o, ex));
       }
     }
-  } else await forwardStream(
-    runner,
-    start[n],
-    exampleOf,
-    (p, dest) => {
-      const ex = exampleOf(p);
-      const f = features.of(ex);
-      const steps = f.count - 1;
-      const t = (p - start[ex]) % steps;
-      if (t === 0) {
-        order = nextOrder(ex, Math.floor((p - start[ex]) / steps), f.count);
-        current.set(baselines.subarray(ex * per, (ex + 1) * per));
-      }
-      const k = order[t];
-      added.set(p, k);
-      if (t === steps - 1) lastOf.set(p, order[steps]);
-      for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) current[f.order[q]] = input[ex * per + f.order[q]];
-      dest.set(current);
-    },
-    (first, m, out) => {
-      for (let i = 0; i < m; i++) {
-        const p = first + i;
+  } else {
+    const orders = new Map<number, number[]>(); // by its first point: an ordering filled, not yet consumed
+    let values = new Float64Array(0); // the points of the ordering being consumed
+    await forwardStream(
+      runner,
+      start[n],
+      exampleOf,
+      (p, dest) => {
         const ex = exampleOf(p);
-        const steps = features.of(ex).count - 1;
+        const f = features.of(ex);
+        const steps = f.count - 1;
         const t = (p - start[ex]) % steps;
-        if (t === 0) prev = fb(ex);
-        const v = Math.fround(out[i]);
-        contrib[ex][added.get(p)!] += v - prev;
-        added.delete(p);
-        prev = v;
-        if (t === steps - 1) {
-          contrib[ex][lastOf.get(p)!] += fAll(ex) - v;
-          lastOf.delete(p);
+        if (t === 0) {
+          order = nextOrder(ex, Math.floor((p - start[ex]) / steps), f.count);
+          orders.set(p, order);
+          current.set(baselines.subarray(ex * per, (ex + 1) * per));
         }
-      }
-    },
-  );
+        const k = order[t];
+        for (let q = f.offsets[k]; q < f.offsets[k + 1]; q++) current[f.order[q]] = input[ex * per + f.order[q]];
+        dest.set(current);
+      },
+      (first, m, out) => {
+        for (let i = 0; i < m; i++) {
+          const p = first + i;
+          const ex = exampleOf(p);
+          const steps = features.of(ex).count - 1;
+          const t = (p - start[ex]) % steps;
+          if (t === 0) values = new Float64Array(steps);
+          values[t] = out[i];
+          if (t === steps - 1) {
+            creditOrdering(ex, orders.get(p - t)!, values);
+            orders.delete(p - t);
+          }
+        }
+      },
+    );
+  }
   // a single feature: every ordering is that feature alone (its orderings are still drawn, as the stream would)
   for (let ex = 0; ex < n; ex++) {
     if (features.of(ex).count !== 1) continue;
